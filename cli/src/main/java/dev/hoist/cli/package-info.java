@@ -1,0 +1,2 @@
+/** The {@code hoist} command line. */
+package dev.hoist.cli;

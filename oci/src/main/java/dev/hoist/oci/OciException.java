@@ -1,0 +1,73 @@
+package dev.hoist.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * A registry error: a code from {@link ErrorCode}, a message for people, and an optional JSON
+ * detail. {@link #toJson()} gives the spec's body {@code {"errors":[{"code","message","detail"}]}}.
+ */
+public class OciException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ErrorCode code;
+  private final transient JsonNode detail;
+
+  public OciException(ErrorCode code, String message) {
+    this(code, message, null, null);
+  }
+
+  public OciException(ErrorCode code, String message, JsonNode detail) {
+    this(code, message, detail, null);
+  }
+
+  public OciException(ErrorCode code, String message, JsonNode detail, Throwable cause) {
+    super(message == null ? code.defaultMessage() : message, cause);
+    this.code = Objects.requireNonNull(code, "code");
+    this.detail = detail;
+  }
+
+  public ErrorCode code() {
+    return code;
+  }
+
+  public int httpStatus() {
+    return code.httpStatus();
+  }
+
+  public JsonNode detail() {
+    return detail;
+  }
+
+  /** The spec's error body. */
+  public byte[] toJson() {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode errors = root.putArray("errors");
+    ObjectNode error = errors.addObject();
+    error.put("code", code.name());
+    error.put("message", getMessage());
+    if (detail != null) {
+      error.set("detail", detail);
+    }
+    return root.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A detail object built from alternating keys and values, for brevity at call sites. */
+  public static JsonNode detail(Object... keysAndValues) {
+    ObjectNode node = JSON.createObjectNode();
+    for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+      node.set(String.valueOf(keysAndValues[i]), JSON.valueToTree(keysAndValues[i + 1]));
+    }
+    return node;
+  }
+
+  @Override
+  public String toString() {
+    return code + ": " + getMessage();
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * The OCI domain core shared by the server, the mirror and the client: image references, digests,
+ * media types, manifests and the error table. No network, no storage.
+ */
+package dev.hoist.oci;
