@@ -1,0 +1,72 @@
+package dev.hoist.cli;
+
+import dev.hoist.server.ConfigLoader;
+import dev.hoist.server.HoistServer;
+import dev.hoist.server.ServerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hoist serve}: runs the registry until SIGTERM or Ctrl-C. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run Hoist's registry server on embedded storage (filesystem + SQLite).",
+      "Settings come from defaults, then --config, then HOIST_* environment variables,"
+          + " then flags.",
+    })
+final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      description = "Address to listen on (default 127.0.0.1:5000; env HOIST_LISTEN).")
+  String listen;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Where blobs and metadata live (default ./hoist-data; env HOIST_DATA_DIR).")
+  Path dataDir;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "A hoist.yaml file.")
+  Path configFile;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    ServerConfig config =
+        ConfigLoader.load(configFile, System.getenv(), new ConfigLoader.Flags(listen, dataDir));
+    HoistServer server = HoistServer.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println(
+                      "Hoist: shutting down (in-flight transfers get up to "
+                          + config.shutdownGrace().toSeconds()
+                          + "s)");
+                  out.flush();
+                  server.close();
+                  stopped.countDown();
+                },
+                "hoist-shutdown"));
+    out.println("Hoist " + VersionProvider.version() + " listening on " + server.url());
+    out.println("Data in " + server.dataDir());
+    out.println(
+        "Try: skopeo inspect --tls-verify=false docker://"
+            + server.url().substring(7)
+            + "/<name>:<tag>");
+    out.flush();
+    stopped.await();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,60 @@
+package dev.hoist.registry;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.oci.Digest;
+import dev.hoist.oci.MediaTypes;
+import dev.hoist.oci.RepositoryName;
+import dev.hoist.storage.ManifestRecord;
+import io.vertx.core.Future;
+
+/**
+ * {@code /v2/<name>/referrers/<digest>}: the manifests whose {@code subject} is the digest, as an
+ * image index; always 200 (an empty index when there are none), filtered by {@code ?artifactType=}
+ * with {@code OCI-Filters-Applied: artifactType}.
+ */
+final class ReferrersHandler {
+  private final Backend backend;
+
+  ReferrersHandler(Backend backend) {
+    this.backend = backend;
+  }
+
+  Future<Void> handle(Exchange ex, RepositoryName name, String digestText) {
+    switch (ex.method().name()) {
+      case "GET", "HEAD" -> {}
+      default -> throw Methods.notAllowed(ex, "GET, HEAD");
+    }
+    Digest subject = Errors.digest(digestText);
+    String filter = ex.param("artifactType");
+    String artifactType = filter == null || filter.isEmpty() ? null : filter;
+    return backend
+        .blocking()
+        .run(() -> backend.metadata().read(tx -> tx.referrers(name, subject, artifactType)))
+        .map(
+            referrers -> {
+              ObjectNode index = Json.object();
+              index.put("schemaVersion", 2);
+              index.put("mediaType", MediaTypes.OCI_INDEX);
+              ArrayNode manifests = index.putArray("manifests");
+              for (ManifestRecord r : referrers) {
+                ObjectNode d = manifests.addObject();
+                d.put("mediaType", r.mediaType());
+                d.put("digest", r.digest().toString());
+                d.put("size", r.size());
+                if (r.artifactType() != null) {
+                  d.put("artifactType", r.artifactType());
+                }
+                if (!r.annotations().isEmpty()) {
+                  ObjectNode annotations = d.putObject("annotations");
+                  new java.util.TreeMap<>(r.annotations()).forEach(annotations::put);
+                }
+              }
+              if (artifactType != null) {
+                ex.response().putHeader(Headers.OCI_FILTERS_APPLIED, "artifactType");
+              }
+              ex.json(200, MediaTypes.OCI_INDEX, Json.bytes(index));
+              return null;
+            });
+  }
+}

@@ -1,0 +1,141 @@
+package dev.hoist.server;
+
+import dev.hoist.registry.RegistryApi;
+import dev.hoist.registry.RegistryOptions;
+import dev.hoist.storage.BlobStore;
+import dev.hoist.storage.MetadataStore;
+import dev.hoist.storage.fs.FileSystemBlobStore;
+import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds the stores and the registry API from a {@link ServerConfig} and runs
+ * them behind one HTTP server. The only class that knows how the pieces fit together.
+ */
+public final class HoistServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HoistServer.class);
+  static final int IDLE_TIMEOUT_SECONDS = 120;
+
+  private final ServerConfig config;
+  private final Vertx vertx;
+  private final HttpServer http;
+  private final RegistryApi api;
+  private final MetadataStore metadata;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private HoistServer(
+      ServerConfig config, Vertx vertx, HttpServer http, RegistryApi api, MetadataStore metadata) {
+    this.config = config;
+    this.vertx = vertx;
+    this.http = http;
+    this.api = api;
+    this.metadata = metadata;
+  }
+
+  /** Opens the stores, starts listening, and returns once {@code GET /v2/} can be answered. */
+  public static HoistServer start(ServerConfig config) {
+    Path dataDir = config.dataDir().toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new ConfigException("dataDir", "cannot create " + dataDir + ": " + e.getMessage());
+    }
+    if (!Files.isWritable(dataDir)) {
+      throw new ConfigException("dataDir", dataDir + " is not writable");
+    }
+    BlobStore blobs;
+    try {
+      blobs = new FileSystemBlobStore(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the blob store in " + dataDir, e);
+    }
+    MetadataStore metadata = SqliteMetadataStore.open(dataDir);
+    Vertx vertx = Vertx.vertx(new VertxOptions());
+    try {
+      RegistryOptions options =
+          RegistryOptions.defaults()
+              .withDeleteEnabled(config.deleteEnabled())
+              .withUploadPurgeAge(config.uploadPurgeAge());
+      RegistryApi api = RegistryApi.create(vertx, blobs, metadata, options, InstantSource.system());
+      HttpServerOptions httpOptions =
+          new HttpServerOptions()
+              .setHost(config.listenHost())
+              .setPort(config.listenPort())
+              .setCompressionSupported(false)
+              .setTcpNoDelay(true)
+              .setReuseAddress(true)
+              // A client that stops sending or reading mid-transfer releases its connection (and
+              // its upload session's turn) after this long; active transfers are never cut.
+              .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
+      HttpServer http = vertx.createHttpServer(httpOptions).requestHandler(api.handler());
+      http.listen().await(30, TimeUnit.SECONDS);
+      return new HoistServer(config, vertx, http, api, metadata);
+    } catch (Exception e) {
+      vertx.close();
+      metadata.close();
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(
+          "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
+    }
+  }
+
+  public int port() {
+    return http.actualPort();
+  }
+
+  public String host() {
+    return config.listenHost();
+  }
+
+  /** {@code http://host:port}, with IPv6 hosts in brackets. */
+  public String url() {
+    String host = config.listenHost();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + port();
+  }
+
+  public Path dataDir() {
+    return config.dataDir().toAbsolutePath().normalize();
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish for up to the configured grace
+   * period, then releases everything.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    long graceMillis = config.shutdownGrace().toMillis();
+    try {
+      http.shutdown(graceMillis, TimeUnit.MILLISECONDS)
+          .await(graceMillis + 5_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.warn("HTTP shutdown did not complete cleanly: {}", e.toString());
+    }
+    api.close();
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("Vert.x did not close cleanly: {}", e.toString());
+    }
+    metadata.close();
+  }
+}

@@ -1,0 +1,384 @@
+package dev.hoist.storage.sqlite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.oci.Digest;
+import dev.hoist.oci.RepositoryName;
+import dev.hoist.oci.Tag;
+import dev.hoist.storage.ManifestRecord;
+import dev.hoist.storage.MetadataTransaction;
+import dev.hoist.storage.UploadSession;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One transaction on one connection; the caller begins and ends it. The SQL is plain enough to run
+ * on PostgreSQL too ({@code ON CONFLICT} upserts, no SQLite-only functions).
+ */
+final class SqliteTransaction implements MetadataTransaction {
+  private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+
+  private static final String MANIFEST_COLUMNS =
+      "digest, media_type, size, artifact_type, subject, annotations, created";
+
+  private final Connection connection;
+  private final boolean writable;
+  private final InstantSource clock;
+  private final ObjectMapper json;
+  private boolean open = true;
+
+  SqliteTransaction(
+      Connection connection, boolean writable, InstantSource clock, ObjectMapper json) {
+    this.connection = connection;
+    this.writable = writable;
+    this.clock = clock;
+    this.json = json;
+  }
+
+  /** Makes this object unusable; work must not keep a transaction beyond its run. */
+  void end() {
+    open = false;
+  }
+
+  // Repositories.
+
+  @Override
+  public List<RepositoryName> repositories(RepositoryName last, int limit) {
+    checkLimit(limit);
+    if (last == null) {
+      return query(
+          "SELECT repo FROM manifests UNION SELECT repo FROM blob_links ORDER BY repo LIMIT ?",
+          rs -> RepositoryName.of(rs.getString(1)),
+          limit);
+    }
+    return query(
+        "SELECT repo FROM manifests WHERE repo > ?"
+            + " UNION SELECT repo FROM blob_links WHERE repo > ?"
+            + " ORDER BY repo LIMIT ?",
+        rs -> RepositoryName.of(rs.getString(1)),
+        last.value(),
+        last.value(),
+        limit);
+  }
+
+  @Override
+  public boolean repositoryExists(RepositoryName repository) {
+    // Every tag points at a manifest of its repository, so manifests and links decide.
+    return !query(
+            "SELECT 1 FROM manifests WHERE repo = ?"
+                + " UNION ALL SELECT 1 FROM blob_links WHERE repo = ? LIMIT 1",
+            rs -> 1,
+            repository.value(),
+            repository.value())
+        .isEmpty();
+  }
+
+  // Blob links.
+
+  @Override
+  public void linkBlob(RepositoryName repository, Digest digest, long size) {
+    checkWritable();
+    update(
+        "INSERT INTO blob_links (repo, digest, size, created) VALUES (?, ?, ?, ?)"
+            + " ON CONFLICT (repo, digest) DO NOTHING",
+        repository.value(),
+        digest.toString(),
+        size,
+        clock.millis());
+  }
+
+  @Override
+  public Optional<Long> linkedBlobSize(RepositoryName repository, Digest digest) {
+    return first(
+        query(
+            "SELECT size FROM blob_links WHERE repo = ? AND digest = ?",
+            rs -> rs.getLong(1),
+            repository.value(),
+            digest.toString()));
+  }
+
+  @Override
+  public boolean unlinkBlob(RepositoryName repository, Digest digest) {
+    checkWritable();
+    return update(
+            "DELETE FROM blob_links WHERE repo = ? AND digest = ?",
+            repository.value(),
+            digest.toString())
+        > 0;
+  }
+
+  @Override
+  public int blobLinkCount(Digest digest) {
+    return query(
+            "SELECT COUNT(*) FROM blob_links WHERE digest = ?",
+            rs -> rs.getInt(1),
+            digest.toString())
+        .get(0);
+  }
+
+  // Manifests and tags.
+
+  @Override
+  public void putManifest(RepositoryName repository, ManifestRecord manifest, Tag tag) {
+    checkWritable();
+    update(
+        "INSERT INTO manifests (repo, "
+            + MANIFEST_COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (repo, digest) DO NOTHING",
+        repository.value(),
+        manifest.digest().toString(),
+        manifest.mediaType(),
+        manifest.size(),
+        manifest.artifactType(),
+        manifest.subject() == null ? null : manifest.subject().toString(),
+        toJson(manifest.annotations()),
+        manifest.created().toEpochMilli());
+    if (tag != null) {
+      update(
+          "INSERT INTO tags (repo, tag, digest, updated) VALUES (?, ?, ?, ?)"
+              + " ON CONFLICT (repo, tag) DO UPDATE"
+              + " SET digest = excluded.digest, updated = excluded.updated",
+          repository.value(),
+          tag.value(),
+          manifest.digest().toString(),
+          clock.millis());
+    }
+  }
+
+  @Override
+  public Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest) {
+    return first(
+        query(
+            "SELECT " + MANIFEST_COLUMNS + " FROM manifests WHERE repo = ? AND digest = ?",
+            this::manifestRow,
+            repository.value(),
+            digest.toString()));
+  }
+
+  @Override
+  public boolean deleteManifest(RepositoryName repository, Digest digest) {
+    checkWritable();
+    // Its tags go by ON DELETE CASCADE.
+    return update(
+            "DELETE FROM manifests WHERE repo = ? AND digest = ?",
+            repository.value(),
+            digest.toString())
+        > 0;
+  }
+
+  @Override
+  public Optional<Digest> tag(RepositoryName repository, Tag tag) {
+    return first(
+        query(
+            "SELECT digest FROM tags WHERE repo = ? AND tag = ?",
+            rs -> Digest.parse(rs.getString(1)),
+            repository.value(),
+            tag.value()));
+  }
+
+  @Override
+  public List<Tag> tags(RepositoryName repository, Tag last, int limit) {
+    checkLimit(limit);
+    if (last == null) {
+      return query(
+          "SELECT tag FROM tags WHERE repo = ? ORDER BY tag LIMIT ?",
+          rs -> Tag.of(rs.getString(1)),
+          repository.value(),
+          limit);
+    }
+    return query(
+        "SELECT tag FROM tags WHERE repo = ? AND tag > ? ORDER BY tag LIMIT ?",
+        rs -> Tag.of(rs.getString(1)),
+        repository.value(),
+        last.value(),
+        limit);
+  }
+
+  @Override
+  public boolean deleteTag(RepositoryName repository, Tag tag) {
+    checkWritable();
+    return update("DELETE FROM tags WHERE repo = ? AND tag = ?", repository.value(), tag.value())
+        > 0;
+  }
+
+  @Override
+  public List<ManifestRecord> referrers(
+      RepositoryName repository, Digest subject, String artifactType) {
+    String select = "SELECT " + MANIFEST_COLUMNS + " FROM manifests WHERE repo = ? AND subject = ?";
+    if (artifactType == null) {
+      return query(
+          select + " ORDER BY digest", this::manifestRow, repository.value(), subject.toString());
+    }
+    return query(
+        select + " AND artifact_type = ? ORDER BY digest",
+        this::manifestRow,
+        repository.value(),
+        subject.toString(),
+        artifactType);
+  }
+
+  // Upload sessions.
+
+  @Override
+  public void createUpload(UploadSession session) {
+    checkWritable();
+    // DO NOTHING rather than a constraint error: on PostgreSQL an error would abort the
+    // transaction.
+    int inserted =
+        update(
+            "INSERT INTO uploads (id, repo, size, started, updated) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (id) DO NOTHING",
+            session.id(),
+            session.repository().value(),
+            session.size(),
+            session.started().toEpochMilli(),
+            session.updated().toEpochMilli());
+    if (inserted == 0) {
+      throw new IllegalStateException("upload session exists: " + session.id());
+    }
+  }
+
+  @Override
+  public Optional<UploadSession> upload(String id) {
+    return first(
+        query(
+            "SELECT id, repo, size, started, updated FROM uploads WHERE id = ?",
+            SqliteTransaction::uploadRow,
+            id));
+  }
+
+  @Override
+  public void updateUpload(String id, long size, Instant updated) {
+    checkWritable();
+    update(
+        "UPDATE uploads SET size = ?, updated = ? WHERE id = ?", size, updated.toEpochMilli(), id);
+  }
+
+  @Override
+  public boolean deleteUpload(String id) {
+    checkWritable();
+    return update("DELETE FROM uploads WHERE id = ?", id) > 0;
+  }
+
+  @Override
+  public List<UploadSession> uploadsUpdatedBefore(Instant before, int limit) {
+    checkLimit(limit);
+    return query(
+        "SELECT id, repo, size, started, updated FROM uploads WHERE updated < ?"
+            + " ORDER BY updated, id LIMIT ?",
+        SqliteTransaction::uploadRow,
+        before.toEpochMilli(),
+        limit);
+  }
+
+  // Plumbing.
+
+  private ManifestRecord manifestRow(ResultSet rs) throws SQLException {
+    String subject = rs.getString(5);
+    return new ManifestRecord(
+        Digest.parse(rs.getString(1)),
+        rs.getString(2),
+        rs.getLong(3),
+        rs.getString(4),
+        subject == null ? null : Digest.parse(subject),
+        fromJson(rs.getString(6)),
+        Instant.ofEpochMilli(rs.getLong(7)));
+  }
+
+  private static UploadSession uploadRow(ResultSet rs) throws SQLException {
+    return new UploadSession(
+        rs.getString(1),
+        RepositoryName.of(rs.getString(2)),
+        rs.getLong(3),
+        Instant.ofEpochMilli(rs.getLong(4)),
+        Instant.ofEpochMilli(rs.getLong(5)));
+  }
+
+  private String toJson(Map<String, String> annotations) {
+    try {
+      // Sorted, so the same annotations are always stored as the same text.
+      return json.writeValueAsString(new TreeMap<>(annotations));
+    } catch (JsonProcessingException e) {
+      throw new SqliteFailure("encoding annotations", e);
+    }
+  }
+
+  private Map<String, String> fromJson(String text) {
+    try {
+      return json.readValue(text, STRING_MAP);
+    } catch (JsonProcessingException e) {
+      throw new SqliteFailure("decoding stored annotations", e);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Row<R> {
+    R map(ResultSet rs) throws SQLException;
+  }
+
+  private <R> List<R> query(String sql, Row<R> row, Object... params) {
+    checkOpen();
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, params);
+      try (ResultSet rs = statement.executeQuery()) {
+        List<R> result = new ArrayList<>();
+        while (rs.next()) {
+          result.add(row.map(rs));
+        }
+        return result;
+      }
+    } catch (SQLException e) {
+      throw new SqliteFailure("query failed", e);
+    }
+  }
+
+  private int update(String sql, Object... params) {
+    checkOpen();
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, params);
+      return statement.executeUpdate();
+    } catch (SQLException e) {
+      throw new SqliteFailure("update failed", e);
+    }
+  }
+
+  private static void bind(PreparedStatement statement, Object... params) throws SQLException {
+    for (int i = 0; i < params.length; i++) {
+      statement.setObject(i + 1, params[i]);
+    }
+  }
+
+  private static <R> Optional<R> first(List<R> rows) {
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  private static void checkLimit(int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must not be negative: " + limit);
+    }
+  }
+
+  private void checkOpen() {
+    if (!open) {
+      throw new IllegalStateException("transaction has ended");
+    }
+  }
+
+  private void checkWritable() {
+    checkOpen();
+    if (!writable) {
+      throw new IllegalStateException("cannot write in a read transaction");
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.hoist.storage;
+
+import dev.hoist.oci.Digest;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Content-addressable blob bytes, shared by all repositories (which repository may read which blob
+ * is {@link MetadataStore}'s business, through blob links).
+ */
+public interface BlobStore {
+
+  /** The size of a committed blob, or empty when the store does not have it. */
+  Optional<Long> size(Digest digest) throws IOException;
+
+  /** How to read a committed blob, or empty when the store does not have it. */
+  Optional<BlobContent> open(Digest digest) throws IOException;
+
+  /**
+   * Starts an upload whose bytes are kept under {@code id} until committed or cancelled. The id is
+   * chosen by the caller (a random UUID) and must match {@code [A-Za-z0-9-]{1,64}}.
+   */
+  BlobUpload startUpload(String id) throws IOException;
+
+  /** Reopens an upload started earlier, possibly before a restart; empty if it is gone. */
+  Optional<BlobUpload> resumeUpload(String id) throws IOException;
+
+  /** Removes an upload's bytes; no error when it is already gone. */
+  void cancelUpload(String id) throws IOException;
+
+  /** Writes a whole blob whose digest is known, verifying it; for manifests and small blobs. */
+  default void put(Digest digest, byte[] content) throws IOException {
+    BlobUpload upload = startUpload(java.util.UUID.randomUUID().toString());
+    try {
+      upload.write(java.nio.ByteBuffer.wrap(content));
+      upload.commit(digest, content.length);
+    } catch (IOException | RuntimeException e) {
+      upload.cancel();
+      throw e;
+    }
+  }
+
+  /** Deletes a committed blob; returns whether it existed. */
+  boolean delete(Digest digest) throws IOException;
+}
