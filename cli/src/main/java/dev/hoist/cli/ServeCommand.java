@@ -39,11 +39,22 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "A hoist.yaml file.")
   Path configFile;
 
+  @Option(
+      names = "--mirror",
+      paramLabel = "NAME[=URL]",
+      description = {
+        "Mirror this registry (repeatable): docker.io, ghcr.io, quay.io, gcr.io,"
+            + " registry.k8s.io and mcr.microsoft.com are known by name;",
+        "others, or another URL, as NAME=URL (e.g. docker.io=http://127.0.0.1:5001)."
+      })
+  java.util.List<String> mirrors;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     ServerConfig config =
-        ConfigLoader.load(configFile, System.getenv(), new ConfigLoader.Flags(listen, dataDir));
+        ConfigLoader.load(
+            configFile, System.getenv(), new ConfigLoader.Flags(listen, dataDir, mirrors));
     HoistServer server = HoistServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -61,6 +72,16 @@ final class ServeCommand implements Callable<Integer> {
                 "hoist-shutdown"));
     out.println("Hoist " + VersionProvider.version() + " listening on " + server.url());
     out.println("Data in " + server.dataDir());
+    if (config.mirror().enabled()) {
+      for (var upstream : config.mirror().upstreams()) {
+        out.println(
+            "Mirroring "
+                + upstream.name()
+                + " from "
+                + upstream.url()
+                + (upstream.name().equals(config.mirror().defaultUpstream()) ? " (default)" : ""));
+      }
+    }
     out.println(
         "Try: skopeo inspect --tls-verify=false docker://"
             + server.url().substring(7)

@@ -13,8 +13,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -70,6 +72,7 @@ public final class RegistryClient implements AutoCloseable {
   private final long chunkedUploadThreshold;
   private final long chunkSize;
   private final int tagPageSize;
+  private final String extraQuery;
 
   private RegistryClient(Builder b) {
     this.endpoint = b.endpoint;
@@ -95,7 +98,8 @@ public final class RegistryClient implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    Wire wire = new Wire(http, scheduler, b.firstByteTimeout, b.idleReadTimeout, b.userAgent);
+    Wire wire =
+        new Wire(http, scheduler, b.firstByteTimeout, b.idleReadTimeout, b.userAgent, b.observer);
     Authenticator auth =
         new Authenticator(endpoint, new TokenClient(endpoint, wire, b.clock), b.clock);
     this.breaker = b.circuitBreaker != null ? b.circuitBreaker : CircuitBreaker.defaults(b.clock);
@@ -104,6 +108,7 @@ public final class RegistryClient implements AutoCloseable {
     this.chunkedUploadThreshold = b.chunkedUploadThreshold;
     this.chunkSize = b.chunkSize;
     this.tagPageSize = b.tagPageSize;
+    this.extraQuery = b.extraQuery.toString();
   }
 
   public static Builder builder(RegistryEndpoint endpoint) {
@@ -123,7 +128,13 @@ public final class RegistryClient implements AutoCloseable {
    * Basic login) is granted; with credentials this is what {@code docker login} checks.
    */
   public void ping() throws RegistryException {
-    Call call = Call.of("GET", endpoint.apiRoot(), List.of(), "GET /v2/ " + endpoint.name(), 200);
+    Call call =
+        Call.of(
+            "GET",
+            withExtraQuery(endpoint.apiRoot()),
+            List.of(),
+            "GET /v2/ " + endpoint.name(),
+            200);
     transport.send(call).close();
   }
 
@@ -294,7 +305,7 @@ public final class RegistryClient implements AutoCloseable {
   /** Every tag of the repository, following {@code Link: <...>; rel="next"} pages. */
   public List<String> tags(RepositoryName repository) throws RegistryException {
     String action = "GET tags " + endpoint.name() + "/" + repository;
-    URI uri = URI.create(endpoint.apiRoot() + repository.value() + "/tags/list");
+    URI uri = withExtraQuery(URI.create(endpoint.apiRoot() + repository.value() + "/tags/list"));
     if (tagPageSize > 0) {
       uri = TokenClient.withQuery(uri, "n=" + tagPageSize);
     }
@@ -343,13 +354,14 @@ public final class RegistryClient implements AutoCloseable {
       throws RegistryException {
     String action = "POST blob mount " + describe(repository, digest) + " from " + from.value();
     URI uri =
-        URI.create(
-            endpoint.apiRoot()
-                + repository.value()
-                + "/blobs/uploads/?mount="
-                + digest
-                + "&from="
-                + from.value());
+        withExtraQuery(
+            URI.create(
+                endpoint.apiRoot()
+                    + repository.value()
+                    + "/blobs/uploads/?mount="
+                    + digest
+                    + "&from="
+                    + from.value()));
     List<Scope> scopes = List.of(Scope.pushPull(repository), Scope.pull(from));
     Call call = Call.of("POST", uri, scopes, action, 201, 202);
     try (Wire.Response r = transport.send(call)) {
@@ -363,7 +375,8 @@ public final class RegistryClient implements AutoCloseable {
   /** Opens a blob upload session ({@code POST /v2/<name>/blobs/uploads/}). */
   public UploadSession startUpload(RepositoryName repository) throws RegistryException {
     String action = "POST blob upload " + endpoint.name() + "/" + repository;
-    URI uri = URI.create(endpoint.apiRoot() + repository.value() + "/blobs/uploads/");
+    URI uri =
+        withExtraQuery(URI.create(endpoint.apiRoot() + repository.value() + "/blobs/uploads/"));
     Call call = Call.of("POST", uri, List.of(Scope.pushPull(repository)), action, 202);
     try (Wire.Response r = transport.send(call)) {
       return session(repository, r, call);
@@ -497,11 +510,17 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   private URI manifestUri(RepositoryName repository, String reference) {
-    return URI.create(endpoint.apiRoot() + repository.value() + "/manifests/" + reference);
+    return withExtraQuery(
+        URI.create(endpoint.apiRoot() + repository.value() + "/manifests/" + reference));
   }
 
   private URI blobUri(RepositoryName repository, Digest digest) {
-    return URI.create(endpoint.apiRoot() + repository.value() + "/blobs/" + digest);
+    return withExtraQuery(URI.create(endpoint.apiRoot() + repository.value() + "/blobs/" + digest));
+  }
+
+  /** The URI with the builder's {@link Builder#queryParameter query parameters} added. */
+  private URI withExtraQuery(URI uri) {
+    return TokenClient.withQuery(uri, extraQuery);
   }
 
   /** The digest a reference names, or null for a tag; rejects anything else. */
@@ -598,6 +617,8 @@ public final class RegistryClient implements AutoCloseable {
     private int tagPageSize;
     private String userAgent = "hoist";
     private Sleeper sleeper = Sleeper.REAL;
+    private final StringBuilder extraQuery = new StringBuilder();
+    private RequestObserver observer = RequestObserver.NONE;
 
     private Builder(RegistryEndpoint endpoint) {
       this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -679,8 +700,37 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Adds {@code name=value} to the query of every request to the registry's API (not to token
+     * realms, nor to upload locations and pages the registry hands out), e.g. containerd's {@code
+     * ns=docker.io} that tells a mirror which registry a name belongs to.
+     */
+    public Builder queryParameter(String name, String value) {
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("query parameter name must not be empty");
+      }
+      if (extraQuery.length() > 0) {
+        extraQuery.append('&');
+      }
+      extraQuery
+          .append(URLEncoder.encode(name, StandardCharsets.UTF_8))
+          .append('=')
+          .append(
+              URLEncoder.encode(Objects.requireNonNull(value, "value"), StandardCharsets.UTF_8));
+      return this;
+    }
+
     public Builder userAgent(String userAgent) {
       this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
+      return this;
+    }
+
+    /**
+     * Told about every HTTP exchange (retries, redirect hops and token requests included) and every
+     * response body byte read; for metrics. Default: {@link RequestObserver#NONE}.
+     */
+    public Builder observer(RequestObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
       return this;
     }
 

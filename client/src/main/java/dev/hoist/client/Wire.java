@@ -1,6 +1,7 @@
 package dev.hoist.client;
 
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,6 +17,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * an {@link IdleTimeoutInputStream}. Requests carry the User-Agent; plain-HTTP requests are pinned
  * to HTTP/1.1 so no {@code h2c} upgrade is attempted; requests without a streamed body time out
  * when the response headers do not arrive within the first-byte timeout.
+ *
+ * <p>Every exchange of the client (registry, redirect hops, token realms) passes through {@link
+ * #send}, which is why the {@link RequestObserver} is told here.
  */
 final class Wire {
   private final HttpClient client;
@@ -23,6 +27,7 @@ final class Wire {
   private final Duration firstByteTimeout;
   private final Duration idleReadTimeout;
   private final String userAgent;
+  private final RequestObserver observer;
 
   Wire(
       HttpClient client,
@@ -30,11 +35,22 @@ final class Wire {
       Duration firstByteTimeout,
       Duration idleReadTimeout,
       String userAgent) {
+    this(client, scheduler, firstByteTimeout, idleReadTimeout, userAgent, RequestObserver.NONE);
+  }
+
+  Wire(
+      HttpClient client,
+      ScheduledExecutorService scheduler,
+      Duration firstByteTimeout,
+      Duration idleReadTimeout,
+      String userAgent,
+      RequestObserver observer) {
     this.client = client;
     this.scheduler = scheduler;
     this.firstByteTimeout = firstByteTimeout;
     this.idleReadTimeout = idleReadTimeout;
     this.userAgent = userAgent;
+    this.observer = observer;
   }
 
   /** A request builder for {@code uri} with the common headers and, unless streaming, a timeout. */
@@ -51,8 +67,32 @@ final class Wire {
   }
 
   Response send(HttpRequest request) throws IOException, InterruptedException {
-    HttpResponse<InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    InputStream body = new IdleTimeoutInputStream(r.body(), idleReadTimeout, scheduler);
+    if (observer == RequestObserver.NONE) {
+      HttpResponse<InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      InputStream body = new IdleTimeoutInputStream(r.body(), idleReadTimeout, scheduler);
+      return new Response(r.statusCode(), r.headers(), body, request.uri());
+    }
+    long started = System.nanoTime();
+    HttpResponse<InputStream> r;
+    try {
+      r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      try {
+        observer.failure(request.method(), request.uri(), e);
+      } catch (RuntimeException ignored) {
+        // an observer never changes what the client does
+      }
+      throw e;
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+    try {
+      observer.response(request.method(), request.uri(), r.statusCode(), elapsed);
+    } catch (RuntimeException ignored) {
+      // an observer never changes what the client does
+    }
+    InputStream body =
+        new CountingInputStream(
+            new IdleTimeoutInputStream(r.body(), idleReadTimeout, scheduler), observer);
     return new Response(r.statusCode(), r.headers(), body, request.uri());
   }
 
@@ -98,6 +138,64 @@ final class Wire {
 
     BodyTooLargeException(int limit) {
       super("response body is larger than " + limit + " bytes");
+    }
+  }
+
+  /** Tells the observer how many body bytes each read and skip consumed. */
+  static final class CountingInputStream extends FilterInputStream {
+    private final RequestObserver observer;
+
+    CountingInputStream(InputStream in, RequestObserver observer) {
+      super(in);
+      this.observer = observer;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count(n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = in.skip(n);
+      if (skipped > 0) {
+        count(skipped);
+      }
+      return skipped;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false; // a reset would count bytes twice
+    }
+
+    @Override
+    public synchronized void mark(int readlimit) {}
+
+    @Override
+    public synchronized void reset() throws IOException {
+      throw new IOException("mark/reset is not supported");
+    }
+
+    private void count(long n) {
+      try {
+        observer.bytesRead(n);
+      } catch (RuntimeException ignored) {
+        // an observer never changes what the client does
+      }
     }
   }
 }

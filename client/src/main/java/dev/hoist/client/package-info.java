@@ -7,7 +7,8 @@
  * dev.hoist.client.ManifestResponse}, {@link dev.hoist.client.BlobResponse}, {@link
  * dev.hoist.client.UploadSession}, {@link dev.hoist.client.MountResult}), its policies ({@link
  * dev.hoist.client.RetryPolicy}, {@link dev.hoist.client.CircuitBreaker}), {@link
- * dev.hoist.client.Credentials}, and one failure type, {@link dev.hoist.client.RegistryException}.
+ * dev.hoist.client.Credentials}, a hook for metrics ({@link dev.hoist.client.RequestObserver}), and
+ * one failure type, {@link dev.hoist.client.RegistryException}.
  *
  * <p>Inside, as in go-containerregistry's transport, the layers are:
  *
@@ -16,7 +17,7 @@
  * Transport        circuit breaker, retries of GET/HEAD (backoff, Retry-After), redirects
  * Authenticator    anonymous first; on 401 Bearer (token per scope, cached) or Basic
  * TokenClient      GET/POST to the token realm; credentials only to trusted realm hosts
- * Wire             one HttpClient exchange; idle read timeout on the body
+ * Wire             one HttpClient exchange; idle read timeout on the body; the RequestObserver
  * </pre>
  *
  * <p>Credentials rules: the registry's {@code Authorization} goes only to the registry's own origin

@@ -11,7 +11,8 @@ record Backend(
     MetadataStore metadata,
     RegistryOptions options,
     InstantSource clock,
-    Blocking blocking) {
+    Blocking blocking,
+    RemoteContent remote) {
 
   Backend {
     Objects.requireNonNull(blobs, "blobs");
@@ -19,5 +20,6 @@ record Backend(
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(blocking, "blocking");
+    Objects.requireNonNull(remote, "remote");
   }
 }

@@ -52,9 +52,23 @@ public final class RegistryApi implements AutoCloseable {
       MetadataStore metadata,
       RegistryOptions options,
       InstantSource clock) {
+    return create(vertx, blobs, metadata, options, clock, RemoteContent.NONE);
+  }
+
+  /**
+   * The API over the given stores, with some repositories living in other registries (the mirror):
+   * {@code remote} says which, and serves them.
+   */
+  public static RegistryApi create(
+      Vertx vertx,
+      BlobStore blobs,
+      MetadataStore metadata,
+      RegistryOptions options,
+      InstantSource clock,
+      RemoteContent remote) {
     Objects.requireNonNull(vertx, "vertx");
     return new RegistryApi(
-        vertx, new Backend(blobs, metadata, options, clock, new Blocking(vertx)));
+        vertx, new Backend(blobs, metadata, options, clock, new Blocking(vertx), remote));
   }
 
   /** The request handler for every path; anything that is no endpoint gets a 404 in JSON. */
@@ -76,6 +90,7 @@ public final class RegistryApi implements AutoCloseable {
   @Override
   public void close() {
     vertx.cancelTimer(purgeTimer);
+    backend.blocking().close();
   }
 
   static Duration purgeInterval(Duration purgeAge) {

@@ -21,6 +21,8 @@ final class Router implements Handler<HttpServerRequest> {
   private final ReferrersHandler referrers;
   private final BlobHandler blobs;
   private final UploadHandler uploads;
+  private final MirroredHandler mirrored;
+  private final RemoteContent remote;
 
   Router(Vertx vertx, Backend backend, UploadSessions sessions) {
     this.vertx = vertx;
@@ -32,6 +34,8 @@ final class Router implements Handler<HttpServerRequest> {
     this.referrers = new ReferrersHandler(backend);
     this.blobs = new BlobHandler(backend, sender);
     this.uploads = new UploadHandler(backend, sessions);
+    this.remote = backend.remote();
+    this.mirrored = new MirroredHandler(backend, sender, remote);
   }
 
   @Override
@@ -71,6 +75,10 @@ final class Router implements Handler<HttpServerRequest> {
       return catalog.handle(ex);
     }
     RepositoryName name = Errors.repositoryName(route.name());
+    var remoteRepository = remote.route(name, ex.param("ns"));
+    if (remoteRepository.isPresent()) {
+      return mirrored.handle(ex, route, name, remoteRepository.get());
+    }
     return switch (route.kind()) {
       case TAGS -> tags.handle(ex, name);
       case MANIFEST -> manifests.handle(ex, name, route.last());

@@ -3,12 +3,19 @@ package dev.hoist.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hoist.mirror.FreshnessRule;
+import dev.hoist.mirror.MirrorConfig;
+import dev.hoist.mirror.Upstream;
+import dev.hoist.oci.RepositoryName;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,21 +35,50 @@ import java.util.regex.Pattern;
  * registry:
  *   deleteEnabled: true              HOIST_DELETE_ENABLED
  *   uploadPurgeAge: 24h              HOIST_UPLOAD_PURGE_AGE
+ * mirror:                            HOIST_MIRROR=docker.io=http://127.0.0.1:5001,ghcr.io
+ *   upstreams:                       (flag: --mirror NAME[=URL], repeatable)
+ *     - name: docker.io              known: docker.io ghcr.io quay.io gcr.io registry.k8s.io
+ *       url: https://...             mcr.microsoft.com (their URL is known); others need url
+ *       username: ...                optional credentials for the upstream
+ *       password: ...
+ *       authHosts: [auth.docker.io]  other hosts allowed to receive them (token services)
+ *   defaultUpstream: docker.io       where names that name no registry go; "none": stay local
+ *   hosted: [team]                   prefixes that stay local and writable
+ *   negativeTtl: 30s                 how long an upstream's "no such tag" is remembered
+ *   prefetchSiblings: false          fetch every platform of an index when one is pulled
+ *   freshness:                       first match wins; then 5m fresh, 0s SWR, 7d stale-if-error
+ *     - {repository: "docker.io/library/*", tag: "latest", fresh: 1m,
+ *        staleWhileRevalidate: 30s, staleIfError: 7d}
  * </pre>
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP_LEVEL =
-      Set.of("listen", "dataDir", "shutdownGrace", "registry");
+      Set.of("listen", "dataDir", "shutdownGrace", "registry", "mirror");
+  private static final Set<String> MIRROR =
+      Set.of(
+          "upstreams", "defaultUpstream", "hosted", "negativeTtl", "prefetchSiblings", "freshness");
+  private static final Set<String> UPSTREAM =
+      Set.of("name", "url", "username", "password", "authHosts");
+  private static final Set<String> FRESHNESS =
+      Set.of("repository", "tag", "fresh", "staleWhileRevalidate", "staleIfError");
   private static final Set<String> REGISTRY = Set.of("deleteEnabled", "uploadPurgeAge");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   private static final Pattern HOST_PORT =
       Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[^:\\[\\]]*):(\\d{1,5})");
 
-  /** Command-line values; null means "not given". */
-  public record Flags(String listen, Path dataDir) {
+  /** Command-line values; null (or empty) means "not given". */
+  public record Flags(String listen, Path dataDir, List<String> mirrors) {
+    public Flags {
+      mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+    }
+
+    public Flags(String listen, Path dataDir) {
+      this(listen, dataDir, List.of());
+    }
+
     public static Flags none() {
-      return new Flags(null, null);
+      return new Flags(null, null, List.of());
     }
   }
 
@@ -59,6 +95,9 @@ public final class ConfigLoader {
     }
     if (flags.dataDir() != null) {
       config = config.withDataDir(flags.dataDir());
+    }
+    if (!flags.mirrors().isEmpty()) {
+      config = withMirrorSpecs(config, "--mirror", flags.mirrors());
     }
     return config;
   }
@@ -90,6 +129,10 @@ public final class ConfigLoader {
       config =
           config.withShutdownGrace(
               duration("shutdownGrace", text(root, "shutdownGrace", "shutdownGrace")));
+    }
+    JsonNode mirror = root.get("mirror");
+    if (mirror != null && !mirror.isNull()) {
+      config = config.withMirror(mirror(mirror));
     }
     JsonNode registry = root.get("registry");
     if (registry != null && !registry.isNull()) {
@@ -133,11 +176,206 @@ public final class ConfigLoader {
     if (purge != null) {
       config = config.withUploadPurgeAge(duration("HOIST_UPLOAD_PURGE_AGE", purge));
     }
+    String mirrors = env.get("HOIST_MIRROR");
+    if (mirrors != null && !mirrors.isBlank()) {
+      config = withMirrorSpecs(config, "HOIST_MIRROR", List.of(mirrors.split(",")));
+    }
     String grace = env.get("HOIST_SHUTDOWN_GRACE");
     if (grace != null) {
       config = config.withShutdownGrace(duration("HOIST_SHUTDOWN_GRACE", grace));
     }
     return config;
+  }
+
+  private static MirrorConfig mirror(JsonNode node) {
+    if (!node.isObject()) {
+      throw new ConfigException("mirror", "must be a mapping");
+    }
+    checkKeys(node, MIRROR, "mirror.");
+    List<Upstream> upstreams = new ArrayList<>();
+    JsonNode list = node.get("upstreams");
+    if (list != null && !list.isNull()) {
+      if (!list.isArray()) {
+        throw new ConfigException("mirror.upstreams", "must be a list");
+      }
+      for (int i = 0; i < list.size(); i++) {
+        upstreams.add(upstream(list.get(i), "mirror.upstreams[" + i + "]"));
+      }
+    }
+    MirrorConfig config;
+    try {
+      config = MirrorConfig.of(upstreams);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("mirror.upstreams", e.getMessage());
+    }
+    if (node.has("defaultUpstream")) {
+      String name = text(node, "defaultUpstream", "mirror.defaultUpstream");
+      try {
+        config = config.withDefaultUpstream(name.equals("none") ? null : name);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("mirror.defaultUpstream", e.getMessage());
+      }
+    }
+    if (node.has("hosted")) {
+      List<String> prefixes = new ArrayList<>();
+      JsonNode hosted = node.get("hosted");
+      if (!hosted.isArray()) {
+        throw new ConfigException("mirror.hosted", "must be a list of repository prefixes");
+      }
+      for (JsonNode p : hosted) {
+        try {
+          prefixes.add(RepositoryName.of(p.asText()).value());
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("mirror.hosted", e.getMessage());
+        }
+      }
+      try {
+        config = config.withHostedPrefixes(prefixes);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("mirror.hosted", e.getMessage());
+      }
+    }
+    if (node.has("negativeTtl")) {
+      config =
+          config.withNegativeTtl(
+              duration("mirror.negativeTtl", text(node, "negativeTtl", "mirror.negativeTtl")));
+    }
+    if (node.has("prefetchSiblings")) {
+      config =
+          config.withPrefetchSiblings(
+              bool("mirror.prefetchSiblings", node.get("prefetchSiblings").asText()));
+    }
+    JsonNode freshness = node.get("freshness");
+    if (freshness != null && !freshness.isNull()) {
+      if (!freshness.isArray()) {
+        throw new ConfigException("mirror.freshness", "must be a list of rules");
+      }
+      List<FreshnessRule> rules = new ArrayList<>();
+      for (int i = 0; i < freshness.size(); i++) {
+        rules.add(freshnessRule(freshness.get(i), "mirror.freshness[" + i + "]"));
+      }
+      config = config.withFreshnessRules(rules);
+    }
+    return config;
+  }
+
+  private static Upstream upstream(JsonNode node, String setting) {
+    if (node.isTextual()) {
+      return upstreamSpec(setting, node.asText());
+    }
+    if (!node.isObject()) {
+      throw new ConfigException(setting, "must be a name or a mapping with name and url");
+    }
+    checkKeys(node, UPSTREAM, setting + ".");
+    String name = text(node, "name", setting + ".name");
+    Upstream upstream =
+        node.has("url")
+            ? upstreamSpec(setting, name + "=" + text(node, "url", setting + ".url"))
+            : upstreamSpec(setting, name);
+    try {
+      if (node.has("username") || node.has("password")) {
+        upstream =
+            upstream.withCredentials(
+                text(node, "username", setting + ".username"),
+                text(node, "password", setting + ".password"));
+      }
+      if (node.has("authHosts")) {
+        List<String> hosts = new ArrayList<>(upstream.authHosts());
+        node.get("authHosts").forEach(h -> hosts.add(h.asText()));
+        upstream =
+            new Upstream(
+                upstream.name(), upstream.url(), upstream.username(), upstream.password(), hosts);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(setting, e.getMessage());
+    }
+    return upstream;
+  }
+
+  private static FreshnessRule freshnessRule(JsonNode node, String setting) {
+    if (!node.isObject()) {
+      throw new ConfigException(setting, "must be a mapping");
+    }
+    checkKeys(node, FRESHNESS, setting + ".");
+    FreshnessRule d = FreshnessRule.DEFAULT;
+    return new FreshnessRule(
+        node.has("repository") ? text(node, "repository", setting + ".repository") : "**",
+        node.has("tag") ? text(node, "tag", setting + ".tag") : "*",
+        node.has("fresh")
+            ? duration(setting + ".fresh", text(node, "fresh", setting + ".fresh"))
+            : d.fresh(),
+        node.has("staleWhileRevalidate")
+            ? duration(
+                setting + ".staleWhileRevalidate",
+                text(node, "staleWhileRevalidate", setting + ".staleWhileRevalidate"))
+            : d.staleWhileRevalidate(),
+        node.has("staleIfError")
+            ? duration(
+                setting + ".staleIfError", text(node, "staleIfError", setting + ".staleIfError"))
+            : d.staleIfError());
+  }
+
+  /** {@code NAME} (a registry Hoist knows) or {@code NAME=URL}. */
+  static Upstream upstreamSpec(String setting, String spec) {
+    String s = spec.trim();
+    int eq = s.indexOf('=');
+    String name = (eq < 0 ? s : s.substring(0, eq)).trim();
+    try {
+      if (eq < 0) {
+        return Upstream.known(name)
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        setting,
+                        "'"
+                            + name
+                            + "' is not a registry Hoist knows; give its URL as "
+                            + name
+                            + "=https://..."));
+      }
+      URI url = URI.create(s.substring(eq + 1).trim());
+      Upstream known = Upstream.known(name).orElse(null);
+      return known != null
+          ? known.withUrl(url)
+          : new Upstream(name.toLowerCase(Locale.ROOT), url, null, null, List.of());
+    } catch (IllegalArgumentException e) {
+      if (e instanceof ConfigException ce) {
+        throw ce;
+      }
+      throw new ConfigException(setting, "'" + spec + "': " + e.getMessage());
+    }
+  }
+
+  /** Adds upstreams given as specs; one with the name of an existing upstream replaces it. */
+  static ServerConfig withMirrorSpecs(ServerConfig config, String setting, List<String> specs) {
+    MirrorConfig mirror = config.mirror();
+    List<Upstream> upstreams = new ArrayList<>(mirror.upstreams());
+    for (String spec : specs) {
+      if (spec.isBlank()) {
+        continue;
+      }
+      Upstream u = upstreamSpec(setting, spec);
+      upstreams.removeIf(existing -> existing.name().equals(u.name()));
+      upstreams.add(u);
+    }
+    MirrorConfig fresh = MirrorConfig.of(upstreams);
+    String defaultUpstream =
+        mirror.enabled()
+                && upstreams.stream().anyMatch(u -> u.name().equals(mirror.defaultUpstream()))
+            ? mirror.defaultUpstream()
+            : fresh.defaultUpstream();
+    try {
+      return config.withMirror(
+          new MirrorConfig(
+              upstreams,
+              defaultUpstream,
+              mirror.hostedPrefixes(),
+              mirror.freshnessRules(),
+              mirror.negativeTtl(),
+              mirror.prefetchSiblings()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(setting, e.getMessage());
+    }
   }
 
   static ServerConfig withListen(ServerConfig config, String setting, String value) {

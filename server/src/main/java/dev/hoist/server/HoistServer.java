@@ -1,15 +1,23 @@
 package dev.hoist.server;
 
+import dev.hoist.mirror.Mirror;
 import dev.hoist.registry.RegistryApi;
 import dev.hoist.registry.RegistryOptions;
+import dev.hoist.registry.RemoteContent;
 import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,15 +40,22 @@ public final class HoistServer implements AutoCloseable {
   private final Vertx vertx;
   private final HttpServer http;
   private final RegistryApi api;
+  private final Mirror mirror;
   private final MetadataStore metadata;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private HoistServer(
-      ServerConfig config, Vertx vertx, HttpServer http, RegistryApi api, MetadataStore metadata) {
+      ServerConfig config,
+      Vertx vertx,
+      HttpServer http,
+      RegistryApi api,
+      Mirror mirror,
+      MetadataStore metadata) {
     this.config = config;
     this.vertx = vertx;
     this.http = http;
     this.api = api;
+    this.mirror = mirror;
     this.metadata = metadata;
   }
 
@@ -63,12 +78,22 @@ public final class HoistServer implements AutoCloseable {
     }
     MetadataStore metadata = SqliteMetadataStore.open(dataDir);
     Vertx vertx = Vertx.vertx(new VertxOptions());
+    Mirror mirror = null;
     try {
+      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      RemoteContent remote = RemoteContent.NONE;
+      if (config.mirror().enabled()) {
+        mirror =
+            Mirror.create(
+                config.mirror(), blobs, metadata, dataDir, InstantSource.system(), meters);
+        remote = mirror;
+      }
       RegistryOptions options =
           RegistryOptions.defaults()
               .withDeleteEnabled(config.deleteEnabled())
               .withUploadPurgeAge(config.uploadPurgeAge());
-      RegistryApi api = RegistryApi.create(vertx, blobs, metadata, options, InstantSource.system());
+      RegistryApi api =
+          RegistryApi.create(vertx, blobs, metadata, options, InstantSource.system(), remote);
       HttpServerOptions httpOptions =
           new HttpServerOptions()
               .setHost(config.listenHost())
@@ -79,10 +104,14 @@ public final class HoistServer implements AutoCloseable {
               // A client that stops sending or reading mid-transfer releases its connection (and
               // its upload session's turn) after this long; active transfers are never cut.
               .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
-      HttpServer http = vertx.createHttpServer(httpOptions).requestHandler(api.handler());
+      HttpServer http =
+          vertx.createHttpServer(httpOptions).requestHandler(routes(api.handler(), meters));
       http.listen().await(30, TimeUnit.SECONDS);
-      return new HoistServer(config, vertx, http, api, metadata);
+      return new HoistServer(config, vertx, http, api, mirror, metadata);
     } catch (Exception e) {
+      if (mirror != null) {
+        mirror.close();
+      }
       vertx.close();
       metadata.close();
       if (e instanceof RuntimeException re) {
@@ -91,6 +120,30 @@ public final class HoistServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
+  }
+
+  /**
+   * {@code /metrics} for Prometheus; everything else is the registry, with bytes served counted.
+   */
+  private static Handler<HttpServerRequest> routes(
+      Handler<HttpServerRequest> registry, PrometheusMeterRegistry meters) {
+    Counter served =
+        Counter.builder("hoist.served.bytes")
+            .description("Bytes written to clients (headers and bodies)")
+            .baseUnit("bytes")
+            .register(meters);
+    return request -> {
+      if (request.path().equals("/metrics")) {
+        String body = meters.scrape();
+        request
+            .response()
+            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .end(Buffer.buffer(body));
+        return;
+      }
+      request.response().endHandler(v -> served.increment(request.response().bytesWritten()));
+      registry.handle(request);
+    };
   }
 
   public int port() {
@@ -131,6 +184,9 @@ public final class HoistServer implements AutoCloseable {
       log.warn("HTTP shutdown did not complete cleanly: {}", e.toString());
     }
     api.close();
+    if (mirror != null) {
+      mirror.close();
+    }
     try {
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -1,5 +1,6 @@
 package dev.hoist.server;
 
+import dev.hoist.mirror.MirrorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param deleteEnabled whether tag, manifest and blob deletes are allowed
  * @param uploadPurgeAge an upload session untouched for this long is removed
  * @param shutdownGrace how long transfers in flight may take to finish on shutdown
+ * @param mirror the upstreams mirrored and how (disabled: every repository is local)
  */
 public record ServerConfig(
     String listenHost,
@@ -21,7 +23,8 @@ public record ServerConfig(
     Path dataDir,
     boolean deleteEnabled,
     Duration uploadPurgeAge,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    MirrorConfig mirror) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 5000;
@@ -32,6 +35,7 @@ public record ServerConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(uploadPurgeAge, "uploadPurgeAge");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    Objects.requireNonNull(mirror, "mirror");
     if (listenPort < 0 || listenPort > 65535) {
       throw new ConfigException("listen", "port " + listenPort + " is not between 0 and 65535");
     }
@@ -50,28 +54,37 @@ public record ServerConfig(
         DEFAULT_DATA_DIR,
         true,
         Duration.ofHours(24),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        MirrorConfig.disabled());
   }
 
   public ServerConfig withListen(String host, int port) {
-    return new ServerConfig(host, port, dataDir, deleteEnabled, uploadPurgeAge, shutdownGrace);
+    return new ServerConfig(
+        host, port, dataDir, deleteEnabled, uploadPurgeAge, shutdownGrace, mirror);
   }
 
   public ServerConfig withDataDir(Path dir) {
     return new ServerConfig(
-        listenHost, listenPort, dir, deleteEnabled, uploadPurgeAge, shutdownGrace);
+        listenHost, listenPort, dir, deleteEnabled, uploadPurgeAge, shutdownGrace, mirror);
   }
 
   public ServerConfig withDeleteEnabled(boolean enabled) {
     return new ServerConfig(
-        listenHost, listenPort, dataDir, enabled, uploadPurgeAge, shutdownGrace);
+        listenHost, listenPort, dataDir, enabled, uploadPurgeAge, shutdownGrace, mirror);
   }
 
   public ServerConfig withUploadPurgeAge(Duration age) {
-    return new ServerConfig(listenHost, listenPort, dataDir, deleteEnabled, age, shutdownGrace);
+    return new ServerConfig(
+        listenHost, listenPort, dataDir, deleteEnabled, age, shutdownGrace, mirror);
   }
 
   public ServerConfig withShutdownGrace(Duration grace) {
-    return new ServerConfig(listenHost, listenPort, dataDir, deleteEnabled, uploadPurgeAge, grace);
+    return new ServerConfig(
+        listenHost, listenPort, dataDir, deleteEnabled, uploadPurgeAge, grace, mirror);
+  }
+
+  public ServerConfig withMirror(MirrorConfig newMirror) {
+    return new ServerConfig(
+        listenHost, listenPort, dataDir, deleteEnabled, uploadPurgeAge, shutdownGrace, newMirror);
   }
 }

@@ -113,4 +113,84 @@ class ConfigLoaderTest {
             ConfigLoader.load(null, Map.of(), new ConfigLoader.Flags(":5001", null)).listenHost())
         .isEqualTo("0.0.0.0");
   }
+
+  @Test
+  void theMirrorIsOffUntilAnUpstreamIsConfigured() {
+    assertThat(ConfigLoader.load(null, Map.of(), ConfigLoader.Flags.none()).mirror().enabled())
+        .isFalse();
+  }
+
+  @Test
+  void mirrorFlagsNameKnownRegistriesOrGiveAUrl() {
+    ServerConfig c =
+        ConfigLoader.load(
+            null,
+            Map.of(),
+            new ConfigLoader.Flags(
+                null, null, java.util.List.of("docker.io=http://127.0.0.1:5001", "ghcr.io")));
+    assertThat(c.mirror().enabled()).isTrue();
+    assertThat(c.mirror().defaultUpstream()).isEqualTo("docker.io");
+    assertThat(c.mirror().upstream("docker.io").orElseThrow().url().toString())
+        .isEqualTo("http://127.0.0.1:5001");
+    assertThat(c.mirror().upstream("docker.io").orElseThrow().authHosts())
+        .contains("auth.docker.io");
+    assertThat(c.mirror().upstream("ghcr.io").orElseThrow().url().toString())
+        .isEqualTo("https://ghcr.io");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    null,
+                    Map.of(),
+                    new ConfigLoader.Flags(null, null, java.util.List.of("example.org"))))
+        .hasMessageContaining("--mirror")
+        .hasMessageContaining("example.org=https://");
+  }
+
+  @Test
+  void theMirrorSectionOfTheFileIsReadWithEveryRule() throws Exception {
+    Path file = dir.resolve("hoist.yaml");
+    Files.writeString(
+        file,
+        """
+        mirror:
+          upstreams:
+            - docker.io
+            - name: registry.example.com:5000
+              url: http://127.0.0.1:5005
+              username: bot
+              password: secret
+          defaultUpstream: registry.example.com:5000
+          hosted: [team]
+          negativeTtl: 10s
+          prefetchSiblings: true
+          freshness:
+            - repository: "docker.io/library/*"
+              tag: latest
+              fresh: 1m
+              staleWhileRevalidate: 30s
+        """);
+    var mirror = ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()).mirror();
+    assertThat(mirror.upstreams()).hasSize(2);
+    assertThat(mirror.defaultUpstream()).isEqualTo("registry.example.com:5000");
+    assertThat(mirror.upstream("registry.example.com:5000").orElseThrow().username())
+        .isEqualTo("bot");
+    assertThat(mirror.hostedPrefixes()).containsExactly("team");
+    assertThat(mirror.negativeTtl()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(mirror.prefetchSiblings()).isTrue();
+    assertThat(mirror.freshnessRules()).hasSize(1);
+    assertThat(mirror.freshnessRules().get(0).fresh()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(mirror.freshnessRules().get(0).staleIfError()).isEqualTo(Duration.ofDays(7));
+
+    Files.writeString(file, "mirror:\n  upstreams:\n    - name: x.io\n      urll: http://a\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .hasMessageContaining("mirror.upstreams[0].urll");
+  }
+
+  @Test
+  void secretsDoNotAppearWhenAnUpstreamIsPrinted() {
+    var u =
+        ConfigLoader.upstreamSpec("x", "docker.io=http://127.0.0.1:1")
+            .withCredentials("bot", "hunter2");
+    assertThat(u.toString()).contains("bot").doesNotContain("hunter2");
+  }
 }

@@ -2,6 +2,9 @@ package dev.hoist.storage;
 
 import dev.hoist.oci.Digest;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -38,6 +41,32 @@ public interface BlobStore {
       upload.cancel();
       throw e;
     }
+  }
+
+  /**
+   * Moves a local file whose bytes were already verified to have {@code digest} (and {@code size},
+   * unless it is -1) into the store. On success the file is gone (moved or deleted); on failure it
+   * may remain and the caller deletes it. Idempotent: when the blob exists the file is deleted.
+   *
+   * <p>This default streams the file through an upload, which verifies it again, then deletes it; a
+   * store that can adopt the file in place (a rename on the same filesystem) overrides it.
+   */
+  default void importFile(Digest digest, long size, Path file) throws IOException {
+    if (size(digest).isPresent()) {
+      Files.deleteIfExists(file);
+      return;
+    }
+    BlobUpload upload = startUpload(java.util.UUID.randomUUID().toString());
+    try {
+      try (InputStream in = Files.newInputStream(file)) {
+        upload.write(in);
+      }
+      upload.commit(digest, size);
+    } catch (IOException | RuntimeException e) {
+      upload.cancel();
+      throw e;
+    }
+    Files.deleteIfExists(file);
   }
 
   /** Deletes a committed blob; returns whether it existed. */

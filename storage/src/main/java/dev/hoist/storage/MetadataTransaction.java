@@ -72,4 +72,12 @@ public interface MetadataTransaction {
 
   /** Sessions not updated since {@code before}, oldest first, at most {@code limit}. */
   List<UploadSession> uploadsUpdatedBefore(Instant before, int limit);
+
+  // Mirror freshness.
+
+  /** What the mirror last learned of an upstream tag, in the repository's cache name. */
+  Optional<MirrorTagState> mirrorTag(RepositoryName repository, Tag tag);
+
+  /** Records what the upstream said of a tag (replacing what was known). */
+  void putMirrorTag(MirrorTagState state);
 }

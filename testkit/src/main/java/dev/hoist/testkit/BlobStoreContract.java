@@ -204,6 +204,32 @@ public abstract class BlobStoreContract {
     assertThat(store.size(wrong)).isEmpty();
   }
 
+  @Test
+  void importFileMakesTheBlobVisibleAndTheFileGoes() throws IOException {
+    byte[] content = bytes(150_000, 27);
+    Digest digest = Digest.sha256(content);
+    Path file = Files.write(dataDir.resolve("import-" + newId()), content);
+
+    store.importFile(digest, content.length, file);
+
+    assertThat(store.size(digest)).contains((long) content.length);
+    assertThat(read(store.open(digest).orElseThrow())).isEqualTo(content);
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
+  void importingABlobThatIsAlreadyStoredKeepsItAndDeletesTheFile() throws IOException {
+    byte[] content = bytes(3000, 28);
+    Digest digest = Digest.sha256(content);
+    store.put(digest, content);
+    Path file = Files.write(dataDir.resolve("import-" + newId()), content);
+
+    store.importFile(digest, content.length, file);
+
+    assertThat(read(store.open(digest).orElseThrow())).isEqualTo(content);
+    assertThat(file).doesNotExist();
+  }
+
   // Writing in chunks and resuming.
 
   @Test

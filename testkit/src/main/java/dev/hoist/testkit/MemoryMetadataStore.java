@@ -6,6 +6,7 @@ import dev.hoist.oci.Tag;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
+import dev.hoist.storage.MirrorTagState;
 import dev.hoist.storage.UploadSession;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -78,20 +79,28 @@ public final class MemoryMetadataStore implements MetadataStore {
     final TreeMap<RepoTag, Digest> tags;
     final Map<RepoDigest, Long> links;
     final Map<String, UploadSession> uploads;
+    final Map<RepoTag, MirrorTagState> mirrorTags;
 
     State() {
-      this(new HashMap<>(), new TreeMap<>(BY_REPO_THEN_TAG), new HashMap<>(), new HashMap<>());
+      this(
+          new HashMap<>(),
+          new TreeMap<>(BY_REPO_THEN_TAG),
+          new HashMap<>(),
+          new HashMap<>(),
+          new HashMap<>());
     }
 
     State(
         Map<RepoDigest, ManifestRecord> manifests,
         TreeMap<RepoTag, Digest> tags,
         Map<RepoDigest, Long> links,
-        Map<String, UploadSession> uploads) {
+        Map<String, UploadSession> uploads,
+        Map<RepoTag, MirrorTagState> mirrorTags) {
       this.manifests = manifests;
       this.tags = tags;
       this.links = links;
       this.uploads = uploads;
+      this.mirrorTags = mirrorTags;
     }
 
     // Shallow copies suffice: keys and values are immutable records.
@@ -100,7 +109,8 @@ public final class MemoryMetadataStore implements MetadataStore {
           new HashMap<>(manifests),
           new TreeMap<>(tags),
           new HashMap<>(links),
-          new HashMap<>(uploads));
+          new HashMap<>(uploads),
+          new HashMap<>(mirrorTags));
     }
   }
 
@@ -296,6 +306,24 @@ public final class MemoryMetadataStore implements MetadataStore {
           .sorted(Comparator.comparing(UploadSession::updated).thenComparing(UploadSession::id))
           .limit(limit)
           .toList();
+    }
+
+    @Override
+    public Optional<MirrorTagState> mirrorTag(RepositoryName repository, Tag tag) {
+      checkOpen();
+      return Optional.ofNullable(state.mirrorTags.get(new RepoTag(repository, tag)));
+    }
+
+    @Override
+    public void putMirrorTag(MirrorTagState mirrorTag) {
+      checkWritable();
+      state.mirrorTags.put(
+          new RepoTag(mirrorTag.repository(), mirrorTag.tag()),
+          new MirrorTagState(
+              mirrorTag.repository(),
+              mirrorTag.tag(),
+              mirrorTag.digest(),
+              millis(mirrorTag.checked())));
     }
 
     private static Instant millis(Instant instant) {

@@ -9,6 +9,7 @@ import dev.hoist.oci.Tag;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
+import dev.hoist.storage.MirrorTagState;
 import dev.hoist.storage.UploadSession;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +66,47 @@ public abstract class MetadataStoreContract {
   }
 
   // Manifests and tags.
+
+  @Test
+  void mirrorTagStateIsRecordedReplacedAndKeptPerRepository() {
+    RepositoryName cache = RepositoryName.of("docker.io/library/ubuntu");
+    Optional<MirrorTagState> none = store.read(tx -> tx.mirrorTag(cache, Tag.LATEST));
+    assertThat(none).isEmpty();
+    store.write(
+        tx -> {
+          tx.putMirrorTag(new MirrorTagState(cache, Tag.LATEST, digest("one"), T0));
+          return null;
+        });
+    Optional<MirrorTagState> one = store.read(tx -> tx.mirrorTag(cache, Tag.LATEST));
+    assertThat(one).contains(new MirrorTagState(cache, Tag.LATEST, digest("one"), T0));
+    Instant later = T0.plusSeconds(60);
+    store.write(
+        tx -> {
+          tx.putMirrorTag(new MirrorTagState(cache, Tag.LATEST, null, later));
+          return null;
+        });
+    MirrorTagState absent = store.read(tx -> tx.mirrorTag(cache, Tag.LATEST)).orElseThrow();
+    assertThat(absent.absent()).isTrue();
+    assertThat(absent.checked()).isEqualTo(later);
+    Optional<MirrorTagState> other =
+        store.read(tx -> tx.mirrorTag(RepositoryName.of("ghcr.io/library/ubuntu"), Tag.LATEST));
+    assertThat(other).as("another upstream's tag is another entry").isEmpty();
+    Optional<Digest> registryTag = store.read(tx -> tx.tag(cache, Tag.LATEST));
+    assertThat(registryTag).as("mirror state is not a registry tag").isEmpty();
+  }
+
+  @Test
+  void mirrorTagStateCannotBeWrittenInAReadTransaction() {
+    RepositoryName cache = RepositoryName.of("docker.io/library/ubuntu");
+    assertThatThrownBy(
+            () ->
+                store.read(
+                    tx -> {
+                      tx.putMirrorTag(new MirrorTagState(cache, Tag.LATEST, null, T0));
+                      return null;
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+  }
 
   @Test
   void manifestAndItsTagAppearTogether() {

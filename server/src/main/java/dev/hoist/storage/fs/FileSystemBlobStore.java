@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -109,6 +110,38 @@ public final class FileSystemBlobStore implements BlobStore {
     synchronized (state) {
       Files.deleteIfExists(state.file);
     }
+  }
+
+  /**
+   * Adopts the file with a rename when it is on the blobs' filesystem: forced to disk, renamed
+   * atomically into place, directory forced, as a commit does. Otherwise it is copied through an
+   * upload (the {@linkplain BlobStore#importFile default}).
+   */
+  @Override
+  public void importFile(Digest digest, long size, Path file) throws IOException {
+    Path target = blobPath(digest);
+    if (attributes(target).isPresent()) {
+      Files.deleteIfExists(file);
+      return;
+    }
+    long actual = Files.size(file);
+    if (size != -1 && size != actual) {
+      throw new DigestMismatchException(digest, null, size, actual);
+    }
+    try (FileChannel channel = FileChannel.open(file, WRITE)) {
+      channel.force(true);
+    }
+    ensureDirectory(target.getParent());
+    try {
+      Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      BlobStore.super.importFile(digest, size, file); // another filesystem
+      return;
+    } catch (FileAlreadyExistsException e) {
+      Files.deleteIfExists(file);
+      return;
+    }
+    fsyncDirectory(target.getParent());
   }
 
   @Override

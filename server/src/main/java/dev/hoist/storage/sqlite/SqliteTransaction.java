@@ -8,6 +8,7 @@ import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataTransaction;
+import dev.hoist.storage.MirrorTagState;
 import dev.hoist.storage.UploadSession;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -280,6 +281,38 @@ final class SqliteTransaction implements MetadataTransaction {
         SqliteTransaction::uploadRow,
         before.toEpochMilli(),
         limit);
+  }
+
+  // Mirror freshness.
+
+  @Override
+  public Optional<MirrorTagState> mirrorTag(RepositoryName repository, Tag tag) {
+    return first(
+        query(
+            "SELECT digest, checked FROM mirror_tags WHERE repo = ? AND tag = ?",
+            rs -> {
+              String digest = rs.getString(1);
+              return new MirrorTagState(
+                  repository,
+                  tag,
+                  digest == null ? null : Digest.parse(digest),
+                  Instant.ofEpochMilli(rs.getLong(2)));
+            },
+            repository.value(),
+            tag.value()));
+  }
+
+  @Override
+  public void putMirrorTag(MirrorTagState state) {
+    checkWritable();
+    update(
+        "INSERT INTO mirror_tags (repo, tag, digest, checked) VALUES (?, ?, ?, ?)"
+            + " ON CONFLICT (repo, tag) DO UPDATE SET digest = excluded.digest,"
+            + " checked = excluded.checked",
+        state.repository().value(),
+        state.tag().value(),
+        state.digest() == null ? null : state.digest().toString(),
+        state.checked().toEpochMilli());
   }
 
   // Plumbing.

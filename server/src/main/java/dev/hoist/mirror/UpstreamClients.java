@@ -1,0 +1,83 @@
+package dev.hoist.mirror;
+
+import dev.hoist.client.Credentials;
+import dev.hoist.client.RegistryClient;
+import dev.hoist.client.RegistryEndpoint;
+import dev.hoist.client.RequestObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+
+/** Builds the registry client of an upstream, with its meters. */
+final class UpstreamClients {
+  private UpstreamClients() {}
+
+  static RegistryClient create(Upstream upstream, InstantSource clock, MeterRegistry meters) {
+    RegistryEndpoint endpoint = RegistryEndpoint.of(upstream.url()).withName(upstream.name());
+    if (upstream.username() != null) {
+      endpoint =
+          endpoint.withCredentials(Credentials.basic(upstream.username(), upstream.password()));
+    }
+    if (!upstream.authHosts().isEmpty()) {
+      endpoint = endpoint.withAuthHosts(upstream.authHosts().toArray(String[]::new));
+    }
+    return RegistryClient.builder(endpoint)
+        .clock(clock)
+        .connectTimeout(Duration.ofSeconds(5))
+        .firstByteTimeout(Duration.ofSeconds(30))
+        .idleReadTimeout(Duration.ofSeconds(30))
+        .observer(new Meters(upstream.name(), meters))
+        .build();
+  }
+
+  /** Upstream requests by status, and upstream bytes, per upstream. */
+  private static final class Meters implements RequestObserver {
+    private final String upstream;
+    private final MeterRegistry registry;
+    private final Counter bytes;
+
+    Meters(String upstream, MeterRegistry registry) {
+      this.upstream = upstream;
+      this.registry = registry;
+      this.bytes =
+          Counter.builder("hoist.upstream.bytes")
+              .description("Body bytes received from the upstream")
+              .baseUnit("bytes")
+              .tag("upstream", upstream)
+              .register(registry);
+    }
+
+    @Override
+    public void response(String method, URI uri, int status, Duration elapsed) {
+      Timer.builder("hoist.upstream.requests")
+          .description("Requests to the upstream, by method and status")
+          .tag("upstream", upstream)
+          .tag("method", method)
+          .tag("status", Integer.toString(status))
+          .register(registry)
+          .record(elapsed);
+    }
+
+    @Override
+    public void failure(String method, URI uri, Throwable error) {
+      registry
+          .counter(
+              "hoist.upstream.failures",
+              "upstream",
+              upstream,
+              "method",
+              method,
+              "error",
+              error.getClass().getSimpleName())
+          .increment();
+    }
+
+    @Override
+    public void bytesRead(long n) {
+      bytes.increment(n);
+    }
+  }
+}

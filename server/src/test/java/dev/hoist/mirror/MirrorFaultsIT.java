@@ -1,0 +1,152 @@
+package dev.hoist.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.hoist.oci.Digest;
+import dev.hoist.oci.MediaTypes;
+import dev.hoist.server.HoistServer;
+import dev.hoist.server.ServerConfig;
+import dev.hoist.testkit.DockerRegistryProcess;
+import dev.hoist.testkit.RandomImages;
+import dev.hoist.testkit.Skopeo;
+import dev.hoist.testkit.TamperingProxy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tampering proxy between Hoist and a real upstream: nothing wrong is ever cached or served as a
+ * complete response, and the next request refetches.
+ */
+class MirrorFaultsIT {
+  private static final int LAYER = 1_500_000;
+
+  @TempDir Path dir;
+  DockerRegistryProcess upstream;
+  TamperingProxy proxy;
+  HoistServer hoist;
+  RandomImages.ImageLayout image;
+  Digest layer;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void start() {
+    upstream = DockerRegistryProcess.builder().workDir(dir.resolve("up")).start();
+    image = RandomImages.writeLayout(dir.resolve("layout"), "1", 31, LAYER);
+    Skopeo.create(dir.resolve("skopeo"))
+        .copy(image.ociReference(), "docker://" + upstream.hostPort() + "/library/app:1");
+    layer = image.layerDigests().get(0);
+    proxy = TamperingProxy.start(upstream.url());
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("hoist"))
+                .withMirror(
+                    MirrorConfig.of(
+                        List.of(
+                            Upstream.known("docker.io")
+                                .orElseThrow()
+                                .withUrl(URI.create(proxy.url()))))));
+  }
+
+  @AfterEach
+  void stop() {
+    hoist.close();
+    proxy.close();
+    upstream.close();
+  }
+
+  private HttpResponse<byte[]> getBlob() throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(hoist.url() + "/v2/library/app/blobs/" + layer))
+            .timeout(Duration.ofSeconds(60))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private String blobPath() {
+    return "/v2/library/app/blobs/" + layer;
+  }
+
+  @Test
+  void aFlippedByteIsNeverServedCompleteNorCachedAndTheNextRequestRefetches() throws Exception {
+    proxy.on("GET", blobPath()).once().flipByte(LAYER / 2);
+    Throwable failure = catchThrowable(this::getBlob);
+    assertThat(failure).as("the client must not receive a complete 200 of wrong bytes").isNotNull();
+    assertThat(hoist.dataDir().resolve("blobs/sha256").resolve(layer.encoded().substring(0, 2)))
+        .doesNotExist();
+
+    HttpResponse<byte[]> again = getBlob();
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(Digest.sha256(again.body())).isEqualTo(layer);
+    assertThat(again.headers().firstValue("X-Hoist-Cache")).hasValue("MISS");
+    assertThat(proxy.requestCount("GET", blobPath())).isEqualTo(2);
+  }
+
+  @Test
+  void aTruncatedUpstreamTransferResumesWithRangeAndTheClientGetsEveryByte() throws Exception {
+    proxy.on("GET", blobPath()).once().truncateAfter(LAYER / 3);
+    HttpResponse<byte[]> r = getBlob();
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(Digest.sha256(r.body())).isEqualTo(layer);
+    assertThat(proxy.requestCount("GET", blobPath())).isEqualTo(2);
+    assertThat(getBlob().headers().firstValue("X-Hoist-Cache")).hasValue("HIT");
+  }
+
+  @Test
+  void aSlowTrickleStillArrivesWhole() throws Exception {
+    proxy.on("GET", blobPath()).once().trickle(256 * 1024, Duration.ofMillis(50));
+    HttpResponse<byte[]> r = getBlob();
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(Digest.sha256(r.body())).isEqualTo(layer);
+  }
+
+  @Test
+  void throttlingWithRetryAfterIsHonouredThenTheRequestSucceeds() throws Exception {
+    proxy.on("GET", "/v2/library/app/manifests/.*").once().tooManyRequests(Duration.ofSeconds(1));
+    proxy.on("HEAD", "/v2/library/app/manifests/.*").once().tooManyRequests(Duration.ofSeconds(1));
+    HttpResponse<byte[]> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(hoist.url() + "/v2/library/app/manifests/1"))
+                .header("Accept", String.join(",", MediaTypes.MANIFEST_TYPES))
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(Digest.sha256(r.body())).isEqualTo(image.manifestDigest());
+  }
+
+  @Test
+  void serverErrorsAreRetriedAndNothingBrokenIsCached() throws Exception {
+    proxy.on("GET", blobPath()).times(2).respond(500);
+    HttpResponse<byte[]> r = getBlob();
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(Digest.sha256(r.body())).isEqualTo(layer);
+  }
+
+  @Test
+  void anUpstreamThatKeepsFailingGivesAClearErrorAndStoresNothing() throws Exception {
+    proxy.on("GET", blobPath()).always().respond(503);
+    HttpResponse<byte[]> r;
+    try {
+      r = getBlob();
+    } catch (IOException e) {
+      throw new AssertionError("expected an error response, not a broken connection", e);
+    }
+    assertThat(r.statusCode()).isIn(502, 503);
+    assertThat(new String(r.body())).contains("upstream docker.io");
+    assertThat(hoist.dataDir().resolve("blobs/sha256").resolve(layer.encoded().substring(0, 2)))
+        .doesNotExist();
+  }
+}

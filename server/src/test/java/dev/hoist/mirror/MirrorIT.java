@@ -1,0 +1,277 @@
+package dev.hoist.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hoist.oci.Digest;
+import dev.hoist.oci.MediaTypes;
+import dev.hoist.server.HoistServer;
+import dev.hoist.server.ServerConfig;
+import dev.hoist.testkit.DockerRegistryProcess;
+import dev.hoist.testkit.RandomImages;
+import dev.hoist.testkit.Skopeo;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hoist as a pull-through cache of a real Distribution registry, pulled through by skopeo. */
+class MirrorIT {
+  @TempDir Path dir;
+  DockerRegistryProcess upstream;
+  Skopeo skopeo;
+  HoistServer hoist;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void startUpstream() {
+    upstream =
+        DockerRegistryProcess.builder()
+            .deleteEnabled(true)
+            .workDir(dir.resolve("upstream"))
+            .start();
+    skopeo = Skopeo.create(dir.resolve("skopeo"));
+  }
+
+  @AfterEach
+  void stopAll() {
+    if (hoist != null) {
+      hoist.close();
+    }
+    upstream.close();
+  }
+
+  private HoistServer startHoist(MirrorConfig mirror) {
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("hoist"))
+                .withMirror(mirror));
+    return hoist;
+  }
+
+  private MirrorConfig mirrorOfUpstream() {
+    return MirrorConfig.of(
+        List.of(Upstream.known("docker.io").orElseThrow().withUrl(URI.create(upstream.url()))));
+  }
+
+  private RandomImages.ImageLayout pushToUpstream(
+      String repository, String tag, long seed, long... sizes) {
+    RandomImages.ImageLayout layout =
+        RandomImages.writeLayout(dir.resolve("layout-" + seed), tag, seed, sizes);
+    skopeo.copy(
+        layout.ociReference(), "docker://" + upstream.hostPort() + "/" + repository + ":" + tag);
+    return layout;
+  }
+
+  private String hoistHost() {
+    return "127.0.0.1:" + hoist.port();
+  }
+
+  private HttpResponse<byte[]> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(hoist.url() + path)).timeout(Duration.ofSeconds(60));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static String cache(HttpResponse<?> r) {
+    return r.headers().firstValue("X-Hoist-Cache").orElse("(none)");
+  }
+
+  @Test
+  void everyAddressingFormPullsTheSameImageFromOneCacheEntry() throws Exception {
+    RandomImages.ImageLayout image = pushToUpstream("library/app", "1", 11, 300_000, 20_000);
+    startHoist(mirrorOfUpstream());
+
+    // The Docker daemon's form: library/ added by the client, no registry in the path.
+    skopeo.copy("docker://" + hoistHost() + "/library/app:1", "oci:" + dir.resolve("out1") + ":1");
+    // A single-component name: Hoist adds library/.
+    skopeo.copy("docker://" + hoistHost() + "/app:1", "oci:" + dir.resolve("out2") + ":1");
+    // Path-prefix form.
+    skopeo.copy(
+        "docker://" + hoistHost() + "/docker.io/library/app:1",
+        "oci:" + dir.resolve("out3") + ":1");
+    for (String out : List.of("out1", "out2", "out3")) {
+      assertThat(Files.readString(dir.resolve(out).resolve("index.json")))
+          .contains(image.manifestDigest().encoded());
+    }
+    // containerd's form: ?ns=docker.io.
+    HttpResponse<byte[]> ns =
+        get(
+            "/v2/library/app/manifests/1?ns=docker.io",
+            "Accept",
+            String.join(",", MediaTypes.MANIFEST_TYPES));
+    assertThat(ns.statusCode()).isEqualTo(200);
+    assertThat(Digest.sha256(ns.body())).isEqualTo(image.manifestDigest());
+    assertThat(cache(ns)).isEqualTo("HIT");
+
+    // Each blob and the manifest came from the upstream once, however many routes asked.
+    for (Digest layer : image.layerDigests()) {
+      assertThat(upstream.requestCount("GET", "/v2/library/app/blobs/" + layer)).isEqualTo(1);
+    }
+    assertThat(upstream.requestCount("GET", "/v2/library/app/manifests/.*")).isEqualTo(1);
+  }
+
+  @Test
+  void theDockerDaemonsRequestSequenceWorksAndSaysMissThenHit() throws Exception {
+    RandomImages.ImageLayout image = pushToUpstream("library/web", "latest", 12, 100_000);
+    startHoist(mirrorOfUpstream());
+    String accept = String.join(", ", MediaTypes.MANIFEST_TYPES);
+    assertThat(get("/v2/").statusCode()).isEqualTo(200);
+    HttpResponse<byte[]> head =
+        http.send(
+            HttpRequest.newBuilder(URI.create(hoist.url() + "/v2/library/web/manifests/latest"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .header("Accept", accept)
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(cache(head)).isEqualTo("MISS");
+    assertThat(head.headers().firstValue("Docker-Content-Digest"))
+        .hasValue(image.manifestDigest().toString());
+    HttpResponse<byte[]> manifest =
+        get("/v2/library/web/manifests/" + image.manifestDigest(), "Accept", accept);
+    assertThat(manifest.statusCode()).isEqualTo(200);
+    assertThat(cache(manifest)).isEqualTo("HIT");
+    for (Digest blob : List.of(image.configDigest(), image.layerDigests().get(0))) {
+      HttpResponse<byte[]> first = get("/v2/library/web/blobs/" + blob);
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(cache(first)).isEqualTo("MISS");
+      assertThat(Digest.sha256(first.body())).isEqualTo(blob);
+      HttpResponse<byte[]> again = get("/v2/library/web/blobs/" + blob);
+      assertThat(cache(again)).isEqualTo("HIT");
+      assertThat(Digest.sha256(again.body())).isEqualTo(blob);
+    }
+    HttpResponse<byte[]> tagAgain = get("/v2/library/web/manifests/latest", "Accept", accept);
+    assertThat(cache(tagAgain)).isEqualTo("HIT");
+  }
+
+  @Test
+  void sixteenConcurrentColdPullsFetchEachBlobFromTheUpstreamOnce() throws Exception {
+    RandomImages.ImageLayout image = pushToUpstream("library/big", "1", 13, 8_000_000, 2_000_000);
+    startHoist(mirrorOfUpstream());
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<Path>> pulls = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        Path out = dir.resolve("pull-" + i);
+        Callable<Path> pull =
+            () -> {
+              skopeo.copy("docker://" + hoistHost() + "/library/big:1", "dir:" + out);
+              return out;
+            };
+        pulls.add(pool.submit(pull));
+      }
+      List<Path> outs = new ArrayList<>();
+      for (Future<Path> f : pulls) {
+        outs.add(f.get());
+      }
+      for (Digest layer : image.layerDigests()) {
+        assertThat(upstream.requestCount("GET", "/v2/library/big/blobs/" + layer))
+            .as("upstream GETs of %s", layer)
+            .isEqualTo(1);
+        byte[] first = Files.readAllBytes(outs.get(0).resolve(layer.encoded()));
+        assertThat(Digest.sha256(first)).isEqualTo(layer);
+        for (Path out : outs) {
+          assertThat(Files.readAllBytes(out.resolve(layer.encoded()))).isEqualTo(first);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void mutationsOnMirroredNamesAreRefusedAndOnlyConfiguredUpstreamsAreReachable() throws Exception {
+    startHoist(mirrorOfUpstream());
+    HttpResponse<String> push =
+        http.send(
+            HttpRequest.newBuilder(URI.create(hoist.url() + "/v2/library/app/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(push.statusCode()).isEqualTo(405);
+    assertThat(push.body()).contains("UNSUPPORTED");
+    HttpResponse<byte[]> metadataService =
+        get("/v2/latest/meta-data/manifests/x?ns=169.254.169.254");
+    assertThat(metadataService.statusCode()).isEqualTo(403);
+    assertThat(new String(metadataService.body())).contains("DENIED");
+  }
+
+  @Test
+  void aTwoPlatformIndexAndADockerSchema2ImagePullThrough() throws Exception {
+    RandomImages.IndexLayout index =
+        RandomImages.writeIndexLayout(dir.resolve("index-layout"), "multi", 21, 40_000);
+    skopeo.copy(
+        index.ociReference(), "docker://" + upstream.hostPort() + "/library/multi:multi", "--all");
+    RandomImages.ImageLayout v2 =
+        RandomImages.writeLayout(dir.resolve("v2-layout"), "v2", 22, 30_000);
+    skopeo.copy(
+        v2.ociReference(),
+        "docker://" + upstream.hostPort() + "/library/v2:v2",
+        "--format",
+        "v2s2");
+    startHoist(mirrorOfUpstream());
+
+    skopeo.copy(
+        "docker://" + hoistHost() + "/library/multi:multi",
+        "oci:" + dir.resolve("multi-out") + ":multi",
+        "--all");
+    assertThat(Files.readString(dir.resolve("multi-out").resolve("index.json")))
+        .contains(index.indexDigest().encoded());
+    for (RandomImages.Image platform : index.manifests()) {
+      assertThat(dir.resolve("multi-out/blobs/sha256").resolve(platform.manifestDigest().encoded()))
+          .exists();
+    }
+
+    byte[] upstreamRaw = skopeo.inspectRaw("docker://" + upstream.hostPort() + "/library/v2:v2");
+    byte[] mirroredRaw = skopeo.inspectRaw("docker://" + hoistHost() + "/library/v2:v2");
+    assertThat(mirroredRaw).isEqualTo(upstreamRaw);
+    assertThat(new String(mirroredRaw)).contains(MediaTypes.DOCKER_MANIFEST);
+    skopeo.copy("docker://" + hoistHost() + "/library/v2:v2", "dir:" + dir.resolve("v2-out"));
+  }
+
+  @Test
+  void metricsCountHitsMissesUpstreamRequestsAndBytes() throws Exception {
+    RandomImages.ImageLayout image = pushToUpstream("library/m", "1", 23, 200_000);
+    startHoist(mirrorOfUpstream());
+    skopeo.copy("docker://" + hoistHost() + "/library/m:1", "oci:" + dir.resolve("m1") + ":1");
+    skopeo.copy("docker://" + hoistHost() + "/library/m:1", "oci:" + dir.resolve("m2") + ":1");
+    String metrics = new String(get("/metrics").body());
+    assertThat(metricValue(metrics, "hoist_mirror_requests_total{kind=\"blob\",result=\"miss\"}"))
+        .isGreaterThanOrEqualTo(2);
+    assertThat(metricValue(metrics, "hoist_mirror_requests_total{kind=\"blob\",result=\"hit\"}"))
+        .isGreaterThanOrEqualTo(2);
+    assertThat(metricValue(metrics, "hoist_mirror_fill_bytes_total"))
+        .isGreaterThanOrEqualTo(200_000);
+    assertThat(metrics).contains("hoist_upstream_requests_seconds_count{method=\"GET\"");
+    assertThat(metrics).contains("hoist_mirror_fills_in_flight");
+    assertThat(metricValue(metrics, "hoist_served_bytes_total")).isGreaterThan(400_000);
+    assertThat(image.layerDigests()).isNotEmpty();
+  }
+
+  private static double metricValue(String scrape, String series) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no series " + series + " in\n" + scrape);
+  }
+}
