@@ -274,4 +274,28 @@ class MirrorIT {
     }
     throw new AssertionError("no series " + series + " in\n" + scrape);
   }
+
+  @Test
+  void prefetchingSiblingPlatformsMakesTheOtherPlatformAHit() throws Exception {
+    RandomImages.IndexLayout index =
+        RandomImages.writeIndexLayout(dir.resolve("prefetch-layout"), "p", 24, 60_000);
+    skopeo.copy(index.ociReference(), "docker://" + upstream.hostPort() + "/library/p:p", "--all");
+    startHoist(mirrorOfUpstream().withPrefetchSiblings(true));
+    HttpResponse<byte[]> indexResponse =
+        get("/v2/library/p/manifests/p", "Accept", String.join(",", MediaTypes.MANIFEST_TYPES));
+    assertThat(cache(indexResponse)).isEqualTo("MISS");
+    RandomImages.Image arm = index.image("linux/arm64");
+    Digest armLayer = arm.layerDigests().get(0);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (upstream.requestCount("GET", "/v2/library/p/blobs/" + armLayer) == 0
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    Thread.sleep(300);
+    HttpResponse<byte[]> manifest = get("/v2/library/p/manifests/" + arm.manifestDigest());
+    assertThat(cache(manifest)).isEqualTo("HIT");
+    HttpResponse<byte[]> layer = get("/v2/library/p/blobs/" + armLayer);
+    assertThat(cache(layer)).isEqualTo("HIT");
+    assertThat(Digest.sha256(layer.body())).isEqualTo(armLayer);
+  }
 }
