@@ -1,7 +1,14 @@
 package dev.hoist.cli;
 
+import dev.hoist.images.ClientEnvironment;
+import dev.hoist.images.ImageException;
+import dev.hoist.images.ImageStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -11,7 +18,25 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Container image registry mirror, private registry and pull client.",
-    subcommands = {RefCommand.class, ServeCommand.class},
+    subcommands = {
+      RefCommand.class,
+      ServeCommand.class,
+      PullCommand.class,
+      ImagesCommand.class,
+      TagCommand.class,
+      RmiCommand.class,
+      InspectCommand.class,
+      LoginCommand.class,
+      LogoutCommand.class,
+      PushCommand.class,
+      SaveCommand.class,
+      LoadCommand.class,
+      ExportCommand.class,
+      TagsCommand.class,
+      MirrorConfigCommand.class,
+      SyncCommand.class,
+      CopyCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -23,6 +48,48 @@ import picocli.CommandLine.Spec;
     })
 final class HoistCommand implements Runnable {
   @Spec CommandSpec spec;
+
+  @Option(
+      names = "--root",
+      paramLabel = "DIR",
+      description =
+          "The local image store (default: $HOIST_ROOT, else $XDG_DATA_HOME/hoist, else"
+              + " ~/.local/share/hoist). Also accepted after the image commands.")
+  Path root;
+
+  private final ClientEnvironment environment;
+
+  HoistCommand() {
+    this(ClientEnvironment.system());
+  }
+
+  /** With the environment, home, stdin and terminal the client commands see (tests pass theirs). */
+  HoistCommand(ClientEnvironment environment) {
+    this.environment = Objects.requireNonNull(environment, "environment");
+  }
+
+  ClientEnvironment environment() {
+    return environment;
+  }
+
+  /** Opens the image store at {@link #storeRoot}, with a clear error when that fails. */
+  ImageStore openStore(Path subcommandRoot) throws ImageException {
+    Path r = storeRoot(subcommandRoot);
+    try {
+      return ImageStore.open(r);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new ImageException(
+          ImageException.Kind.OTHER, "cannot open the image store at " + r + ": " + e, e);
+    }
+  }
+
+  /** The image store root: the subcommand's {@code --root}, else this one's, else the default. */
+  Path storeRoot(Path subcommandRoot) {
+    if (subcommandRoot != null) {
+      return subcommandRoot;
+    }
+    return root != null ? root : environment.storeRoot();
+  }
 
   @Override
   public void run() {

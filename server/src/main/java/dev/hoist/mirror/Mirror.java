@@ -137,6 +137,34 @@ public final class Mirror implements RemoteContent, AutoCloseable {
     return config;
   }
 
+  /** Told of every manifest request by tag (pull counting for pre-warming); must not block. */
+  @FunctionalInterface
+  public interface PullListener {
+    void tagPulled(String upstream, RepositoryName upstreamName, Tag tag);
+  }
+
+  private volatile PullListener pullListener = (upstream, name, tag) -> {};
+
+  /** Sets the listener told of pulls by tag (the composition root wires sync's pull counter). */
+  public void onTagPulled(PullListener listener) {
+    this.pullListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** The registry client of a configured upstream, so that other features share its breaker. */
+  public Optional<RegistryClient> upstreamClient(String upstream) {
+    return Optional.ofNullable(clients.get(upstream));
+  }
+
+  /** How long a cached tag is trusted, by its cache name ({@code <upstream>/<path>}). */
+  public Duration freshFor(RepositoryName cacheName, Tag tag) {
+    for (FreshnessRule rule : config.freshnessRules()) {
+      if (rule.matches(cacheName.value(), tag.value())) {
+        return rule.fresh();
+      }
+    }
+    return FreshnessRule.DEFAULT.fresh();
+  }
+
   @Override
   public Optional<RemoteRepository> route(RepositoryName name, String namespace) {
     return routing.route(name, namespace);
@@ -150,6 +178,7 @@ public final class Mirror implements RemoteContent, AutoCloseable {
     if (reference.indexOf(':') >= 0) {
       found = manifestByDigest(repo, parseDigest(reference));
     } else if (Tag.isValid(reference)) {
+      pullListener.tagPulled(repo.upstream(), repo.upstreamName(), Tag.of(reference));
       found = manifestByTag(repo, Tag.of(reference));
     } else {
       throw manifestUnknown(repo, reference);

@@ -70,12 +70,23 @@ final class ContentSender {
     long offset = 0;
     long length = size;
     int status = 200;
+    ByteRange partialRange = null;
     if (wanted instanceof ByteRange.Partial partial) {
-      ByteRange r = partial.range();
-      offset = r.start();
-      length = r.length();
+      partialRange = partial.range();
+      offset = partialRange.start();
+      length = partialRange.length();
       status = 206;
-      response.putHeader(Headers.CONTENT_RANGE, r.contentRange(size));
+    }
+    if (!ex.isHead() && length > 0 && ex.request() instanceof TransferGate gate) {
+      var refusal = gate.admitTransfer(length);
+      if (refusal.isPresent()) {
+        var error = refusal.get().error();
+        throw new ApiException(
+            error.code(), error.getMessage(), error.detail(), refusal.get().headers());
+      }
+    }
+    if (partialRange != null) {
+      response.putHeader(Headers.CONTENT_RANGE, partialRange.contentRange(size));
     }
     response.setStatusCode(status);
     response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
@@ -95,8 +106,10 @@ final class ContentSender {
   }
 
   private Future<Void> sendFile(Exchange ex, BlobContent.LocalFile file, long offset, long length) {
-    if (ex.request().version() == HttpVersion.HTTP_2) {
-      // HTTP/2 frames every byte, so there is no zero-copy path: copy the file like a stream.
+    boolean zeroCopy = !(ex.request() instanceof TransferGate gate) || gate.zeroCopy();
+    if (ex.request().version() == HttpVersion.HTTP_2 || !zeroCopy) {
+      // HTTP/2 frames every byte, so there is no zero-copy path: copy the file like a stream (so
+      // too for a metered request, which counts the bytes as they are written).
       BlobContent.Streamed streamed =
           new BlobContent.Streamed(
               file.size(),

@@ -30,11 +30,11 @@ public final class RegistryApi implements AutoCloseable {
   private final Router router;
   private final long purgeTimer;
 
-  private RegistryApi(Vertx vertx, Backend backend) {
+  private RegistryApi(Vertx vertx, Backend backend, AccessController access) {
     this.vertx = vertx;
     this.backend = backend;
     this.sessions = new UploadSessions(backend);
-    this.router = new Router(vertx, backend, sessions);
+    this.router = new Router(vertx, backend, sessions, access);
     this.purgeTimer =
         vertx.setPeriodic(
             purgeInterval(backend.options().uploadPurgeAge()).toMillis(), id -> purgeQuietly());
@@ -66,9 +66,25 @@ public final class RegistryApi implements AutoCloseable {
       RegistryOptions options,
       InstantSource clock,
       RemoteContent remote) {
+    return create(vertx, blobs, metadata, options, clock, remote, AccessController.ALLOW_ALL);
+  }
+
+  /**
+   * The API with remote repositories and an access controller that is asked before every request is
+   * dispatched (auth).
+   */
+  public static RegistryApi create(
+      Vertx vertx,
+      BlobStore blobs,
+      MetadataStore metadata,
+      RegistryOptions options,
+      InstantSource clock,
+      RemoteContent remote,
+      AccessController access) {
     Objects.requireNonNull(vertx, "vertx");
+    Objects.requireNonNull(access, "access");
     return new RegistryApi(
-        vertx, new Backend(blobs, metadata, options, clock, new Blocking(vertx), remote));
+        vertx, new Backend(blobs, metadata, options, clock, new Blocking(vertx), remote), access);
   }
 
   /** The request handler for every path; anything that is no endpoint gets a 404 in JSON. */

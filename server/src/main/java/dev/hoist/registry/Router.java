@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Sends each request to its resource's handler ({@link Route} says which), and every failure to
@@ -23,9 +25,15 @@ final class Router implements Handler<HttpServerRequest> {
   private final UploadHandler uploads;
   private final MirroredHandler mirrored;
   private final RemoteContent remote;
+  private final AccessController access;
 
   Router(Vertx vertx, Backend backend, UploadSessions sessions) {
+    this(vertx, backend, sessions, AccessController.ALLOW_ALL);
+  }
+
+  Router(Vertx vertx, Backend backend, UploadSessions sessions, AccessController access) {
     this.vertx = vertx;
+    this.access = access;
     ContentSender sender = new ContentSender(backend.blocking());
     this.base = new BaseHandler();
     this.catalog = new CatalogHandler(backend);
@@ -69,13 +77,17 @@ final class Router implements Handler<HttpServerRequest> {
                         "path",
                         Errors.shorten(ex.request().path())));
     if (route.kind() == Route.Kind.BASE) {
+      authorize(ex, List.of());
       return base.handle(ex);
     }
     if (route.kind() == Route.Kind.CATALOG) {
+      authorize(
+          ex, List.of(new AccessController.Access("registry", "catalog", List.of("*"), false)));
       return catalog.handle(ex);
     }
     RepositoryName name = Errors.repositoryName(route.name());
     var remoteRepository = remote.route(name, ex.param("ns"));
+    authorize(ex, needed(ex, route, name, remoteRepository.isPresent()));
     if (remoteRepository.isPresent()) {
       return mirrored.handle(ex, route, name, remoteRepository.get());
     }
@@ -84,9 +96,84 @@ final class Router implements Handler<HttpServerRequest> {
       case MANIFEST -> manifests.handle(ex, name, route.last());
       case REFERRERS -> referrers.handle(ex, name, route.last());
       case BLOB -> blobs.handle(ex, name, route.last());
-      case UPLOADS -> uploads.handleStart(ex, name);
+      case UPLOADS -> uploads.handleStart(ex, name, mountSourceReadable(ex));
       case UPLOAD -> uploads.handleSession(ex, name, route.last());
       case BASE, CATALOG -> throw new IllegalStateException("handled above");
     };
+  }
+
+  /** Asks the access controller; a denial becomes the error response, with its headers. */
+  private void authorize(Exchange ex, List<AccessController.Access> needed) {
+    if (access == AccessController.ALLOW_ALL) {
+      return;
+    }
+    var request = ex.request();
+    var remoteAddress = request.remoteAddress();
+    String host = request.getHeader("Host");
+    if (host == null && request.authority() != null) {
+      host = request.authority().toString();
+    }
+    Optional<AccessController.Denial> denial =
+        access.check(
+            new AccessController.Request(
+                request.method().name(),
+                host,
+                remoteAddress == null ? null : remoteAddress.hostAddress(),
+                request.isSSL(),
+                request::getHeader,
+                needed));
+    if (denial.isPresent()) {
+      AccessController.Denial d = denial.get();
+      throw Errors.withHeaders(d.code(), d.message(), d.headers());
+    }
+  }
+
+  /**
+   * The access a repository request needs, from its method: GET and HEAD pull; PUT, POST and PATCH
+   * push (and pull); DELETE deletes.
+   */
+  private static List<AccessController.Access> needed(
+      Exchange ex, Route route, RepositoryName name, boolean mirrored) {
+    List<String> actions =
+        switch (ex.method().name()) {
+          case "PUT", "POST", "PATCH" -> List.of("pull", "push");
+          case "DELETE" -> List.of("delete");
+          default -> List.of("pull");
+        };
+    return List.of(new AccessController.Access("repository", route.name(), actions, mirrored));
+  }
+
+  /**
+   * Whether a cross-repository mount may read its source ({@code ?from=}): without pull access
+   * there, the upload starts as if no mount had been asked for, so that nobody can copy a blob out
+   * of a repository they cannot read.
+   */
+  private boolean mountSourceReadable(Exchange ex) {
+    String from = ex.param("from");
+    if (access == AccessController.ALLOW_ALL || from == null || from.isEmpty()) {
+      return true;
+    }
+    RepositoryName source;
+    try {
+      source = RepositoryName.of(from);
+    } catch (RuntimeException e) {
+      return true; // not a name: the upload handler ignores it
+    }
+    boolean fromMirrored;
+    try {
+      fromMirrored = remote.route(source, ex.param("ns")).isPresent();
+    } catch (RuntimeException e) {
+      fromMirrored = false;
+    }
+    try {
+      authorize(
+          ex,
+          List.of(
+              new AccessController.Access(
+                  "repository", source.value(), List.of("pull"), fromMirrored)));
+      return true;
+    } catch (ApiException e) {
+      return false;
+    }
   }
 }

@@ -32,13 +32,18 @@ final class UploadHandler {
   }
 
   Future<Void> handleStart(Exchange ex, RepositoryName name) {
+    return handleStart(ex, name, true);
+  }
+
+  /** {@code mountAllowed} false: a mount request starts a plain upload instead (no access). */
+  Future<Void> handleStart(Exchange ex, RepositoryName name, boolean mountAllowed) {
     if (!ex.method().name().equals("POST")) {
       throw Methods.notAllowed(ex, "POST");
     }
     String mount = ex.param("mount");
     if (mount != null) {
       Digest digest = Errors.digest(mount);
-      RepositoryName from = repositoryOrNull(ex.param("from"));
+      RepositoryName from = mountAllowed ? repositoryOrNull(ex.param("from")) : null;
       if (from == null) {
         return startSession(ex, name);
       }

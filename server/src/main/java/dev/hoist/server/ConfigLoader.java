@@ -3,10 +3,15 @@ package dev.hoist.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hoist.accelerator.AcceleratorConfig;
+import dev.hoist.auth.AccessRule;
+import dev.hoist.auth.AnonymousPull;
+import dev.hoist.auth.AuthConfig;
 import dev.hoist.mirror.FreshnessRule;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
 import dev.hoist.oci.RepositoryName;
+import dev.hoist.sync.SyncConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -49,12 +54,51 @@ import java.util.regex.Pattern;
  *   freshness:                       first match wins; then 5m fresh, 0s SWR, 7d stale-if-error
  *     - {repository: "docker.io/library/*", tag: "latest", fresh: 1m,
  *        staleWhileRevalidate: 30s, staleIfError: 7d}
+ * sync:                              see dev.hoist.sync.SyncConfig#fromTree
+ *   api: {enabled: true}             default: true only when listening on loopback
+ *   concurrency: 4                   sync requests in flight per upstream
+ *   requestsPerMinute: 600           sync requests started per minute per upstream
+ *   maxBackoff: 5m                   longest wait after a 429
+ *   prewarm: {topK: 20, window: 24h, lead: 30s}
+ *   rules: [{name: alpine, upstream: docker.io, repositories: [library/alpine], ...}]
+ * auth:                              token auth for /v2/ (dev.hoist.auth)
+ *   enabled: false                   HOIST_AUTH_ENABLED
+ *   htpasswd: ./users.htpasswd       HOIST_AUTH_HTPASSWD (bcrypt entries only; relative to file)
+ *   service: hoist                   the service name in challenges
+ *   issuer: hoist                    the tokens' iss (default: the service)
+ *   tokenTtl: 5m                     at least 60s
+ *   tokenKey: ./token-key.pem        PKCS#8 RSA key; default <dataDir>/auth/token-key.pem (made)
+ *   anonymousPull: mirrored          mirrored | all | none
+ *   admins: [root]                   users that may do everything
+ *   trustedProxies: [10.0.0.1]       addresses/CIDRs whose X-Forwarded-Host/-Proto count
+ *   rules:                           more access per repository prefix
+ *     - {prefix: "team/", users: [alice, bob], groups: [dev], actions: [pull, push]}
+ * accelerator:                       tenants, quotas, console (dev.hoist.accelerator; docs/api.md)
+ *   enabled: true                    a present section means true
+ *   baseDomain: m.example.com        tenants at <id>.m.example.com (and /m/<id>/v2/ always)
+ *   defaultQuota: 10GiB              per tenant and period
+ *   inviteBonus: 5GiB                added to both inviter and invitee
+ *   period: none                     none | monthly (resets on the 1st, 00:00 UTC)
+ *   signup: open                     open | closed (closed: only with an invitation)
+ *   serveWithoutTenant: true         false: /v2/ only through tenant addresses
+ *   trustedProxies: [10.0.0.1]       whose X-Forwarded-Host/-Proto count
+ *   admins: [ops@example.com]        accounts that administer the accelerator
+ *   flushInterval: 2s                usage written to the database this often
+ *   publicUrl: https://hoist.example.com   for the snippets (default: from each request)
  * </pre>
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP_LEVEL =
-      Set.of("listen", "dataDir", "shutdownGrace", "registry", "mirror");
+      Set.of(
+          "listen",
+          "dataDir",
+          "shutdownGrace",
+          "registry",
+          "mirror",
+          "auth",
+          "sync",
+          "accelerator");
   private static final Set<String> MIRROR =
       Set.of(
           "upstreams", "defaultUpstream", "hosted", "negativeTtl", "prefetchSiblings", "freshness");
@@ -63,6 +107,19 @@ public final class ConfigLoader {
   private static final Set<String> FRESHNESS =
       Set.of("repository", "tag", "fresh", "staleWhileRevalidate", "staleIfError");
   private static final Set<String> REGISTRY = Set.of("deleteEnabled", "uploadPurgeAge");
+  private static final Set<String> AUTH =
+      Set.of(
+          "enabled",
+          "htpasswd",
+          "service",
+          "issuer",
+          "tokenTtl",
+          "rules",
+          "trustedProxies",
+          "anonymousPull",
+          "admins",
+          "tokenKey");
+  private static final Set<String> AUTH_RULE = Set.of("prefix", "users", "groups", "actions");
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   private static final Pattern HOST_PORT =
       Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[^:\\[\\]]*):(\\d{1,5})");
@@ -134,6 +191,26 @@ public final class ConfigLoader {
     if (mirror != null && !mirror.isNull()) {
       config = config.withMirror(mirror(mirror));
     }
+    JsonNode auth = root.get("auth");
+    if (auth != null && !auth.isNull()) {
+      config = config.withAuth(auth(config.auth(), auth, file.toAbsolutePath().getParent()));
+    }
+    JsonNode accelerator = root.get("accelerator");
+    if (accelerator != null && !accelerator.isNull()) {
+      try {
+        config = config.withAccelerator(AcceleratorConfig.fromTree(accelerator));
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        throw new ConfigException("accelerator", e.getMessage());
+      }
+    }
+    JsonNode sync = root.get("sync");
+    if (sync != null && !sync.isNull()) {
+      try {
+        config = config.withSync(SyncConfig.fromTree(sync));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("sync", e.getMessage());
+      }
+    }
     JsonNode registry = root.get("registry");
     if (registry != null && !registry.isNull()) {
       if (!registry.isObject()) {
@@ -179,6 +256,14 @@ public final class ConfigLoader {
     String mirrors = env.get("HOIST_MIRROR");
     if (mirrors != null && !mirrors.isBlank()) {
       config = withMirrorSpecs(config, "HOIST_MIRROR", List.of(mirrors.split(",")));
+    }
+    String authEnabled = env.get("HOIST_AUTH_ENABLED");
+    if (authEnabled != null) {
+      config = config.withAuth(config.auth().withEnabled(bool("HOIST_AUTH_ENABLED", authEnabled)));
+    }
+    String htpasswd = env.get("HOIST_AUTH_HTPASSWD");
+    if (htpasswd != null && !htpasswd.isBlank()) {
+      config = config.withAuth(config.auth().withHtpasswd(Path.of(htpasswd)));
     }
     String grace = env.get("HOIST_SHUTDOWN_GRACE");
     if (grace != null) {
@@ -257,6 +342,109 @@ public final class ConfigLoader {
       config = config.withFreshnessRules(rules);
     }
     return config;
+  }
+
+  private static AuthConfig auth(AuthConfig defaults, JsonNode node, Path base) {
+    if (!node.isObject()) {
+      throw new ConfigException("auth", "must be a mapping");
+    }
+    checkKeys(node, AUTH, "auth.");
+    try {
+      List<AccessRule> rules = new ArrayList<>();
+      JsonNode list = node.get("rules");
+      if (list != null && !list.isNull()) {
+        if (!list.isArray()) {
+          throw new ConfigException("auth.rules", "must be a list of rules");
+        }
+        for (int i = 0; i < list.size(); i++) {
+          String setting = "auth.rules[" + i + "]";
+          JsonNode r = list.get(i);
+          if (!r.isObject()) {
+            throw new ConfigException(setting, "must be a mapping");
+          }
+          checkKeys(r, AUTH_RULE, setting + ".");
+          try {
+            rules.add(
+                new AccessRule(
+                    r.has("prefix") ? r.get("prefix").asText() : "",
+                    Set.copyOf(strings(r, "users", setting + ".users")),
+                    Set.copyOf(strings(r, "groups", setting + ".groups")),
+                    Set.copyOf(strings(r, "actions", setting + ".actions"))));
+          } catch (IllegalArgumentException e) {
+            if (e instanceof ConfigException ce) {
+              throw ce;
+            }
+            throw new ConfigException(setting, e.getMessage());
+          }
+        }
+      }
+      return new AuthConfig(
+          node.has("enabled")
+              ? bool("auth.enabled", node.get("enabled").asText())
+              : defaults.enabled(),
+          node.has("htpasswd")
+              ? relativeTo(base, text(node, "htpasswd", "auth.htpasswd"))
+              : defaults.htpasswd(),
+          node.has("service") ? text(node, "service", "auth.service") : defaults.service(),
+          node.has("issuer") ? text(node, "issuer", "auth.issuer") : null,
+          node.has("tokenTtl")
+              ? duration("auth.tokenTtl", text(node, "tokenTtl", "auth.tokenTtl"))
+              : defaults.tokenTtl(),
+          rules,
+          node.has("trustedProxies")
+              ? strings(node, "trustedProxies", "auth.trustedProxies")
+              : defaults.trustedProxies(),
+          node.has("anonymousPull")
+              ? anonymousPull(text(node, "anonymousPull", "auth.anonymousPull"))
+              : defaults.anonymousPull(),
+          node.has("admins")
+              ? Set.copyOf(strings(node, "admins", "auth.admins"))
+              : defaults.admins(),
+          node.has("tokenKey")
+              ? relativeTo(base, text(node, "tokenKey", "auth.tokenKey"))
+              : defaults.tokenKey());
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      // AuthConfig's messages start with the setting they are about.
+      String message = e.getMessage();
+      int colon = message.indexOf(": ");
+      if (message.startsWith("auth.") && colon > 0) {
+        throw new ConfigException(message.substring(0, colon), message.substring(colon + 2));
+      }
+      throw new ConfigException("auth", message);
+    }
+  }
+
+  private static AnonymousPull anonymousPull(String value) {
+    try {
+      return AnonymousPull.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("auth.anonymousPull", e.getMessage());
+    }
+  }
+
+  private static Path relativeTo(Path base, String value) {
+    Path p = Path.of(value);
+    return p.isAbsolute() || base == null ? p : base.resolve(p);
+  }
+
+  private static List<String> strings(JsonNode node, String field, String setting) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw new ConfigException(setting, "must be a list");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : v) {
+      if (e.isContainerNode() || e.asText().isBlank()) {
+        throw new ConfigException(setting, "must be a list of non-empty values");
+      }
+      out.add(e.asText().trim());
+    }
+    return out;
   }
 
   private static Upstream upstream(JsonNode node, String setting) {

@@ -1,6 +1,10 @@
 package dev.hoist.server;
 
+import dev.hoist.accelerator.Accelerator;
+import dev.hoist.auth.AuthService;
 import dev.hoist.mirror.Mirror;
+import dev.hoist.oci.RepositoryName;
+import dev.hoist.registry.AccessController;
 import dev.hoist.registry.RegistryApi;
 import dev.hoist.registry.RegistryOptions;
 import dev.hoist.registry.RemoteContent;
@@ -8,6 +12,7 @@ import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.sync.SyncFeature;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -42,6 +48,8 @@ public final class HoistServer implements AutoCloseable {
   private final RegistryApi api;
   private final Mirror mirror;
   private final MetadataStore metadata;
+  private final SyncFeature sync;
+  private final Accelerator accelerator;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private HoistServer(
@@ -50,13 +58,17 @@ public final class HoistServer implements AutoCloseable {
       HttpServer http,
       RegistryApi api,
       Mirror mirror,
-      MetadataStore metadata) {
+      MetadataStore metadata,
+      SyncFeature sync,
+      Accelerator accelerator) {
     this.config = config;
     this.vertx = vertx;
     this.http = http;
     this.api = api;
     this.mirror = mirror;
     this.metadata = metadata;
+    this.sync = sync;
+    this.accelerator = accelerator;
   }
 
   /** Opens the stores, starts listening, and returns once {@code GET /v2/} can be answered. */
@@ -79,6 +91,8 @@ public final class HoistServer implements AutoCloseable {
     MetadataStore metadata = SqliteMetadataStore.open(dataDir);
     Vertx vertx = Vertx.vertx(new VertxOptions());
     Mirror mirror = null;
+    SyncFeature sync = null;
+    Accelerator accelerator = null;
     try {
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       RemoteContent remote = RemoteContent.NONE;
@@ -92,8 +106,41 @@ public final class HoistServer implements AutoCloseable {
           RegistryOptions.defaults()
               .withDeleteEnabled(config.deleteEnabled())
               .withUploadPurgeAge(config.uploadPurgeAge());
+      accelerator =
+          Accelerator.create(config.accelerator(), vertx, metadata, InstantSource.system());
+      AccessController access = AccessController.ALLOW_ALL;
+      Handler<HttpServerRequest> tokens = null;
+      if (config.auth().enabled()) {
+        RemoteContent routing = remote;
+        AuthService auth;
+        try {
+          // The accelerator's account directory joins the list here when it exists.
+          auth =
+              AuthService.create(
+                  config.auth(),
+                  dataDir,
+                  config.accelerator().enabled() ? List.of(accelerator.users()) : List.of(),
+                  InstantSource.system(),
+                  name -> routing.route(RepositoryName.of(name), null).isPresent());
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("auth", e.getMessage());
+        }
+        access = auth.accessController();
+        tokens = auth.tokenEndpoint(vertx);
+      }
+      sync =
+          SyncFeature.start(
+              config.sync(),
+              config.listenHost(),
+              mirror,
+              blobs,
+              metadata,
+              InstantSource.system(),
+              meters,
+              vertx);
       RegistryApi api =
-          RegistryApi.create(vertx, blobs, metadata, options, InstantSource.system(), remote);
+          RegistryApi.create(
+              vertx, blobs, metadata, options, InstantSource.system(), remote, access);
       HttpServerOptions httpOptions =
           new HttpServerOptions()
               .setHost(config.listenHost())
@@ -105,10 +152,18 @@ public final class HoistServer implements AutoCloseable {
               // its upload session's turn) after this long; active transfers are never cut.
               .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
       HttpServer http =
-          vertx.createHttpServer(httpOptions).requestHandler(routes(api.handler(), meters));
+          vertx
+              .createHttpServer(httpOptions)
+              .requestHandler(sync.wrap(routes(api.handler(), tokens, accelerator, meters)));
       http.listen().await(30, TimeUnit.SECONDS);
-      return new HoistServer(config, vertx, http, api, mirror, metadata);
+      return new HoistServer(config, vertx, http, api, mirror, metadata, sync, accelerator);
     } catch (Exception e) {
+      if (accelerator != null) {
+        accelerator.close();
+      }
+      if (sync != null) {
+        sync.close();
+      }
       if (mirror != null) {
         mirror.close();
       }
@@ -123,10 +178,14 @@ public final class HoistServer implements AutoCloseable {
   }
 
   /**
-   * {@code /metrics} for Prometheus; everything else is the registry, with bytes served counted.
+   * {@code /metrics} for Prometheus; {@code /token}, the token service, when auth is on (else
+   * null); everything else is the registry, with bytes served counted.
    */
   private static Handler<HttpServerRequest> routes(
-      Handler<HttpServerRequest> registry, PrometheusMeterRegistry meters) {
+      Handler<HttpServerRequest> registry,
+      Handler<HttpServerRequest> tokens,
+      Accelerator accelerator,
+      PrometheusMeterRegistry meters) {
     Counter served =
         Counter.builder("hoist.served.bytes")
             .description("Bytes written to clients (headers and bodies)")
@@ -141,8 +200,14 @@ public final class HoistServer implements AutoCloseable {
             .end(Buffer.buffer(body));
         return;
       }
-      request.response().endHandler(v -> served.increment(request.response().bytesWritten()));
-      registry.handle(request);
+      if (tokens != null && request.path().equals("/token")) {
+        tokens.handle(request);
+        return;
+      }
+      // The accelerator (a pass-through when disabled) serves its API and console, finds the
+      // tenant a request addresses, meters it, and owns the response's end handler.
+      accelerator.handle(
+          request, v -> served.increment(request.response().bytesWritten()), registry);
     };
   }
 
@@ -184,6 +249,8 @@ public final class HoistServer implements AutoCloseable {
       log.warn("HTTP shutdown did not complete cleanly: {}", e.toString());
     }
     api.close();
+    accelerator.close();
+    sync.close();
     if (mirror != null) {
       mirror.close();
     }

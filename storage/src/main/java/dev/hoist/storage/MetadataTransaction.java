@@ -80,4 +80,14 @@ public interface MetadataTransaction {
 
   /** Records what the upstream said of a tag (replacing what was known). */
   void putMirrorTag(MirrorTagState state);
+
+  // Sync.
+
+  /** Sync rules and their run status. */
+  SyncTransaction sync();
+
+  // Accelerator.
+
+  /** Accelerator accounts, their tenants and daily traffic. */
+  AccountsTransaction accounts();
 }

@@ -3,10 +3,14 @@ package dev.hoist.testkit;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
+import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.storage.SyncRuleRecord;
+import dev.hoist.storage.SyncStatus;
+import dev.hoist.storage.SyncTransaction;
 import dev.hoist.storage.UploadSession;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -80,6 +84,9 @@ public final class MemoryMetadataStore implements MetadataStore {
     final Map<RepoDigest, Long> links;
     final Map<String, UploadSession> uploads;
     final Map<RepoTag, MirrorTagState> mirrorTags;
+    final TreeMap<String, SyncRuleRecord> syncRules;
+    final Map<String, SyncStatus> syncStatus;
+    MemoryAccounts accounts = new MemoryAccounts();
 
     State() {
       this(
@@ -87,6 +94,8 @@ public final class MemoryMetadataStore implements MetadataStore {
           new TreeMap<>(BY_REPO_THEN_TAG),
           new HashMap<>(),
           new HashMap<>(),
+          new HashMap<>(),
+          new TreeMap<>(),
           new HashMap<>());
     }
 
@@ -95,22 +104,34 @@ public final class MemoryMetadataStore implements MetadataStore {
         TreeMap<RepoTag, Digest> tags,
         Map<RepoDigest, Long> links,
         Map<String, UploadSession> uploads,
-        Map<RepoTag, MirrorTagState> mirrorTags) {
+        Map<RepoTag, MirrorTagState> mirrorTags,
+        TreeMap<String, SyncRuleRecord> syncRules,
+        Map<String, SyncStatus> syncStatus) {
       this.manifests = manifests;
       this.tags = tags;
       this.links = links;
       this.uploads = uploads;
       this.mirrorTags = mirrorTags;
+      this.syncRules = syncRules;
+      this.syncStatus = syncStatus;
     }
 
     // Shallow copies suffice: keys and values are immutable records.
     State copy() {
+      State copy = copyWithoutAccounts();
+      copy.accounts = accounts.copy();
+      return copy;
+    }
+
+    private State copyWithoutAccounts() {
       return new State(
           new HashMap<>(manifests),
           new TreeMap<>(tags),
           new HashMap<>(links),
           new HashMap<>(uploads),
-          new HashMap<>(mirrorTags));
+          new HashMap<>(mirrorTags),
+          new TreeMap<>(syncRules),
+          new HashMap<>(syncStatus));
     }
   }
 
@@ -324,6 +345,77 @@ public final class MemoryMetadataStore implements MetadataStore {
               mirrorTag.tag(),
               mirrorTag.digest(),
               millis(mirrorTag.checked())));
+    }
+
+    @Override
+    public AccountsTransaction accounts() {
+      return state.accounts.transaction(
+          writes -> {
+            if (writes) {
+              checkWritable();
+            } else {
+              checkOpen();
+            }
+          });
+    }
+
+    @Override
+    public SyncTransaction sync() {
+      return new SyncTransaction() {
+        @Override
+        public List<SyncRuleRecord> rules() {
+          checkOpen();
+          return List.copyOf(state.syncRules.values());
+        }
+
+        @Override
+        public Optional<SyncRuleRecord> rule(String name) {
+          checkOpen();
+          return Optional.ofNullable(state.syncRules.get(name));
+        }
+
+        @Override
+        public void putRule(SyncRuleRecord rule) {
+          checkWritable();
+          state.syncRules.put(
+              rule.name(),
+              new SyncRuleRecord(rule.name(), rule.definition(), millis(rule.updated())));
+        }
+
+        @Override
+        public boolean deleteRule(String name) {
+          checkWritable();
+          state.syncStatus.remove(name);
+          return state.syncRules.remove(name) != null;
+        }
+
+        @Override
+        public Optional<SyncStatus> status(String name) {
+          checkOpen();
+          return Optional.ofNullable(state.syncStatus.get(name));
+        }
+
+        @Override
+        public void putStatus(SyncStatus s) {
+          checkWritable();
+          state.syncStatus.put(
+              s.rule(),
+              new SyncStatus(
+                  s.rule(),
+                  nullableMillis(s.lastStarted()),
+                  nullableMillis(s.lastFinished()),
+                  nullableMillis(s.nextRun()),
+                  s.copiedImages(),
+                  s.skippedImages(),
+                  s.failedImages(),
+                  s.copiedBytes(),
+                  s.lastError()));
+        }
+      };
+    }
+
+    private static Instant nullableMillis(Instant instant) {
+      return instant == null ? null : millis(instant);
     }
 
     private static Instant millis(Instant instant) {

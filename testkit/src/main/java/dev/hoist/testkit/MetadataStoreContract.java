@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
+import dev.hoist.storage.AccountRecord;
+import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.storage.SyncRuleRecord;
+import dev.hoist.storage.SyncStatus;
 import dev.hoist.storage.UploadSession;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -103,6 +107,75 @@ public abstract class MetadataStoreContract {
                 store.read(
                     tx -> {
                       tx.putMirrorTag(new MirrorTagState(cache, Tag.LATEST, null, T0));
+                      return null;
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void syncRulesAreCreatedReplacedListedByNameAndDeletedWithTheirStatus() {
+    List<SyncRuleRecord> none = store.read(tx -> tx.sync().rules());
+    assertThat(none).isEmpty();
+    store.write(
+        tx -> {
+          tx.sync().putRule(new SyncRuleRecord("web", "{\"a\":1}", T0));
+          tx.sync().putRule(new SyncRuleRecord("alpine", "{}", T0));
+          return null;
+        });
+    Instant later = T0.plusSeconds(5);
+    store.write(
+        tx -> {
+          tx.sync().putRule(new SyncRuleRecord("web", "{\"a\":2}", later));
+          tx.sync()
+              .putStatus(new SyncStatus("web", T0, later, later.plusSeconds(60), 3, 2, 1, 99, "x"));
+          return null;
+        });
+    List<SyncRuleRecord> rules = store.read(tx -> tx.sync().rules());
+    assertThat(rules)
+        .containsExactly(
+            new SyncRuleRecord("alpine", "{}", T0), new SyncRuleRecord("web", "{\"a\":2}", later));
+    Optional<SyncStatus> status = store.read(tx -> tx.sync().status("web"));
+    assertThat(status)
+        .contains(new SyncStatus("web", T0, later, later.plusSeconds(60), 3, 2, 1, 99, "x"));
+    assertThatThrownBy(() -> store.read(tx -> tx.sync().deleteRule("web")))
+        .isInstanceOf(IllegalStateException.class);
+    boolean deleted = store.write(tx -> tx.sync().deleteRule("web"));
+    boolean deletedAgain = store.write(tx -> tx.sync().deleteRule("web"));
+    assertThat(deleted).isTrue();
+    assertThat(deletedAgain).isFalse();
+    Optional<SyncRuleRecord> gone = store.read(tx -> tx.sync().rule("web"));
+    Optional<SyncStatus> statusGone = store.read(tx -> tx.sync().status("web"));
+    assertThat(gone).isEmpty();
+    assertThat(statusGone).isEmpty();
+  }
+
+  @Test
+  void syncStatusKeepsMissingTimesAsNullAndSurvivesARestart() {
+    store.write(
+        tx -> {
+          tx.sync().putRule(new SyncRuleRecord("r", "{}", T0));
+          tx.sync().putStatus(new SyncStatus("r", T0, null, null, 0, 0, 0, 0, null));
+          return null;
+        });
+    store.close();
+    try {
+      store = openStore(dataDir);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    Optional<SyncStatus> status = store.read(tx -> tx.sync().status("r"));
+    Optional<SyncRuleRecord> rule = store.read(tx -> tx.sync().rule("r"));
+    assertThat(status).contains(new SyncStatus("r", T0, null, null, 0, 0, 0, 0, null));
+    assertThat(rule).isPresent();
+  }
+
+  @Test
+  void syncRulesCannotBeWrittenInAReadTransaction() {
+    assertThatThrownBy(
+            () ->
+                store.read(
+                    tx -> {
+                      tx.sync().putRule(new SyncRuleRecord("r", "{}", T0));
                       return null;
                     }))
         .isInstanceOf(IllegalStateException.class);
@@ -739,6 +812,110 @@ public abstract class MetadataStoreContract {
           work.accept(tx);
           return null;
         });
+  }
+
+  // Accelerator accounts.
+
+  protected static AccountRecord account(String id, String email, String invitedBy) {
+    return new AccountRecord(
+        id, email, "hash-" + id, false, null, 1000, false, "code-" + id, invitedBy, T0);
+  }
+
+  private Optional<AccountRecord> readAccount(
+      java.util.function.Function<AccountsTransaction, Optional<AccountRecord>> work) {
+    return store.read(tx -> work.apply(tx.accounts()));
+  }
+
+  private List<AccountRecord> listAccounts(
+      java.util.function.Function<AccountsTransaction, List<AccountRecord>> work) {
+    return store.read(tx -> work.apply(tx.accounts()));
+  }
+
+  private boolean writeAccounts(java.util.function.Predicate<AccountsTransaction> work) {
+    Boolean result = store.write(tx -> work.test(tx.accounts()));
+    return result;
+  }
+
+  @Test
+  void accountsAreFoundByIdEmailTenantAndInviteCode() {
+    boolean created = writeAccounts(a -> a.createAccount(account("a1", "a@example.com", null)));
+    assertThat(created).isTrue();
+    store.write(
+        tx -> tx.accounts().updateAccount(account("a1", "a@example.com", null).withTenantId("t1")));
+    AccountRecord expected = account("a1", "a@example.com", null).withTenantId("t1");
+    assertThat(readAccount(a -> a.account("a1"))).contains(expected);
+    assertThat(readAccount(a -> a.accountByEmail("a@example.com"))).contains(expected);
+    assertThat(readAccount(a -> a.accountByTenant("t1"))).contains(expected);
+    assertThat(readAccount(a -> a.accountByInviteCode("code-a1"))).contains(expected);
+    assertThat(readAccount(a -> a.account("nope"))).isEmpty();
+  }
+
+  @Test
+  void accountEmailsInviteCodesAndTenantIdsAreUnique() {
+    store.write(tx -> tx.accounts().createAccount(account("a1", "a@example.com", null)));
+    store.write(tx -> tx.accounts().createAccount(account("a2", "b@example.com", null)));
+    assertThat(writeAccounts(a -> a.createAccount(account("a3", "a@example.com", null)))).isFalse();
+    store.write(
+        tx -> tx.accounts().updateAccount(account("a1", "a@example.com", null).withTenantId("t1")));
+    assertThat(
+            writeAccounts(
+                a -> a.updateAccount(account("a2", "b@example.com", null).withTenantId("t1"))))
+        .isFalse();
+    assertThat(listAccounts(a -> a.accounts())).hasSize(2);
+  }
+
+  @Test
+  void updateKeepsTheHashAndListsInviteesOfAnAccount() {
+    store.write(tx -> tx.accounts().createAccount(account("a1", "a@example.com", null)));
+    store.write(tx -> tx.accounts().createAccount(account("a2", "b@example.com", "a1")));
+    AccountRecord changed =
+        new AccountRecord(
+            "a1", "x@example.com", "other", true, "t9", 5000, true, "other", null, T0);
+    assertThat(writeAccounts(a -> a.updateAccount(changed))).isTrue();
+    AccountRecord a1 = readAccount(a -> a.account("a1")).orElseThrow();
+    assertThat(a1.passwordHash()).isEqualTo("hash-a1");
+    assertThat(a1.email()).isEqualTo("a@example.com");
+    assertThat(a1.quotaBytes()).isEqualTo(5000);
+    assertThat(a1.admin()).isTrue();
+    assertThat(a1.disabled()).isTrue();
+    assertThat(a1.tenantId()).isEqualTo("t9");
+    assertThat(listAccounts(a -> a.invitedBy("a1")))
+        .extracting(AccountRecord::id)
+        .containsExactly("a2");
+  }
+
+  @Test
+  void usageAddsUpPerDayAndSurvivesARestart() {
+    java.time.LocalDate d1 = java.time.LocalDate.of(2026, 11, 1);
+    java.time.LocalDate d2 = d1.plusDays(1);
+    store.write(
+        tx -> {
+          tx.accounts().addUsage("a1", d1, 10);
+          tx.accounts().addUsage("a1", d1, 5);
+          tx.accounts().addUsage("a1", d2, 7);
+          tx.accounts().addUsage("a2", d2, 100);
+          return null;
+        });
+    store.close();
+    try {
+      store = openStore(dataDir);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    Map<java.time.LocalDate, Long> fromFirst = store.read(tx -> tx.accounts().usage("a1", d1));
+    Map<java.time.LocalDate, Long> fromSecond = store.read(tx -> tx.accounts().usage("a1", d2));
+    Map<java.time.LocalDate, Long> none = store.read(tx -> tx.accounts().usage("a3", d1));
+    assertThat(fromFirst).isEqualTo(Map.of(d1, 15L, d2, 7L));
+    assertThat(fromSecond).isEqualTo(Map.of(d2, 7L));
+    assertThat(none).isEmpty();
+  }
+
+  @Test
+  void accountsCannotBeWrittenInAReadTransaction() {
+    assertThatThrownBy(
+            () ->
+                store.read(tx -> tx.accounts().createAccount(account("a1", "a@example.com", null))))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   /** A sha256 digest derived from a name. */

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
+import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataTransaction;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.storage.SyncRuleRecord;
+import dev.hoist.storage.SyncStatus;
+import dev.hoist.storage.SyncTransaction;
 import dev.hoist.storage.UploadSession;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -313,6 +317,121 @@ final class SqliteTransaction implements MetadataTransaction {
         state.tag().value(),
         state.digest() == null ? null : state.digest().toString(),
         state.checked().toEpochMilli());
+  }
+
+  // Sync.
+
+  @Override
+  public SyncTransaction sync() {
+    return new SyncTx();
+  }
+
+  // Accelerator.
+
+  @Override
+  public AccountsTransaction accounts() {
+    return new SqliteAccounts(connection, writable, () -> open);
+  }
+
+  /** Sync rules and run status, in this transaction. */
+  private final class SyncTx implements SyncTransaction {
+    private static final String STATUS_COLUMNS =
+        "rule, last_started, last_finished, next_run, copied_images, skipped_images,"
+            + " failed_images, copied_bytes, last_error";
+
+    @Override
+    public List<SyncRuleRecord> rules() {
+      return query(
+          "SELECT name, definition, updated FROM sync_rules ORDER BY name", SyncTx::ruleRow);
+    }
+
+    @Override
+    public Optional<SyncRuleRecord> rule(String name) {
+      return first(
+          query(
+              "SELECT name, definition, updated FROM sync_rules WHERE name = ?",
+              SyncTx::ruleRow,
+              name));
+    }
+
+    @Override
+    public void putRule(SyncRuleRecord rule) {
+      checkWritable();
+      update(
+          "INSERT INTO sync_rules (name, definition, updated) VALUES (?, ?, ?)"
+              + " ON CONFLICT (name) DO UPDATE SET definition = excluded.definition,"
+              + " updated = excluded.updated",
+          rule.name(),
+          rule.definition(),
+          rule.updated().toEpochMilli());
+    }
+
+    @Override
+    public boolean deleteRule(String name) {
+      checkWritable();
+      update("DELETE FROM sync_status WHERE rule = ?", name);
+      return update("DELETE FROM sync_rules WHERE name = ?", name) > 0;
+    }
+
+    @Override
+    public Optional<SyncStatus> status(String name) {
+      return first(
+          query(
+              "SELECT " + STATUS_COLUMNS + " FROM sync_status WHERE rule = ?",
+              SyncTx::statusRow,
+              name));
+    }
+
+    @Override
+    public void putStatus(SyncStatus s) {
+      checkWritable();
+      update(
+          "INSERT INTO sync_status ("
+              + STATUS_COLUMNS
+              + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+              + " ON CONFLICT (rule) DO UPDATE SET last_started = excluded.last_started,"
+              + " last_finished = excluded.last_finished, next_run = excluded.next_run,"
+              + " copied_images = excluded.copied_images,"
+              + " skipped_images = excluded.skipped_images,"
+              + " failed_images = excluded.failed_images, copied_bytes = excluded.copied_bytes,"
+              + " last_error = excluded.last_error",
+          s.rule(),
+          epochMillis(s.lastStarted()),
+          epochMillis(s.lastFinished()),
+          epochMillis(s.nextRun()),
+          s.copiedImages(),
+          s.skippedImages(),
+          s.failedImages(),
+          s.copiedBytes(),
+          s.lastError());
+    }
+
+    private static SyncRuleRecord ruleRow(ResultSet rs) throws SQLException {
+      return new SyncRuleRecord(
+          rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)));
+    }
+
+    private static SyncStatus statusRow(ResultSet rs) throws SQLException {
+      return new SyncStatus(
+          rs.getString(1),
+          instant(rs, 2),
+          instant(rs, 3),
+          instant(rs, 4),
+          rs.getLong(5),
+          rs.getLong(6),
+          rs.getLong(7),
+          rs.getLong(8),
+          rs.getString(9));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+      long millis = rs.getLong(column);
+      return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static Long epochMillis(Instant instant) {
+      return instant == null ? null : instant.toEpochMilli();
+    }
   }
 
   // Plumbing.

@@ -1,0 +1,98 @@
+package dev.hoist.cli;
+
+import dev.hoist.images.ImageException;
+import dev.hoist.images.LocalImages;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hoist images}: the local images, as {@code docker images} lists them. */
+@Command(
+    name = "images",
+    mixinStandardHelpOptions = true,
+    description = {
+      "List the images in the local store: REPOSITORY TAG IMAGE ID CREATED SIZE.",
+      "IMAGE ID is the config digest's first 12 hex digits; SIZE the uncompressed size of the"
+          + " layers, in Docker's decimal units."
+    })
+final class ImagesCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @ParentCommand HoistCommand parent;
+
+  @Option(names = "--root", paramLabel = "DIR", description = "The local image store.")
+  Path root;
+
+  @Option(names = "--digests", description = "Show the repo digests.")
+  boolean digests;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Only image IDs.")
+  boolean quiet;
+
+  @Option(
+      names = "--format",
+      paramLabel = "table|json",
+      description = "json: one JSON object per image line, as 'docker images --format json'.")
+  String format;
+
+  @Parameters(arity = "0..1", paramLabel = "REPOSITORY[:TAG]", description = "Only these.")
+  String filter;
+
+  @Override
+  public Integer call() throws IOException, ImageException {
+    if (format != null && !format.equals("json") && !format.equals("table")) {
+      throw new ParameterException(
+          spec.commandLine(), "--format must be 'table' or 'json', not '" + format + "'");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    LocalImages images = new LocalImages(parent.openStore(root));
+    Instant now = Instant.now();
+    List<LocalImages.Row> rows = images.rows(filter, now);
+    if (quiet) {
+      Set<String> ids = new LinkedHashSet<>();
+      rows.forEach(r -> ids.add(r.id()));
+      ids.forEach(out::println);
+      out.flush();
+      return ExitCodes.OK;
+    }
+    if ("json".equals(format)) {
+      for (LocalImages.Image i : images.all()) {
+        for (LocalImages.Row r : rows) {
+          if (r.id().equals(i.id().encoded().substring(0, 12))) {
+            out.println(LocalImages.rowJson(r, i));
+          }
+        }
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+    List<List<String>> table = new ArrayList<>();
+    table.add(
+        digests
+            ? List.of("REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE")
+            : List.of("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"));
+    for (LocalImages.Row r : rows) {
+      table.add(
+          digests
+              ? List.of(r.repository(), r.tag(), r.digest(), r.id(), r.created(), r.size())
+              : List.of(r.repository(), r.tag(), r.id(), r.created(), r.size()));
+    }
+    Table.print(out, table);
+    out.flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,40 @@
+package dev.hoist.images;
+
+import java.util.Objects;
+
+/**
+ * A client command failed in a way the user can act on; the message is the one line {@code hoist}
+ * prints after {@code Error: }, and {@link #kind()} picks the exit status.
+ */
+public final class ImageException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** What sort of failure, for the exit status. */
+  public enum Kind {
+    /** An image, tag, manifest or blob does not exist (exit 3). */
+    NOT_FOUND,
+    /** Authentication or authorization failed (exit 4). */
+    AUTH,
+    /** No registry could be reached, or it failed (exit 5). */
+    NETWORK,
+    /** The input is wrong (exit 2). */
+    USAGE,
+    /** Anything else (exit 1). */
+    OTHER
+  }
+
+  private final Kind kind;
+
+  public ImageException(Kind kind, String message) {
+    this(kind, message, null);
+  }
+
+  public ImageException(Kind kind, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = Objects.requireNonNull(kind, "kind");
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.hoist.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hoist.mirror.MirrorConfig;
+import dev.hoist.mirror.Upstream;
+import dev.hoist.server.HoistServer;
+import dev.hoist.server.ServerConfig;
+import dev.hoist.sync.SyncConfig;
+import dev.hoist.testkit.DockerRegistryProcess;
+import dev.hoist.testkit.RandomImages;
+import dev.hoist.testkit.Skopeo;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code hoist sync status} and {@code hoist sync run} against a running server. */
+class SyncCommandIT {
+  @TempDir Path dir;
+  DockerRegistryProcess upstream;
+  HoistServer hoist;
+  Cli cli;
+
+  @BeforeEach
+  void start() throws IOException {
+    upstream = DockerRegistryProcess.builder().workDir(dir.resolve("upstream")).start();
+    Skopeo skopeo = Skopeo.create(dir.resolve("skopeo"));
+    RandomImages.ImageLayout app = RandomImages.writeLayout(dir.resolve("app"), "1", 51, 8_000);
+    skopeo.copy(app.ociReference(), "docker://" + upstream.hostPort() + "/library/app:1");
+    String rule =
+        "{\"name\": \"app\", \"upstream\": \"docker.io\", \"repositories\": [\"library/app\"],"
+            + " \"destination\": {\"type\": \"hosted\", \"from\": \"library/*\","
+            + " \"to\": \"mirror/library/*\"}}";
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("hoist"))
+                .withMirror(
+                    MirrorConfig.of(
+                            List.of(
+                                Upstream.known("docker.io")
+                                    .orElseThrow()
+                                    .withUrl(URI.create(upstream.url()))))
+                        .withHostedPrefixes(List.of("mirror")))
+                .withSync(SyncConfig.defaults().withRules(List.of(rule))));
+    cli = new Cli(dir.resolve("cli"));
+  }
+
+  @AfterEach
+  void stop() {
+    hoist.close();
+    upstream.close();
+  }
+
+  @Test
+  void runWaitsForTheRunAndStatusShowsItsCounts() {
+    Cli.Run before = cli.run("sync", "status", "--server", hoist.url());
+    assertThat(before.exit()).as(before.all()).isZero();
+    assertThat(before.out()).contains("RULE").contains("app ");
+
+    Cli.Run run = cli.run("sync", "run", "app", "--server", hoist.url());
+    assertThat(run.exit()).as(run.all()).isZero();
+    assertThat(run.out().lines().skip(1).findFirst().orElseThrow())
+        .matches("app\\s+idle\\s+\\S+\\s+-\\s+1\\s+0\\s+0\\s+\\d+\\s*");
+
+    Cli.Run json = cli.run("sync", "status", "--json", "--server", hoist.url());
+    assertThat(json.out()).contains("\"copiedImages\":1");
+  }
+
+  @Test
+  void anUnknownRuleIsNotFound() {
+    Cli.Run run = cli.run("sync", "run", "nope", "--server", hoist.url());
+    assertThat(run.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+    assertThat(run.err()).contains("no sync rule nope");
+  }
+}

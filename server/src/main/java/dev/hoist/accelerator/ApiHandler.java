@@ -1,0 +1,350 @@
+package dev.hoist.accelerator;
+
+import dev.hoist.storage.AccountRecord;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** The JSON API under {@code /api/v1/}; see {@code docs/api.md}. */
+final class ApiHandler {
+  static final String PREFIX = "/api/v1/";
+  static final int CHART_DAYS = 30;
+
+  private final AcceleratorConfig config;
+  private final Web web;
+  private final Accounts accounts;
+  private final Sessions sessions;
+  private final LoginLimiter limiter;
+  private final Quota quota;
+
+  ApiHandler(
+      AcceleratorConfig config,
+      Web web,
+      Accounts accounts,
+      Sessions sessions,
+      LoginLimiter limiter,
+      Quota quota) {
+    this.config = config;
+    this.web = web;
+    this.accounts = accounts;
+    this.sessions = sessions;
+    this.limiter = limiter;
+    this.quota = quota;
+  }
+
+  void handle(HttpServerRequest request) {
+    Future<?> done;
+    try {
+      // Asked for at once: the body arrives while the request is checked, and is not lost.
+      Future<Map<String, String>> body =
+          request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD
+              ? Future.succeededFuture(Map.of())
+              : web.fields(request);
+      done = dispatch(request, request.path().substring(PREFIX.length()), body);
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+    }
+    done.onFailure(e -> web.fail(request.response(), e));
+  }
+
+  private Future<?> dispatch(
+      HttpServerRequest request, String route, Future<Map<String, String>> body) {
+    HttpMethod method = request.method();
+    if (route.equals("signup") && method == HttpMethod.POST) {
+      return signup(request, body);
+    }
+    if (route.equals("login") && method == HttpMethod.POST) {
+      return login(request, body);
+    }
+    Sessions.Session session = session(request);
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+      checkCsrf(request, session, request.getHeader("X-CSRF-Token"));
+    }
+    String id = session.accountId();
+    if (route.equals("logout") && method == HttpMethod.POST) {
+      sessions.end(session.token());
+      request.response().putHeader("Set-Cookie", sessions.cookie(null, web.secure(request)));
+      request.response().setStatusCode(204).end();
+      return Future.succeededFuture();
+    }
+    if (route.equals("me") && method == HttpMethod.GET) {
+      return answer(request, 200, () -> me(accounts.account(id), session));
+    }
+    if (route.equals("accelerator") && method == HttpMethod.GET) {
+      return answer(
+          request,
+          200,
+          () -> {
+            AccountRecord a = accounts.account(id);
+            if (a.tenantId() == null) {
+              throw new ApiError(404, "NOT_STARTED", "the accelerator has not been started");
+            }
+            return address(request, a);
+          });
+    }
+    if (route.equals("accelerator") && method == HttpMethod.POST) {
+      return answer(request, 200, () -> address(request, accounts.start(id)));
+    }
+    if (route.equals("accelerator/rotate") && method == HttpMethod.POST) {
+      return answer(request, 200, () -> address(request, accounts.rotate(id)));
+    }
+    if (route.equals("usage") && method == HttpMethod.GET) {
+      return answer(request, 200, () -> usage(accounts.account(id)));
+    }
+    if (route.equals("invitations") && method == HttpMethod.GET) {
+      return answer(request, 200, () -> invitations(request, accounts.account(id)));
+    }
+    if (route.startsWith("admin/")) {
+      return admin(request, route.substring("admin/".length()), id, body);
+    }
+    throw new ApiError(404, "NOT_FOUND", "no such endpoint");
+  }
+
+  private Future<?> admin(
+      HttpServerRequest request, String route, String id, Future<Map<String, String>> body) {
+    HttpMethod method = request.method();
+    Future<AccountRecord> adminCheck =
+        web.blocking(
+            () -> {
+              AccountRecord a = accounts.account(id);
+              if (!a.admin()) {
+                throw new ApiError(403, "FORBIDDEN", "administrators only");
+              }
+              return a;
+            });
+    if (route.equals("tenants") && method == HttpMethod.GET) {
+      return adminCheck.compose(
+          a ->
+              answer(
+                  request,
+                  200,
+                  () -> {
+                    List<Map<String, Object>> rows = new ArrayList<>();
+                    for (Object[] row : accounts.withUsage()) {
+                      rows.add(adminRow((AccountRecord) row[0], (Long) row[1]));
+                    }
+                    return Map.of("tenants", rows);
+                  }));
+    }
+    if (route.startsWith("accounts/") && method == HttpMethod.PATCH) {
+      String target = route.substring("accounts/".length());
+      return adminCheck.compose(
+          a ->
+              body.compose(
+                  fields ->
+                      answer(
+                          request,
+                          200,
+                          () -> {
+                            Long quotaBytes =
+                                fields.get("quotaBytes") == null
+                                    ? null
+                                    : parseLong(fields.get("quotaBytes"));
+                            Boolean disabled =
+                                fields.get("disabled") == null
+                                    ? null
+                                    : Boolean.parseBoolean(fields.get("disabled"));
+                            AccountRecord changed = accounts.change(target, quotaBytes, disabled);
+                            return adminRow(changed, accounts.usage(changed, 1).used());
+                          })));
+    }
+    throw new ApiError(404, "NOT_FOUND", "no such endpoint");
+  }
+
+  static long parseLong(String text) {
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new ApiError(400, "QUOTA_INVALID", "quotaBytes must be a number of bytes");
+    }
+  }
+
+  private Future<?> signup(HttpServerRequest request, Future<Map<String, String>> body) {
+    checkOrigin(request);
+    return body.compose(
+            fields ->
+                web.blocking(
+                    () ->
+                        accounts.signup(
+                            fields.get("email"), fields.get("password"), fields.get("invite"))))
+        .map(
+            account -> {
+              Sessions.Session s = sessions.create(account.id());
+              request.response().putHeader("Set-Cookie", sessions.cookie(s, web.secure(request)));
+              web.json(request.response(), 201, me(account, s));
+              return null;
+            });
+  }
+
+  private Future<?> login(HttpServerRequest request, Future<Map<String, String>> body) {
+    checkOrigin(request);
+    return body.compose(
+        fields -> {
+          String email = Accounts.normalizeEmail(fields.get("email"));
+          String[] keys = limiterKeys(request, email);
+          long wait = limiter.blockedSeconds(keys);
+          if (wait > 0) {
+            throw new ApiError(
+                429,
+                "TOO_MANY_ATTEMPTS",
+                "too many failed logins; try again later",
+                Map.of("Retry-After", Long.toString(wait)));
+          }
+          return web.blocking(() -> accounts.check(email, fields.get("password")))
+              .map(
+                  found -> {
+                    if (found.isEmpty()) {
+                      limiter.failed(keys);
+                      throw new ApiError(401, "LOGIN_FAILED", "wrong email or password");
+                    }
+                    limiter.succeeded(keys[0]);
+                    Sessions.Session s = sessions.create(found.get().id());
+                    request
+                        .response()
+                        .putHeader("Set-Cookie", sessions.cookie(s, web.secure(request)));
+                    web.json(request.response(), 200, me(found.get(), s));
+                    return null;
+                  });
+        });
+  }
+
+  static String[] limiterKeys(HttpServerRequest request, String email) {
+    var remote = request.remoteAddress();
+    return new String[] {"email:" + email, "ip:" + (remote == null ? "?" : remote.hostAddress())};
+  }
+
+  /** A browser sends Origin on cross-site posts: refuse one that names another host. */
+  private void checkOrigin(HttpServerRequest request) {
+    String origin = request.getHeader("Origin");
+    if (origin == null || origin.equals("null")) {
+      return;
+    }
+    String host = origin.replaceFirst("^[a-zA-Z]+://", "").toLowerCase(Locale.ROOT);
+    if (!host.equals(web.publicHost(request).toLowerCase(Locale.ROOT))) {
+      throw new ApiError(403, "CSRF", "cross-site request refused");
+    }
+  }
+
+  Sessions.Session session(HttpServerRequest request) {
+    return sessions
+        .find(Web.cookie(request, Sessions.COOKIE))
+        .orElseThrow(() -> new ApiError(401, "UNAUTHORIZED", "sign in first"));
+  }
+
+  static void checkCsrf(HttpServerRequest request, Sessions.Session session, String token) {
+    if (token == null
+        || !java.security.MessageDigest.isEqual(
+            token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            session.csrf().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      throw new ApiError(403, "CSRF", "missing or wrong CSRF token");
+    }
+  }
+
+  private Future<Void> answer(
+      HttpServerRequest request, int status, java.util.concurrent.Callable<Object> work) {
+    return web.blocking(work)
+        .map(
+            body -> {
+              web.json(request.response(), status, body);
+              return null;
+            });
+  }
+
+  Map<String, Object> me(AccountRecord a, Sessions.Session s) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", a.id());
+    json.put("email", a.email());
+    json.put("admin", a.admin());
+    json.put("tenantId", a.tenantId());
+    json.put("quotaBytes", a.quotaBytes());
+    json.put("disabled", a.disabled());
+    json.put("inviteCode", a.inviteCode());
+    json.put("csrfToken", s.csrf());
+    return json;
+  }
+
+  Snippets snippets(HttpServerRequest request, AccountRecord a) {
+    String scheme;
+    String hostPort;
+    if (config.publicUrl() != null) {
+      java.net.URI uri = java.net.URI.create(config.publicUrl());
+      scheme = uri.getScheme();
+      hostPort = uri.getRawAuthority();
+    } else {
+      scheme = web.secure(request) ? "https" : "http";
+      hostPort = web.publicHost(request);
+    }
+    String host = hostPort;
+    int port = -1;
+    int colon = hostPort.lastIndexOf(':');
+    if (colon > 0 && hostPort.indexOf(']') < colon) {
+      host = hostPort.substring(0, colon);
+      port = Integer.parseInt(hostPort.substring(colon + 1));
+    }
+    return Snippets.of(a.tenantId(), config.baseDomain(), scheme, host, port);
+  }
+
+  Map<String, Object> address(HttpServerRequest request, AccountRecord a) {
+    return snippets(request, a).toJson(a.tenantId());
+  }
+
+  Map<String, Object> usage(AccountRecord a) {
+    Accounts.Usage u = accounts.usage(a, CHART_DAYS);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("used", u.used());
+    json.put("limit", u.limit());
+    json.put("period", config.period().name().toLowerCase(Locale.ROOT));
+    json.put(
+        "resets",
+        config
+            .period()
+            .nextReset(quota.today().atStartOfDay().toInstant(java.time.ZoneOffset.UTC))
+            .map(Object::toString)
+            .orElse(null));
+    List<Map<String, Object>> daily = new ArrayList<>();
+    for (Map.Entry<LocalDate, Long> e : u.daily().entrySet()) {
+      daily.add(Map.of("day", e.getKey().toString(), "bytes", e.getValue()));
+    }
+    json.put("daily", daily);
+    return json;
+  }
+
+  Map<String, Object> invitations(HttpServerRequest request, AccountRecord a) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("code", a.inviteCode());
+    String scheme = web.secure(request) ? "https" : "http";
+    String base =
+        config.publicUrl() != null ? config.publicUrl() : scheme + "://" + web.publicHost(request);
+    json.put("link", base + "/console/signup?invite=" + a.inviteCode());
+    json.put("bonusBytes", config.inviteBonusBytes());
+    List<Map<String, Object>> friends = new ArrayList<>();
+    for (AccountRecord f : accounts.invitees(a.id())) {
+      friends.add(Map.of("email", f.email(), "joined", f.created().toString()));
+    }
+    json.put("friends", friends);
+    return json;
+  }
+
+  static Map<String, Object> adminRow(AccountRecord a, long used) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("accountId", a.id());
+    json.put("email", a.email());
+    json.put("tenantId", a.tenantId());
+    json.put("used", used);
+    json.put("limit", a.quotaBytes());
+    json.put("disabled", a.disabled());
+    json.put("admin", a.admin());
+    return json;
+  }
+
+  Optional<Sessions.Session> optionalSession(HttpServerRequest request) {
+    return sessions.find(Web.cookie(request, Sessions.COOKIE));
+  }
+}

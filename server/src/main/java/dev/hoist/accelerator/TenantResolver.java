@@ -1,0 +1,98 @@
+package dev.hoist.accelerator;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds the tenant a request addresses: the path prefix {@code /m/<id>/v2/...} (rewritten to {@code
+ * /v2/...}; podman's form {@code /v2/m/<id>/<name>/...} too) or the host {@code <id>.<baseDomain>}.
+ * The host is the {@code Host} header, or {@code X-Forwarded-Host} when, and only when, the
+ * connection comes from a trusted proxy.
+ */
+final class TenantResolver {
+  private static final Pattern PREFIX = Pattern.compile("^/m/([^/]*)(/.*)?$");
+  private static final Pattern ID = Pattern.compile("[a-z0-9]{1,63}");
+  // podman's mirror "location = host/m/<id>" puts the prefix inside the repository name.
+  private static final Pattern NAME_PREFIX = Pattern.compile("^/v2/m/([a-z0-9]{1,63})(/.+)$");
+
+  private final String baseDomain;
+  private final Set<String> trustedProxies;
+
+  TenantResolver(String baseDomain, Iterable<String> trustedProxies) {
+    this.baseDomain = baseDomain == null ? "" : baseDomain.toLowerCase(Locale.ROOT);
+    java.util.HashSet<String> proxies = new java.util.HashSet<>();
+    trustedProxies.forEach(proxies::add);
+    this.trustedProxies = Set.copyOf(proxies);
+  }
+
+  /**
+   * What a request addresses.
+   *
+   * @param tenantId the tenant's id, or null when none is named
+   * @param path the path to serve ({@code /v2/...} after the prefix is removed)
+   * @param problem why the address is refused (a malformed prefix, conflicting addresses), or null
+   */
+  record Resolution(String tenantId, String path, String problem) {}
+
+  Resolution resolve(String path, String hostHeader, String forwardedHost, String remoteAddress) {
+    String fromPath = null;
+    String servedPath = path;
+    Matcher m = PREFIX.matcher(path);
+    if (m.matches()) {
+      String rest = m.group(2) == null ? "" : m.group(2);
+      if (!ID.matcher(m.group(1)).matches() || !(rest.equals("/v2") || rest.startsWith("/v2/"))) {
+        return new Resolution(null, path, "not an accelerator path: use /m/<id>/v2/...");
+      }
+      fromPath = m.group(1);
+      servedPath = rest;
+    } else {
+      Matcher inName = NAME_PREFIX.matcher(path);
+      if (inName.matches()) {
+        fromPath = inName.group(1);
+        servedPath = "/v2" + inName.group(2);
+      }
+    }
+    String host = hostHeader;
+    if (forwardedHost != null && remoteAddress != null && trustedProxies.contains(remoteAddress)) {
+      host = forwardedHost.split(",")[0].trim();
+    }
+    String fromHost = tenantOfHost(host);
+    if (fromPath != null && fromHost != null && !fromPath.equals(fromHost)) {
+      return new Resolution(
+          null, path, "the host and the path name different accelerator addresses");
+    }
+    if (fromHost == INVALID) {
+      return new Resolution(null, path, "not an accelerator address: use <id>." + baseDomain);
+    }
+    return new Resolution(fromPath != null ? fromPath : fromHost, servedPath, null);
+  }
+
+  private static final String INVALID = new String("invalid");
+
+  /** The tenant id in a host name, null when it names none, {@link #INVALID} when malformed. */
+  private String tenantOfHost(String host) {
+    if (host == null || baseDomain.isEmpty()) {
+      return null;
+    }
+    String name = stripPort(host.trim()).toLowerCase(Locale.ROOT);
+    if (name.endsWith(".")) {
+      name = name.substring(0, name.length() - 1);
+    }
+    if (!name.endsWith("." + baseDomain)) {
+      return null;
+    }
+    String label = name.substring(0, name.length() - baseDomain.length() - 1);
+    return ID.matcher(label).matches() ? label : INVALID;
+  }
+
+  private static String stripPort(String host) {
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      return end < 0 ? host : host.substring(0, end + 1);
+    }
+    int colon = host.lastIndexOf(':');
+    return colon >= 0 && host.indexOf(':') == colon ? host.substring(0, colon) : host;
+  }
+}

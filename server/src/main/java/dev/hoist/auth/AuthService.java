@@ -1,0 +1,101 @@
+package dev.hoist.auth;
+
+import dev.hoist.registry.AccessController;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The auth facade the composition root wires: the token service ({@link #tokenEndpoint}, served at
+ * {@code /token}) and its verification on {@code /v2/} ({@link #accessController}), over the user
+ * directories (an htpasswd file from the configuration, plus any given, such as the accelerator's
+ * accounts) and the access rules.
+ */
+public final class AuthService {
+  private static final Logger log = LoggerFactory.getLogger(AuthService.class);
+
+  /** Where the generated signing key is kept, under the data directory. */
+  public static final Path KEY_FILE = Path.of("auth", "token-key.pem");
+
+  private final AuthConfig config;
+  private final List<UserDirectory> directories;
+  private final Tokens tokens;
+  private final AccessPolicy policy;
+  private final TrustedProxies proxies;
+
+  private AuthService(
+      AuthConfig config, List<UserDirectory> directories, Tokens tokens, AccessPolicy policy) {
+    this.config = config;
+    this.directories = List.copyOf(directories);
+    this.tokens = tokens;
+    this.policy = policy;
+    this.proxies = TrustedProxies.parse(config.trustedProxies());
+  }
+
+  /**
+   * Loads the htpasswd file and the signing key (generating it in {@code <dataDir>/auth/} when none
+   * is configured).
+   *
+   * @param directories more user directories, asked after the htpasswd file, in order
+   * @param mirrored whether a repository name (as a client sends it) is mirrored from an upstream
+   * @throws IllegalArgumentException when the htpasswd file or the key is not usable
+   */
+  public static AuthService create(
+      AuthConfig config,
+      Path dataDir,
+      List<UserDirectory> directories,
+      InstantSource clock,
+      Predicate<String> mirrored) {
+    Objects.requireNonNull(config, "config");
+    List<UserDirectory> all = new ArrayList<>();
+    if (config.htpasswd() != null) {
+      HtpasswdDirectory htpasswd = HtpasswdDirectory.load(config.htpasswd(), config.admins());
+      log.info("users loaded: file={} count={}", config.htpasswd(), htpasswd.size());
+      all.add(htpasswd);
+    }
+    all.addAll(directories);
+    TokenKeys keys =
+        config.tokenKey() != null
+            ? TokenKeys.load(config.tokenKey())
+            : TokenKeys.loadOrCreate(dataDir.resolve(KEY_FILE));
+    Tokens tokens = new Tokens(keys, config.issuer(), config.tokenTtl(), clock);
+    AccessPolicy policy = new AccessPolicy(config.rules(), config.anonymousPull(), mirrored);
+    return new AuthService(config, all, tokens, policy);
+  }
+
+  /** Verifies tokens on {@code /v2/}: give it to {@code RegistryApi.create}. */
+  public AccessController accessController() {
+    return new TokenAccessController(tokens, policy, proxies, config.service());
+  }
+
+  /** The {@code /token} endpoint. */
+  public Handler<HttpServerRequest> tokenEndpoint(Vertx vertx) {
+    return new TokenEndpoint(vertx, this, tokens, policy, proxies, config.service());
+  }
+
+  /**
+   * The user with this name and password, asking each directory in turn; blocks (password hashing).
+   */
+  public Optional<User> authenticate(String username, String password) {
+    for (UserDirectory directory : directories) {
+      Optional<User> user = directory.authenticate(username, password);
+      if (user.isPresent()) {
+        User u = user.get();
+        if (config.admins().contains(u.name()) && !u.admin()) {
+          u = new User(u.name(), true, u.groups());
+        }
+        return Optional.of(u);
+      }
+    }
+    return Optional.empty();
+  }
+}

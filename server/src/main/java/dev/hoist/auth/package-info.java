@@ -1,0 +1,45 @@
+/**
+ * Auth for the registry itself: a built-in Docker token service and its verification on {@code
+ * /v2/}, users, and access rules. {@link dev.hoist.auth.AuthService} is the facade the composition
+ * root wires; it plugs into the registry as a {@link dev.hoist.registry.AccessController}.
+ *
+ * <h2>The flow</h2>
+ *
+ * <pre>
+ * client                          Hoist
+ *   GET /v2/alice/app/manifests/1 -&gt; 401 UNAUTHORIZED
+ *        WWW-Authenticate: Bearer realm="http://HOST/token",service="hoist",
+ *                                 scope="repository:alice/app:pull"
+ *   GET /token?service=hoist&amp;scope=repository:alice/app:pull   (Authorization: Basic, or none)
+ *                                 -&gt; {token, access_token, expires_in, issued_at}
+ *   GET /v2/alice/app/manifests/1 (Authorization: Bearer TOKEN) -&gt; 200
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>Needed access</b> comes from the method: GET/HEAD pull; PUT/POST/PATCH pull,push; DELETE
+ *       delete; {@code /v2/_catalog} needs {@code registry:catalog:*}; {@code /v2/} needs any valid
+ *       token. A cross-repository mount whose source the token cannot pull becomes a plain upload.
+ *   <li><b>Tokens</b> are RS256 JWTs in Distribution's format ({@code access} claim, libtrust
+ *       {@code kid}), signed by {@code <data-dir>/auth/token-key.pem} (PKCS#8, 0600, generated on
+ *       first start) or {@code auth.tokenKey}. Their {@code aud} is the host the client used
+ *       ({@code Host}, or {@code X-Forwarded-Host} from {@code auth.trustedProxies} only),
+ *       normalised; a token minted at one address is refused at any other. Clock leeway: 60 s.
+ *   <li><b>Errors</b>: no token, 401 {@code UNAUTHORIZED} with the challenge; a bad token
+ *       (signature, expiry, issuer, audience, kind), 401 with {@code error="invalid_token"}; a
+ *       token without the needed scope, 403 {@code DENIED} with {@code error="insufficient_scope"}
+ *       (401 for an anonymous token, so that clients sign in).
+ *   <li><b>Users</b> come from {@link dev.hoist.auth.UserDirectory}s asked in turn: an htpasswd
+ *       file of bcrypt entries ({@link dev.hoist.auth.HtpasswdDirectory}) and the accelerator's
+ *       accounts.
+ *   <li><b>Rules</b> ({@code AccessPolicy}): admins do everything; a user pulls, pushes and deletes
+ *       under {@code <username>/}; {@code auth.rules} add actions per prefix for users and groups;
+ *       mirrored repositories are pull-only (anyone signed in; anonymous per {@code
+ *       auth.anonymousPull}); {@code anonymousPull: all} opens every pull.
+ *   <li><b>OAuth2</b>: {@code POST /token} takes {@code grant_type=password} ({@code
+ *       access_type=offline} adds a 30-day refresh token) and {@code grant_type=refresh_token}. A
+ *       refresh token carries the user's name, admin flag and groups, so it outlives a removal from
+ *       the htpasswd file until it expires.
+ *   <li><b>Logs</b> name users and hosts, never passwords, tokens or Authorization headers.
+ * </ul>
+ */
+package dev.hoist.auth;

@@ -1,0 +1,79 @@
+package dev.hoist.registry;
+
+import dev.hoist.oci.ErrorCode;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Who may do what: the router asks {@link #check} before it dispatches a {@code /v2/} request, with
+ * the access the request needs (worked out from the route and the method), and answers a {@link
+ * Denial} as given. {@link #ALLOW_ALL} (the default) lets everything through; the auth package
+ * plugs its token verification in here.
+ *
+ * <p>{@link #check} runs on the event loop: it must not block (verifying a signature is fine,
+ * hashing a password is not).
+ */
+public interface AccessController {
+
+  /** Everything is allowed: the registry without auth. */
+  AccessController ALLOW_ALL = new AccessController() {};
+
+  /** Empty to let the request through; otherwise the error the client gets. */
+  default Optional<Denial> check(Request request) {
+    return Optional.empty();
+  }
+
+  /**
+   * A request as the access controller sees it.
+   *
+   * @param method the HTTP method
+   * @param host the {@code Host} header (or HTTP/2 {@code :authority}) as sent, or null
+   * @param remoteAddress the peer's IP address (a proxy's, behind one)
+   * @param tls whether the connection is TLS
+   * @param header a request header by name (case-insensitive), or null
+   * @param access what the request needs: empty for the base endpoint {@code /v2/}
+   */
+  record Request(
+      String method,
+      String host,
+      String remoteAddress,
+      boolean tls,
+      Function<String, String> header,
+      List<Access> access) {
+    public Request {
+      Objects.requireNonNull(method, "method");
+      Objects.requireNonNull(header, "header");
+      access = List.copyOf(access);
+    }
+  }
+
+  /**
+   * One resource and the actions wanted on it, in the terms of Docker token scopes.
+   *
+   * @param type {@code repository} or {@code registry}
+   * @param name a repository name as the client sent it, or {@code catalog}
+   * @param actions {@code pull}, {@code push}, {@code delete}, or {@code *} (catalog)
+   * @param mirrored whether the repository is served from an upstream (read-only)
+   */
+  record Access(String type, String name, List<String> actions, boolean mirrored) {
+    public Access {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(name, "name");
+      actions = List.copyOf(actions);
+    }
+  }
+
+  /**
+   * A refusal: the error code (UNAUTHORIZED or DENIED), a message, and headers such as {@code
+   * WWW-Authenticate}.
+   */
+  record Denial(ErrorCode code, String message, Map<String, String> headers) {
+    public Denial {
+      Objects.requireNonNull(code, "code");
+      headers = Map.copyOf(headers);
+    }
+  }
+}

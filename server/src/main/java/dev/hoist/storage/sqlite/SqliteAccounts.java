@@ -1,0 +1,214 @@
+package dev.hoist.storage.sqlite;
+
+import dev.hoist.storage.AccountRecord;
+import dev.hoist.storage.AccountsTransaction;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+/** Accelerator accounts and daily usage in one {@link SqliteTransaction}; plain portable SQL. */
+final class SqliteAccounts implements AccountsTransaction {
+  private static final String COLUMNS =
+      "id, email, password_hash, admin, tenant_id, quota_bytes, disabled, invite_code,"
+          + " invited_by, created";
+
+  private final Connection connection;
+  private final boolean writable;
+  private final BooleanSupplier open;
+
+  SqliteAccounts(Connection connection, boolean writable, BooleanSupplier open) {
+    this.connection = connection;
+    this.writable = writable;
+    this.open = open;
+  }
+
+  @Override
+  public boolean createAccount(AccountRecord a) {
+    checkWritable();
+    if (a.tenantId() != null && accountByTenant(a.tenantId()).isPresent()) {
+      return false;
+    }
+    return update(
+            "INSERT INTO accounts ("
+                + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            a.id(),
+            a.email(),
+            a.passwordHash(),
+            flag(a.admin()),
+            a.tenantId(),
+            a.quotaBytes(),
+            flag(a.disabled()),
+            a.inviteCode(),
+            a.invitedBy(),
+            a.created().toEpochMilli())
+        > 0;
+  }
+
+  @Override
+  public Optional<AccountRecord> account(String id) {
+    return one("id", id);
+  }
+
+  @Override
+  public Optional<AccountRecord> accountByEmail(String email) {
+    return one("email", email);
+  }
+
+  @Override
+  public Optional<AccountRecord> accountByTenant(String tenantId) {
+    return one("tenant_id", tenantId);
+  }
+
+  @Override
+  public Optional<AccountRecord> accountByInviteCode(String inviteCode) {
+    return one("invite_code", inviteCode);
+  }
+
+  @Override
+  public List<AccountRecord> accounts() {
+    return query("SELECT " + COLUMNS + " FROM accounts ORDER BY created, id", SqliteAccounts::row);
+  }
+
+  @Override
+  public List<AccountRecord> invitedBy(String id) {
+    return query(
+        "SELECT " + COLUMNS + " FROM accounts WHERE invited_by = ? ORDER BY created, id",
+        SqliteAccounts::row,
+        id);
+  }
+
+  @Override
+  public boolean updateAccount(AccountRecord a) {
+    checkWritable();
+    if (a.tenantId() != null) {
+      Optional<AccountRecord> holder = accountByTenant(a.tenantId());
+      if (holder.isPresent() && !holder.get().id().equals(a.id())) {
+        return false;
+      }
+    }
+    return update(
+            "UPDATE accounts SET tenant_id = ?, quota_bytes = ?, admin = ?, disabled = ?"
+                + " WHERE id = ?",
+            a.tenantId(),
+            a.quotaBytes(),
+            flag(a.admin()),
+            flag(a.disabled()),
+            a.id())
+        > 0;
+  }
+
+  @Override
+  public void addUsage(String id, LocalDate day, long bytes) {
+    checkWritable();
+    if (bytes < 0) {
+      throw new IllegalArgumentException("bytes must not be negative: " + bytes);
+    }
+    update(
+        "INSERT INTO usage_daily (account, day, bytes) VALUES (?, ?, ?)"
+            + " ON CONFLICT (account, day) DO UPDATE SET bytes = usage_daily.bytes + excluded.bytes",
+        id,
+        day.toEpochDay(),
+        bytes);
+  }
+
+  @Override
+  public SortedMap<LocalDate, Long> usage(String id, LocalDate from) {
+    SortedMap<LocalDate, Long> days = new TreeMap<>();
+    for (long[] row :
+        query(
+            "SELECT day, bytes FROM usage_daily WHERE account = ? AND day >= ? ORDER BY day",
+            rs -> new long[] {rs.getLong(1), rs.getLong(2)},
+            id,
+            from.toEpochDay())) {
+      days.put(LocalDate.ofEpochDay(row[0]), row[1]);
+    }
+    return days;
+  }
+
+  private Optional<AccountRecord> one(String column, String value) {
+    List<AccountRecord> rows =
+        query(
+            "SELECT " + COLUMNS + " FROM accounts WHERE " + column + " = ?",
+            SqliteAccounts::row,
+            value);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  }
+
+  private static AccountRecord row(ResultSet rs) throws SQLException {
+    return new AccountRecord(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getInt(4) != 0,
+        rs.getString(5),
+        rs.getLong(6),
+        rs.getInt(7) != 0,
+        rs.getString(8),
+        rs.getString(9),
+        Instant.ofEpochMilli(rs.getLong(10)));
+  }
+
+  private static int flag(boolean value) {
+    return value ? 1 : 0;
+  }
+
+  @FunctionalInterface
+  private interface Row<R> {
+    R map(ResultSet rs) throws SQLException;
+  }
+
+  private <R> List<R> query(String sql, Row<R> row, Object... params) {
+    checkOpen();
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, params);
+      try (ResultSet rs = statement.executeQuery()) {
+        List<R> result = new ArrayList<>();
+        while (rs.next()) {
+          result.add(row.map(rs));
+        }
+        return result;
+      }
+    } catch (SQLException e) {
+      throw new SqliteFailure("query failed", e);
+    }
+  }
+
+  private int update(String sql, Object... params) {
+    checkOpen();
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, params);
+      return statement.executeUpdate();
+    } catch (SQLException e) {
+      throw new SqliteFailure("update failed", e);
+    }
+  }
+
+  private static void bind(PreparedStatement statement, Object... params) throws SQLException {
+    for (int i = 0; i < params.length; i++) {
+      statement.setObject(i + 1, params[i]);
+    }
+  }
+
+  private void checkOpen() {
+    if (!open.getAsBoolean()) {
+      throw new IllegalStateException("transaction has ended");
+    }
+  }
+
+  private void checkWritable() {
+    checkOpen();
+    if (!writable) {
+      throw new IllegalStateException("cannot write in a read transaction");
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.hoist.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.storage.SyncStatus;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The JSON API of sync, under {@code /api/v1/sync}. No authentication yet: the composition root
+ * serves it only when {@link SyncConfig#apiEnabledOn} says so.
+ *
+ * <pre>
+ * GET    /api/v1/sync                  every rule with its status       200
+ * POST   /api/v1/sync                  create a rule (JSON body)        201, 400, 409
+ * GET    /api/v1/sync/NAME             one rule with its status         200, 404
+ * PUT    /api/v1/sync/NAME             create or replace a rule         200 | 201, 400
+ * DELETE /api/v1/sync/NAME             delete a rule and its status     204, 404
+ * POST   /api/v1/sync/NAME/run         start a run now                  202 (?wait=true: 200 and
+ *                                                                        the status when it ends)
+ * GET    /api/v1/sync/NAME/status      the status                       200, 404
+ * </pre>
+ *
+ * Errors are {@code {"error": "..."}}.
+ */
+public final class SyncApi implements AutoCloseable {
+  public static final String PREFIX = "/api/v1/sync";
+
+  private final Vertx vertx;
+  private final SyncService sync;
+  private final ObjectMapper json;
+  private final ExecutorService executor =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hoist-sync-api-", 0).factory());
+
+  public SyncApi(Vertx vertx, SyncService sync) {
+    this.vertx = vertx;
+    this.sync = sync;
+    this.json = sync.json();
+  }
+
+  /** Whether a request path belongs to this API. */
+  public static boolean handles(String path) {
+    return path.equals(PREFIX) || path.startsWith(PREFIX + "/");
+  }
+
+  public Handler<HttpServerRequest> handler() {
+    return request -> {
+      Context context = vertx.getOrCreateContext();
+      request
+          .body()
+          .onSuccess(
+              body ->
+                  executor.execute(
+                      () -> {
+                        Reply reply;
+                        try {
+                          reply = handle(request, body);
+                        } catch (IllegalArgumentException e) {
+                          reply = error(400, e.getMessage());
+                        } catch (IllegalStateException e) {
+                          reply = error(409, e.getMessage());
+                        } catch (RuntimeException e) {
+                          reply = error(500, e.toString());
+                        }
+                        Reply r = reply;
+                        context.runOnContext(
+                            v ->
+                                request
+                                    .response()
+                                    .setStatusCode(r.status())
+                                    .putHeader("Content-Type", "application/json")
+                                    .end(Buffer.buffer(r.body())));
+                      }))
+          .onFailure(e -> request.response().setStatusCode(400).end());
+    };
+  }
+
+  private record Reply(int status, String body) {}
+
+  private Reply handle(HttpServerRequest request, Buffer body) {
+    String rest = request.path().substring(PREFIX.length());
+    if (rest.endsWith("/")) {
+      rest = rest.substring(0, rest.length() - 1);
+    }
+    HttpMethod method = request.method();
+    if (rest.isEmpty()) {
+      if (method == HttpMethod.GET) {
+        ObjectNode out = json.createObjectNode();
+        ArrayNode rules = out.putArray("rules");
+        for (SyncRule rule : sync.rules()) {
+          rules.add(describe(rule));
+        }
+        return ok(200, out);
+      }
+      if (method == HttpMethod.POST) {
+        SyncRule rule = sync.parseRule(parse(body));
+        sync.save(rule, false);
+        return ok(201, describe(rule));
+      }
+      return error(405, "method not allowed");
+    }
+    String[] parts = rest.substring(1).split("/");
+    String name = parts[0];
+    if (parts.length == 1) {
+      if (method == HttpMethod.GET) {
+        return sync.rule(name)
+            .map(r -> ok(200, describe(r)))
+            .orElseGet(() -> error(404, "no sync rule " + name));
+      }
+      if (method == HttpMethod.PUT) {
+        JsonNode node = parse(body);
+        if (node.isObject() && !node.has("name")) {
+          ((ObjectNode) node).put("name", name);
+        }
+        SyncRule rule = sync.parseRule(node);
+        if (!rule.name().equals(name)) {
+          return error(400, "the body names rule " + rule.name() + ", the path " + name);
+        }
+        boolean created = sync.save(rule, true);
+        return ok(created ? 201 : 200, describe(rule));
+      }
+      if (method == HttpMethod.DELETE) {
+        return sync.delete(name) ? new Reply(204, "") : error(404, "no sync rule " + name);
+      }
+      return error(405, "method not allowed");
+    }
+    if (parts.length == 2 && parts[1].equals("run") && method == HttpMethod.POST) {
+      if (sync.rule(name).isEmpty()) {
+        return error(404, "no sync rule " + name);
+      }
+      CompletableFuture<SyncStatus> run = sync.runNow(name);
+      if ("true".equals(request.getParam("wait"))) {
+        try {
+          return ok(200, status(run.get(), name));
+        } catch (Exception e) {
+          return error(500, "the run failed: " + e.getMessage());
+        }
+      }
+      ObjectNode out = json.createObjectNode();
+      out.put("rule", name);
+      out.put("running", true);
+      return ok(202, out);
+    }
+    if (parts.length == 2 && parts[1].equals("status") && method == HttpMethod.GET) {
+      if (sync.rule(name).isEmpty()) {
+        return error(404, "no sync rule " + name);
+      }
+      return ok(200, status(sync.status(name).orElse(null), name));
+    }
+    return error(404, "not found");
+  }
+
+  private ObjectNode describe(SyncRule rule) {
+    ObjectNode out = rule.toJson(json);
+    out.set("status", status(sync.status(rule.name()).orElse(null), rule.name()));
+    return out;
+  }
+
+  private ObjectNode status(SyncStatus s, String name) {
+    ObjectNode out = json.createObjectNode();
+    out.put("rule", name);
+    out.put("running", sync.isRunning(name));
+    putTime(out, "lastStarted", s == null ? null : s.lastStarted());
+    putTime(out, "lastFinished", s == null ? null : s.lastFinished());
+    Instant next = Optional.ofNullable(sync.nextRun(name)).orElse(s == null ? null : s.nextRun());
+    putTime(out, "nextRun", next);
+    out.put("copiedImages", s == null ? 0 : s.copiedImages());
+    out.put("skippedImages", s == null ? 0 : s.skippedImages());
+    out.put("failedImages", s == null ? 0 : s.failedImages());
+    out.put("copiedBytes", s == null ? 0 : s.copiedBytes());
+    if (s == null || s.lastError() == null) {
+      out.putNull("lastError");
+    } else {
+      out.put("lastError", s.lastError());
+    }
+    return out;
+  }
+
+  private static void putTime(ObjectNode out, String field, Instant t) {
+    if (t == null) {
+      out.putNull(field);
+    } else {
+      out.put(field, t.toString());
+    }
+  }
+
+  private JsonNode parse(Buffer body) {
+    try {
+      return json.readTree(body.getBytes());
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("the body is not JSON: " + e.getMessage());
+    }
+  }
+
+  private Reply ok(int status, JsonNode body) {
+    return new Reply(status, body.toString());
+  }
+
+  private Reply error(int status, String message) {
+    ObjectNode out = json.createObjectNode();
+    out.put("error", message);
+    return new Reply(status, out.toString());
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

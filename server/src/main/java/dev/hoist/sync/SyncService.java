@@ -1,0 +1,542 @@
+package dev.hoist.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.client.RegistryClient;
+import dev.hoist.client.RegistryException;
+import dev.hoist.client.copy.ImageCopier;
+import dev.hoist.client.copy.ImageDestination;
+import dev.hoist.client.copy.ImageSource;
+import dev.hoist.client.copy.RegistrySource;
+import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.RepositoryName;
+import dev.hoist.oci.Tag;
+import dev.hoist.storage.BlobStore;
+import dev.hoist.storage.MetadataStore;
+import dev.hoist.storage.MirrorTagState;
+import dev.hoist.storage.SyncRuleRecord;
+import dev.hoist.storage.SyncStatus;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sync: runs rules that copy chosen upstream images into hosted repositories or into the mirror
+ * cache, on their schedule or on demand, and keeps the most pulled mirrored tags warm.
+ *
+ * <p>Rules and their status live in the metadata store ({@code MetadataTransaction.sync()}). One
+ * run of a rule at a time; a run that fails midway (the upstream stopped, the breaker opened) has
+ * committed only complete images, and the next run copies what is still missing. Upstream requests
+ * go through the mirror's clients (their retries, Retry-After handling and circuit breaker are
+ * shared with the mirror) and a per-upstream {@link UpstreamBudget}; a 429 that survives the
+ * client's own retries makes the run wait (Retry-After, else exponential, at most {@link
+ * SyncConfig#maxBackoff()}) and try the image again.
+ */
+public final class SyncService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SyncService.class);
+  private static final int MAX_ATTEMPTS = 6;
+
+  private final SyncConfig config;
+  private final MirrorAccess mirror;
+  private final BlobStore blobs;
+  private final MetadataStore metadata;
+  private final InstantSource clock;
+  private final SyncMetrics metrics;
+  private final ObjectMapper json = new ObjectMapper();
+  private final PullCounter pulls;
+  private final Map<String, UpstreamBudget> budgets = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<SyncStatus>> running = new ConcurrentHashMap<>();
+  private final Map<String, Instant> nextRuns = new ConcurrentHashMap<>();
+  private final Set<PullCounter.HotTag> warming = ConcurrentHashMap.newKeySet();
+  private final ExecutorService workers =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hoist-sync-", 0).factory());
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("hoist-sync-tick").factory());
+
+  SyncService(
+      SyncConfig config,
+      MirrorAccess mirror,
+      BlobStore blobs,
+      MetadataStore metadata,
+      InstantSource clock,
+      MeterRegistry meters) {
+    this.config = config;
+    this.mirror = mirror;
+    this.blobs = blobs;
+    this.metadata = metadata;
+    this.clock = clock;
+    this.metrics = new SyncMetrics(meters);
+    this.pulls = new PullCounter(clock, config.prewarmWindow());
+  }
+
+  /**
+   * Stores the configured rules, schedules every rule, and starts the clock that runs them.
+   *
+   * @throws IllegalArgumentException when a configured rule is invalid here (an unknown upstream)
+   */
+  public static SyncService start(
+      SyncConfig config,
+      MirrorAccess mirror,
+      BlobStore blobs,
+      MetadataStore metadata,
+      InstantSource clock,
+      MeterRegistry meters) {
+    SyncService service = new SyncService(config, mirror, blobs, metadata, clock, meters);
+    for (String text : config.rules()) {
+      try {
+        service.save(SyncRule.fromJson(service.json.readTree(text)), true);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    for (SyncRule rule : service.rules()) {
+      service.schedule(rule, service.status(rule.name()).orElse(null));
+      service.metrics.watch(rule.name(), () -> service.status(rule.name()).orElse(null));
+    }
+    long tick = config.tick().toMillis();
+    service.ticker.scheduleWithFixedDelay(service::tick, tick, tick, TimeUnit.MILLISECONDS);
+    return service;
+  }
+
+  // Rules.
+
+  List<SyncRule> rules() {
+    List<SyncRuleRecord> records = metadata.read(tx -> tx.sync().rules());
+    List<SyncRule> out = new ArrayList<>();
+    for (SyncRuleRecord r : records) {
+      out.add(parse(r));
+    }
+    return out;
+  }
+
+  Optional<SyncRule> rule(String name) {
+    return metadata.read(tx -> tx.sync().rule(name)).map(this::parse);
+  }
+
+  Optional<SyncStatus> status(String name) {
+    return metadata.read(tx -> tx.sync().status(name));
+  }
+
+  boolean isRunning(String name) {
+    return running.containsKey(name);
+  }
+
+  Instant nextRun(String name) {
+    return nextRuns.get(name);
+  }
+
+  /**
+   * Creates a rule, or replaces one when {@code replace}; returns whether it was new.
+   *
+   * @throws IllegalArgumentException when it names an unknown upstream or a non-local destination
+   * @throws IllegalStateException when it exists and {@code replace} is false
+   */
+  boolean save(SyncRule rule, boolean replace) {
+    if (mirror.client(rule.upstream()).isEmpty()) {
+      throw new IllegalArgumentException(
+          "rule " + rule.name() + ": upstream " + rule.upstream() + " is not a configured mirror");
+    }
+    if (!rule.destination().mirrorCache()) {
+      for (RepositoryName repository : rule.repositories()) {
+        RepositoryName to = rule.destination().map(repository);
+        if (!mirror.isLocal(to)) {
+          throw new IllegalArgumentException(
+              "rule "
+                  + rule.name()
+                  + ": destination "
+                  + to
+                  + " is a mirrored name; use a name under a mirror.hosted prefix");
+        }
+      }
+    }
+    String definition = rule.toJson(json).toString();
+    boolean created =
+        metadata.write(
+            tx -> {
+              boolean exists = tx.sync().rule(rule.name()).isPresent();
+              if (exists && !replace) {
+                throw new IllegalStateException("rule " + rule.name() + " exists");
+              }
+              tx.sync().putRule(new SyncRuleRecord(rule.name(), definition, clock.instant()));
+              return !exists;
+            });
+    schedule(rule, status(rule.name()).orElse(null));
+    metrics.watch(rule.name(), () -> status(rule.name()).orElse(null));
+    return created;
+  }
+
+  boolean delete(String name) {
+    boolean existed = metadata.write(tx -> tx.sync().deleteRule(name));
+    nextRuns.remove(name);
+    metrics.forget(name);
+    return existed;
+  }
+
+  private SyncRule parse(SyncRuleRecord record) {
+    try {
+      return SyncRule.fromJson(json.readTree(record.definition()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("stored sync rule " + record.name() + " is not JSON", e);
+    }
+  }
+
+  private void schedule(SyncRule rule, SyncStatus status) {
+    Instant next =
+        rule.enabled()
+            ? rule.schedule().next(clock.instant(), status == null ? null : status.lastStarted())
+            : null;
+    if (next == null) {
+      nextRuns.remove(rule.name());
+    } else {
+      nextRuns.put(rule.name(), next);
+    }
+  }
+
+  // Runs.
+
+  /** Starts a run of the rule now (or joins the one in progress); completes with its status. */
+  CompletableFuture<SyncStatus> runNow(String name) {
+    SyncRule rule =
+        rule(name).orElseThrow(() -> new IllegalArgumentException("no sync rule " + name));
+    return running.computeIfAbsent(
+        name,
+        n -> {
+          CompletableFuture<SyncStatus> done = new CompletableFuture<>();
+          workers.execute(
+              () -> {
+                SyncStatus status = null;
+                Throwable failure = null;
+                try {
+                  status = run(rule);
+                } catch (Throwable t) {
+                  log.error("sync run failed: rule={} error={}", name, t.toString());
+                  failure = t;
+                }
+                // No longer running before anyone waiting hears of the end.
+                running.remove(n);
+                if (failure == null) {
+                  done.complete(status);
+                } else {
+                  done.completeExceptionally(failure);
+                }
+              });
+          return done;
+        });
+  }
+
+  private void tick() {
+    try {
+      Instant now = clock.instant();
+      for (Map.Entry<String, Instant> e : nextRuns.entrySet()) {
+        if (!e.getValue().isAfter(now) && !running.containsKey(e.getKey())) {
+          nextRuns.remove(e.getKey(), e.getValue());
+          runNow(e.getKey());
+        }
+      }
+      prewarm();
+    } catch (RuntimeException e) {
+      log.warn("sync tick failed: error={}", e.toString());
+    }
+  }
+
+  /** One run: every selected tag of every repository, then vanished tags, then the status. */
+  SyncStatus run(SyncRule rule) {
+    Instant started = clock.instant();
+    SyncStatus before = status(rule.name()).orElse(null);
+    putStatus(
+        new SyncStatus(
+            rule.name(),
+            started,
+            before == null ? null : before.lastFinished(),
+            null,
+            before == null ? 0 : before.copiedImages(),
+            before == null ? 0 : before.skippedImages(),
+            before == null ? 0 : before.failedImages(),
+            before == null ? 0 : before.copiedBytes(),
+            before == null ? null : before.lastError()));
+    log.info("sync run started: rule={}", rule.name());
+    Counts counts = new Counts();
+    Optional<RegistryClient> client = mirror.client(rule.upstream());
+    if (client.isEmpty()) {
+      counts.error("upstream " + rule.upstream() + " is not configured");
+    } else {
+      ImageSource source = new RegistrySource(client.get(), budget(rule.upstream()));
+      ImageDestination destination =
+          new LocalDestination(blobs, metadata, clock, rule.destination().mirrorCache());
+      ImageCopier copier = new ImageCopier(source, destination);
+      for (RepositoryName repository : rule.repositories()) {
+        syncRepository(rule, repository, source, destination, copier, counts);
+      }
+    }
+    Instant finished = clock.instant();
+    SyncStatus status =
+        new SyncStatus(
+            rule.name(),
+            started,
+            finished,
+            null,
+            counts.copied,
+            counts.skipped,
+            counts.failed,
+            counts.bytes,
+            counts.lastError);
+    schedule(rule, status);
+    status =
+        new SyncStatus(
+            rule.name(),
+            started,
+            finished,
+            nextRuns.get(rule.name()),
+            counts.copied,
+            counts.skipped,
+            counts.failed,
+            counts.bytes,
+            counts.lastError);
+    putStatus(status);
+    metrics.ran(rule.name(), counts.copied, counts.skipped, counts.failed, counts.bytes);
+    log.info(
+        "sync run finished: rule={} copied={} skipped={} failed={} bytes={} error={}",
+        rule.name(),
+        counts.copied,
+        counts.skipped,
+        counts.failed,
+        counts.bytes,
+        counts.lastError);
+    return status;
+  }
+
+  private void syncRepository(
+      SyncRule rule,
+      RepositoryName repository,
+      ImageSource source,
+      ImageDestination destination,
+      ImageCopier copier,
+      Counts counts) {
+    RepositoryName to =
+        rule.destination().mirrorCache()
+            ? RepositoryName.of(rule.upstream() + "/" + repository.value())
+            : rule.destination().map(repository);
+    List<String> upstreamTags;
+    try {
+      upstreamTags = withBackoff(rule, () -> source.tags(repository));
+    } catch (Exception e) {
+      counts.failed++;
+      counts.error("listing tags of " + repository + ": " + message(e));
+      return;
+    }
+    List<String> warm = rule.warm().stream().map(Tag::value).toList();
+    for (String name : rule.tags().select(upstreamTags, warm)) {
+      Tag tag = Tag.of(name);
+      try {
+        Optional<ImageCopier.Result> result =
+            withBackoff(rule, () -> copier.copyTag(repository, tag, to, rule.platforms()));
+        if (result.isEmpty()) {
+          continue; // gone between the listing and the HEAD: the next run sees it vanished
+        }
+        if (result.get().copied()) {
+          counts.copied++;
+          counts.bytes += result.get().bytes();
+        } else {
+          counts.skipped++;
+        }
+      } catch (Exception e) {
+        counts.failed++;
+        counts.error(repository + ":" + name + ": " + message(e));
+        log.warn(
+            "sync of a tag failed: rule={} repository={} tag={} error={}",
+            rule.name(),
+            repository,
+            name,
+            message(e));
+      }
+    }
+    if (rule.deleteVanished()) {
+      try {
+        Set<String> present = new HashSet<>(upstreamTags);
+        for (Tag tag : destination.tags(to)) {
+          if (!present.contains(tag.value()) && rule.tags().matches(tag.value())) {
+            destination.deleteTag(to, tag);
+            log.info(
+                "sync removed a tag gone upstream: rule={} repository={} tag={}",
+                rule.name(),
+                to,
+                tag);
+          }
+        }
+      } catch (Exception e) {
+        counts.error("removing vanished tags of " + to + ": " + message(e));
+      }
+    }
+  }
+
+  /** Calls {@code work}, waiting and trying again while the upstream answers 429. */
+  private <T> T withBackoff(SyncRule rule, Work<T> work) throws Exception {
+    Duration wait = Duration.ofSeconds(1);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return work.call();
+      } catch (RegistryException e) {
+        boolean throttled = e.code() == ErrorCode.TOOMANYREQUESTS || e.httpStatus() == 429;
+        if (!throttled || attempt >= MAX_ATTEMPTS) {
+          throw e;
+        }
+        Duration pause = e.retryAfter().orElse(wait);
+        if (pause.compareTo(config.maxBackoff()) > 0) {
+          pause = config.maxBackoff();
+        }
+        metrics.backedOff(rule.name());
+        log.info(
+            "sync backing off, upstream throttled: rule={} upstream={} pause={}",
+            rule.name(),
+            rule.upstream(),
+            pause);
+        Thread.sleep(pause.toMillis());
+        wait = wait.multipliedBy(2);
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T call() throws Exception;
+  }
+
+  private UpstreamBudget budget(String upstream) {
+    return budgets.computeIfAbsent(
+        upstream, u -> new UpstreamBudget(config.concurrency(), config.requestsPerMinute()));
+  }
+
+  private void putStatus(SyncStatus status) {
+    metadata.write(
+        tx -> {
+          if (tx.sync().rule(status.rule()).isPresent()) {
+            tx.sync().putStatus(status);
+          }
+          return null;
+        });
+  }
+
+  private static String message(Exception e) {
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+
+  private static final class Counts {
+    long copied;
+    long skipped;
+    long failed;
+    long bytes;
+    String lastError;
+
+    void error(String message) {
+      lastError = message;
+    }
+  }
+
+  // Pre-warming.
+
+  /** Counts a pull of a mirrored tag (the mirror calls this for every manifest-by-tag request). */
+  public void tagPulled(String upstream, RepositoryName repository, Tag tag) {
+    pulls.pulled(upstream, repository, tag);
+  }
+
+  /**
+   * Revalidates the top K pulled tags, and the {@code warm} tags of mirror-destination rules, whose
+   * fresh time ends within the lead; runs in the background, one check per tag at a time.
+   */
+  void prewarm() {
+    Set<PullCounter.HotTag> candidates = new LinkedHashSet<>(pulls.top(config.prewarmTopK()));
+    for (SyncRule rule : rules()) {
+      if (rule.enabled() && rule.destination().mirrorCache()) {
+        for (RepositoryName repository : rule.repositories()) {
+          for (Tag tag : rule.warm()) {
+            candidates.add(new PullCounter.HotTag(rule.upstream(), repository, tag));
+          }
+        }
+      }
+    }
+    Instant now = clock.instant();
+    for (PullCounter.HotTag hot : candidates) {
+      RepositoryName cacheName = RepositoryName.of(hot.upstream() + "/" + hot.repository().value());
+      Optional<MirrorTagState> state = metadata.read(tx -> tx.mirrorTag(cacheName, hot.tag()));
+      if (state.isPresent()) {
+        Duration fresh = mirror.freshFor(cacheName, hot.tag());
+        Instant staleAt = state.get().checked().plus(fresh);
+        // Never sooner than half-way through the fresh time, so a short one is not hammered.
+        Duration lead = config.prewarmLead();
+        if (lead.compareTo(fresh.dividedBy(2)) > 0) {
+          lead = fresh.dividedBy(2);
+        }
+        if (staleAt.minus(lead).isAfter(now)) {
+          continue;
+        }
+      }
+      if (warming.add(hot)) {
+        workers.execute(() -> warm(hot, cacheName));
+      }
+    }
+  }
+
+  private void warm(PullCounter.HotTag hot, RepositoryName cacheName) {
+    try {
+      Optional<RegistryClient> client = mirror.client(hot.upstream());
+      if (client.isEmpty()) {
+        return;
+      }
+      ImageCopier copier =
+          new ImageCopier(
+              new RegistrySource(client.get(), budget(hot.upstream())),
+              new LocalDestination(blobs, metadata, clock, true));
+      Optional<ImageCopier.Result> result =
+          copier.copyTag(hot.repository(), hot.tag(), cacheName, List.of());
+      metrics.warmed(result.map(ImageCopier.Result::copied).orElse(false));
+    } catch (Exception e) {
+      log.warn(
+          "pre-warming a tag failed: upstream={} repository={} tag={} error={}",
+          hot.upstream(),
+          hot.repository(),
+          hot.tag(),
+          message(e));
+    } finally {
+      warming.remove(hot);
+    }
+  }
+
+  /** For the API: a rule parsed from its JSON. */
+  SyncRule parseRule(JsonNode node) {
+    return SyncRule.fromJson(node);
+  }
+
+  ObjectMapper json() {
+    return json;
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    workers.shutdownNow();
+    try {
+      workers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Sync: scheduled replication of chosen upstream images into hosted repositories or into the mirror
+ * cache, and pre-warming of the most pulled mirrored tags.
+ *
+ * <ul>
+ *   <li>{@link dev.hoist.sync.SyncService}: rules, schedules (interval or 5-field cron, UTC), runs,
+ *       status, pre-warming; the composition root starts it.
+ *   <li>{@link dev.hoist.client.copy.ImageCopier} (in {@code client}, shared with {@code hoist
+ *       copy}): copies one image or index by digest, only what is missing, children first, tag
+ *       last; see its doc for what platform filtering stores. {@code LocalDestination} is this
+ *       node's stores as a hosted repository or as the mirror cache.
+ *   <li>{@code SyncRule}: the rule and its JSON form; {@code TagFilter}: include/exclude regular
+ *       expressions, semantic-version ranges ({@code >=1.20 <2}), newest N.
+ *   <li>{@link dev.hoist.sync.SyncApi}: {@code /api/v1/sync}. It has no authentication yet, so it
+ *       is served only when {@code sync.api.enabled} is true, which by default it is only when
+ *       Hoist listens on a loopback address.
+ * </ul>
+ *
+ * <p>Upstream manners: a tag is resolved with a HEAD (not counted by Docker Hub) and its manifest
+ * is fetched only when its digest changed; requests go through the mirror's own clients (shared
+ * circuit breaker, retries honouring Retry-After) and a per-upstream budget (concurrency and
+ * requests per minute); a run backs off on 429.
+ */
+package dev.hoist.sync;

@@ -1,0 +1,215 @@
+package dev.hoist.accelerator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hoist.server.HoistServer;
+import dev.hoist.server.ServerConfig;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The accounts side of the JSON API over a real server on loopback. */
+class AccountsApiIT {
+  static final String PASSWORD = "correct horse battery";
+
+  @TempDir Path dir;
+  HoistServer hoist;
+
+  @AfterEach
+  void stop() {
+    if (hoist != null) {
+      hoist.close();
+    }
+  }
+
+  private void start(AcceleratorConfig accelerator) {
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("hoist"))
+                .withAccelerator(accelerator));
+  }
+
+  private AcceleratorConfig config() {
+    return AcceleratorConfig.defaults()
+        .withBaseDomain("m.test")
+        .withQuotas(10_000, 500)
+        .withAdmins(List.of("admin@example.com"));
+  }
+
+  @Test
+  void signupSetsAnHttpOnlySameSiteSessionCookieAndStateChangesNeedTheCsrfToken() throws Exception {
+    start(config());
+    ApiClient alice = new ApiClient(hoist.url());
+    JsonNode me = alice.signup("Alice@Example.com", PASSWORD, null);
+    assertThat(me.get("email").asText()).isEqualTo("alice@example.com");
+    assertThat(me.get("quotaBytes").asLong()).isEqualTo(10_000);
+    assertThat(alice.lastSetCookie).contains("HttpOnly").contains("SameSite=Lax");
+    assertThat(alice.lastSetCookie).doesNotContain("Secure");
+
+    String csrf = alice.csrf;
+    alice.csrf = null;
+    assertThat(alice.send("POST", "/api/v1/accelerator", null).statusCode()).isEqualTo(403);
+    alice.csrf = "wrong";
+    assertThat(alice.send("POST", "/api/v1/accelerator", null).statusCode()).isEqualTo(403);
+    alice.csrf = csrf;
+    JsonNode address = alice.ok("POST", "/api/v1/accelerator", null);
+    String tenant = address.get("tenantId").asText();
+    assertThat(address.get("hostAddress").asText()).startsWith("http://" + tenant + ".m.test");
+    assertThat(address.get("pathAddress").asText()).endsWith("/m/" + tenant);
+    assertThat(address.get("snippets").get("docker").asText()).contains("registry-mirrors");
+    assertThat(address.get("snippets").get("containerd").asText()).contains("override_path");
+    assertThat(address.get("snippets").get("podman").asText()).contains("[[registry.mirror]]");
+    // Starting again keeps the address; rotating replaces it.
+    assertThat(alice.start()).isEqualTo(tenant);
+    String rotated = alice.ok("POST", "/api/v1/accelerator/rotate", null).get("tenantId").asText();
+    assertThat(rotated).isNotEqualTo(tenant).matches("[a-z2-7]{16}");
+
+    alice.ok("POST", "/api/v1/logout", null);
+    assertThat(alice.lastSetCookie).contains("Max-Age=0");
+    assertThat(alice.send("GET", "/api/v1/me", null).statusCode()).isEqualTo(401);
+    alice.login("alice@example.com", PASSWORD);
+    assertThat(alice.ok("GET", "/api/v1/me", null).get("tenantId").asText()).isEqualTo(rotated);
+  }
+
+  @Test
+  void passwordsNeverAppearInTheLogs() throws Exception {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      start(config());
+      ApiClient alice = new ApiClient(hoist.url());
+      alice.signup("alice@example.com", "secret-password-1", null);
+      alice.send(
+          "POST",
+          "/api/v1/login",
+          Map.of("email", "alice@example.com", "password", "wrong-pass-2"));
+      alice.send("POST", "/api/v1/signup", Map.of("email", "bad", "password", "secret-password-3"));
+      alice.send("POST", "/api/v1/signup", Map.of("email", "a@example.com", "password", 42));
+      hoist.close();
+      hoist = null;
+    } finally {
+      System.setErr(original);
+    }
+    String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(log).doesNotContain("secret-password-1", "wrong-pass-2", "secret-password-3");
+  }
+
+  @Test
+  void duplicateEmailsAndWeakPasswordsAreRefused() throws Exception {
+    start(config());
+    new ApiClient(hoist.url()).signup("a@example.com", PASSWORD, null);
+    ApiClient other = new ApiClient(hoist.url());
+    assertThat(
+            other
+                .send(
+                    "POST",
+                    "/api/v1/signup",
+                    Map.of("email", "a@example.com", "password", PASSWORD))
+                .statusCode())
+        .isEqualTo(409);
+    assertThat(
+            other
+                .send(
+                    "POST", "/api/v1/signup", Map.of("email", "b@example.com", "password", "short"))
+                .statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void loginAttemptsAreRateLimitedPerEmail() throws Exception {
+    start(config());
+    new ApiClient(hoist.url()).signup("a@example.com", PASSWORD, null);
+    ApiClient attacker = new ApiClient(hoist.url());
+    for (int i = 0; i < 5; i++) {
+      assertThat(
+              attacker
+                  .send(
+                      "POST",
+                      "/api/v1/login",
+                      Map.of("email", "a@example.com", "password", "guess" + i))
+                  .statusCode())
+          .isEqualTo(401);
+    }
+    HttpResponse<String> limited =
+        attacker.send(
+            "POST", "/api/v1/login", Map.of("email", "a@example.com", "password", PASSWORD));
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+  }
+
+  @Test
+  void anInvitationAddsTheBonusToBothAccountsAndListsTheFriend() throws Exception {
+    start(config().withSignupOpen(false));
+    ApiClient nobody = new ApiClient(hoist.url());
+    assertThat(
+            nobody
+                .send(
+                    "POST",
+                    "/api/v1/signup",
+                    Map.of("email", "x@example.com", "password", PASSWORD))
+                .statusCode())
+        .isEqualTo(403);
+
+    // Signup was open when alice joined; now it is closed, and only her invitation lets bob in.
+    hoist.close();
+    start(config());
+    ApiClient alice = new ApiClient(hoist.url());
+    alice.signup("alice@example.com", PASSWORD, null);
+    JsonNode invitations = alice.ok("GET", "/api/v1/invitations", null);
+    String code = invitations.get("code").asText();
+    assertThat(invitations.get("link").asText()).endsWith("/console/signup?invite=" + code);
+    hoist.close();
+    start(config().withSignupOpen(false));
+
+    ApiClient bob = new ApiClient(hoist.url());
+    JsonNode bobMe = bob.signup("bob@example.com", PASSWORD, code);
+    assertThat(bobMe.get("quotaBytes").asLong()).isEqualTo(10_500);
+    alice = new ApiClient(hoist.url());
+    alice.login("alice@example.com", PASSWORD);
+    assertThat(alice.ok("GET", "/api/v1/me", null).get("quotaBytes").asLong()).isEqualTo(10_500);
+    assertThat(alice.usage().get("limit").asLong()).isEqualTo(10_500);
+    JsonNode friends = alice.ok("GET", "/api/v1/invitations", null).get("friends");
+    assertThat(friends).hasSize(1);
+    assertThat(friends.get(0).get("email").asText()).isEqualTo("bob@example.com");
+    assertThat(
+            new ApiClient(hoist.url())
+                .send(
+                    "POST",
+                    "/api/v1/signup",
+                    Map.of("email", "c@example.com", "password", PASSWORD, "invite", "nope"))
+                .statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void adminsListTenantsWithUsageAndOthersMayNot() throws Exception {
+    start(config());
+    ApiClient alice = new ApiClient(hoist.url());
+    alice.signup("alice@example.com", PASSWORD, null);
+    alice.start();
+    assertThat(alice.send("GET", "/api/v1/admin/tenants", null).statusCode()).isEqualTo(403);
+    ApiClient admin = new ApiClient(hoist.url());
+    admin.signup("admin@example.com", PASSWORD, null);
+    JsonNode tenants = admin.ok("GET", "/api/v1/admin/tenants", null).get("tenants");
+    assertThat(tenants).hasSize(2);
+    JsonNode row = tenants.get(0);
+    assertThat(row.get("email").asText()).isEqualTo("alice@example.com");
+    assertThat(row.get("used").asLong()).isZero();
+    assertThat(row.get("limit").asLong()).isEqualTo(10_000);
+    JsonNode changed =
+        admin.ok(
+            "PATCH",
+            "/api/v1/admin/accounts/" + row.get("accountId").asText(),
+            Map.of("quotaBytes", 123_456, "disabled", true));
+    assertThat(changed.get("limit").asLong()).isEqualTo(123_456);
+    assertThat(changed.get("disabled").asBoolean()).isTrue();
+  }
+}

@@ -1,0 +1,104 @@
+package dev.hoist.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class AccessPolicyTest {
+  private static final User ALICE = new User("alice", false, Set.of());
+  private static final User BOB = new User("bob", false, Set.of("dev"));
+  private static final User ROOT = new User("root", true, Set.of());
+  private static final List<AccessRule> RULES =
+      List.of(
+          AccessRule.of("team/", List.of("alice"), List.of("pull", "push")),
+          new AccessRule("shared", Set.of(), Set.of("dev"), Set.of("pull")),
+          AccessRule.of("public", List.of("*"), List.of("pull")));
+
+  private static AccessPolicy policy(AnonymousPull anonymous) {
+    return new AccessPolicy(RULES, anonymous, name -> name.startsWith("docker.io/"));
+  }
+
+  private static Set<String> grant(AccessPolicy p, User user, String scope) {
+    return p.grant(user, Scope.parse(scope));
+  }
+
+  @Test
+  void eachUserMayPushAndDeleteInTheirOwnNamespaceOnly() {
+    AccessPolicy p = policy(AnonymousPull.NONE);
+    assertThat(grant(p, ALICE, "repository:alice/app:pull,push,delete"))
+        .containsExactly("pull", "push", "delete");
+    assertThat(grant(p, ALICE, "repository:bob/app:pull,push")).isEmpty();
+    assertThat(grant(p, ALICE, "repository:alice:pull,push")).isEmpty();
+    assertThat(grant(p, ALICE, "repository:alicex/app:push")).isEmpty();
+  }
+
+  @Test
+  void rulesGrantTheirActionsUnderTheirPrefixToTheirUsersAndGroups() {
+    AccessPolicy p = policy(AnonymousPull.NONE);
+    assertThat(grant(p, ALICE, "repository:team/app:pull,push,delete"))
+        .containsExactly("pull", "push");
+    assertThat(grant(p, BOB, "repository:team/app:pull,push")).isEmpty();
+    assertThat(grant(p, BOB, "repository:shared/x:pull,push")).containsExactly("pull");
+    assertThat(grant(p, BOB, "repository:shared:pull")).containsExactly("pull");
+    assertThat(grant(p, BOB, "repository:sharedother/x:pull")).isEmpty();
+    assertThat(grant(p, ALICE, "repository:public/x:pull")).containsExactly("pull");
+    assertThat(grant(p, null, "repository:public/x:pull")).isEmpty();
+  }
+
+  @Test
+  void adminsMayDoEverythingIncludingTheCatalog() {
+    AccessPolicy p = policy(AnonymousPull.NONE);
+    assertThat(grant(p, ROOT, "repository:bob/app:pull,push,delete"))
+        .containsExactly("pull", "push", "delete");
+    assertThat(grant(p, ROOT, "registry:catalog:*")).containsExactly("*");
+    assertThat(grant(p, ALICE, "registry:catalog:*")).isEmpty();
+  }
+
+  @Test
+  void mirroredRepositoriesAreNeverPushableByUsers() {
+    AccessPolicy p = policy(AnonymousPull.ALL);
+    assertThat(grant(p, ALICE, "repository:docker.io/alice/app:pull,push,delete"))
+        .containsExactly("pull");
+  }
+
+  @Test
+  void anonymousPullFollowsTheSetting() {
+    String mirrored = "repository:docker.io/library/ubuntu:pull";
+    String local = "repository:team/app:pull";
+    assertThat(grant(policy(AnonymousPull.NONE), null, mirrored)).isEmpty();
+    assertThat(grant(policy(AnonymousPull.NONE), null, local)).isEmpty();
+    assertThat(grant(policy(AnonymousPull.MIRRORED), null, mirrored)).containsExactly("pull");
+    assertThat(grant(policy(AnonymousPull.MIRRORED), null, local)).isEmpty();
+    assertThat(grant(policy(AnonymousPull.ALL), null, mirrored)).containsExactly("pull");
+    assertThat(grant(policy(AnonymousPull.ALL), null, local)).containsExactly("pull");
+    assertThat(grant(policy(AnonymousPull.ALL), null, "repository:team/app:push")).isEmpty();
+  }
+
+  @Test
+  void signedInUsersMayPullMirroredContentEvenWhenAnonymousMayNot() {
+    assertThat(grant(policy(AnonymousPull.NONE), BOB, "repository:docker.io/library/x:pull"))
+        .containsExactly("pull");
+  }
+
+  @Test
+  void aMirroredPredicateThatThrowsMeansLocal() {
+    AccessPolicy p =
+        new AccessPolicy(
+            RULES,
+            AnonymousPull.MIRRORED,
+            name -> {
+              throw new IllegalArgumentException("not a name");
+            });
+    assertThat(grant(p, null, "repository:localhost:5000/x:pull")).isEmpty();
+  }
+
+  @Test
+  void ruleWildcardActionMeansAllThree() {
+    AccessRule rule = AccessRule.of("ops/", List.of("bob"), List.of("*"));
+    AccessPolicy p = new AccessPolicy(List.of(rule), AnonymousPull.NONE, n -> false);
+    assertThat(grant(p, BOB, "repository:ops/x:pull,push,delete"))
+        .containsExactly("pull", "push", "delete");
+  }
+}

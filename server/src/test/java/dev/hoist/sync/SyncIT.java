@@ -1,0 +1,365 @@
+package dev.hoist.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.mirror.FreshnessRule;
+import dev.hoist.mirror.MirrorConfig;
+import dev.hoist.mirror.Upstream;
+import dev.hoist.oci.MediaTypes;
+import dev.hoist.server.HoistServer;
+import dev.hoist.server.ServerConfig;
+import dev.hoist.testkit.DockerRegistryProcess;
+import dev.hoist.testkit.RandomImages;
+import dev.hoist.testkit.Skopeo;
+import dev.hoist.testkit.TamperingProxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sync rules run against a real Distribution registry, driven through {@code /api/v1/sync}. */
+class SyncIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  DockerRegistryProcess upstream;
+  TamperingProxy proxy;
+  Skopeo skopeo;
+  HoistServer hoist;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void startUpstream() {
+    upstream =
+        DockerRegistryProcess.builder()
+            .deleteEnabled(true)
+            .workDir(dir.resolve("upstream"))
+            .start();
+    proxy = TamperingProxy.start(upstream.url());
+    skopeo = Skopeo.create(dir.resolve("skopeo"));
+  }
+
+  @AfterEach
+  void stopAll() {
+    if (hoist != null) {
+      hoist.close();
+    }
+    proxy.close();
+    upstream.close();
+  }
+
+  private void startHoist(List<FreshnessRule> freshness) {
+    MirrorConfig mirror =
+        MirrorConfig.of(
+                List.of(Upstream.known("docker.io").orElseThrow().withUrl(URI.create(proxy.url()))))
+            .withHostedPrefixes(List.of("mirror", "kept"));
+    if (!freshness.isEmpty()) {
+      mirror = mirror.withFreshnessRules(freshness);
+    }
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("hoist"))
+                .withMirror(mirror)
+                .withSync(
+                    SyncConfig.defaults()
+                        .withTick(Duration.ofMillis(200))
+                        .withPrewarm(5, Duration.ofHours(1), Duration.ofSeconds(30))));
+  }
+
+  private RandomImages.ImageLayout push(String repository, String tag, long seed, long... sizes) {
+    RandomImages.ImageLayout layout =
+        RandomImages.writeLayout(dir.resolve("layout-" + seed), tag, seed, sizes);
+    skopeo.copy(
+        layout.ociReference(), "docker://" + upstream.hostPort() + "/" + repository + ":" + tag);
+    return layout;
+  }
+
+  private HttpResponse<String> api(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(hoist.url() + "/api/v1/sync" + path))
+            .timeout(Duration.ofMinutes(3));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void createRule(String json) throws Exception {
+    HttpResponse<String> r = api("POST", "", json);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+  }
+
+  private JsonNode run(String rule) throws Exception {
+    HttpResponse<String> r = api("POST", "/" + rule + "/run?wait=true", null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  private HttpResponse<byte[]> manifest(String repository, String reference) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create(hoist.url() + "/v2/" + repository + "/manifests/" + reference))
+            .header("Accept", String.join(",", MediaTypes.MANIFEST_TYPES))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private String digestOf(HttpResponse<?> r) {
+    return r.headers().firstValue("Docker-Content-Digest").orElse("(none)");
+  }
+
+  /** Distribution writes its access log asynchronously: let it catch up. */
+  private void settle() throws InterruptedException {
+    Thread.sleep(500);
+  }
+
+  private static final String APP_RULE =
+      """
+      {"name": "app", "upstream": "docker.io", "repositories": ["library/app"],
+       "tags": {"semver": ">=1.0 <2"},
+       "destination": {"type": "hosted", "from": "library/*", "to": "mirror/library/*"},
+       "vanished": "delete"}
+      """;
+
+  @Test
+  void aRuleCopiesTheSelectedTagsAndASecondRunTransfersNoBlobBytes() throws Exception {
+    RandomImages.ImageLayout one = push("library/app", "1.0", 1, 200_000, 3_000);
+    RandomImages.ImageLayout oneOne = push("library/app", "1.1", 2, 150_000);
+    push("library/app", "2.0", 3, 10_000);
+    push("library/app", "latest", 3, 10_000);
+    startHoist(List.of());
+    createRule(APP_RULE);
+
+    JsonNode first = run("app");
+    assertThat(first.get("copiedImages").asLong()).isEqualTo(2);
+    assertThat(first.get("failedImages").asLong()).isZero();
+    assertThat(first.get("copiedBytes").asLong()).isGreaterThan(350_000);
+    assertThat(first.get("lastError").isNull()).isTrue();
+    assertThat(digestOf(manifest("mirror/library/app", "1.0")))
+        .isEqualTo(one.manifestDigest().toString());
+    assertThat(digestOf(manifest("mirror/library/app", "1.1")))
+        .isEqualTo(oneOne.manifestDigest().toString());
+    assertThat(manifest("mirror/library/app", "2.0").statusCode()).isEqualTo(404);
+    assertThat(manifest("mirror/library/app", "latest").statusCode()).isEqualTo(404);
+    // Any client can pull the copy.
+    skopeo.copy(
+        "docker://127.0.0.1:" + hoist.port() + "/mirror/library/app:1.0",
+        "oci:" + dir.resolve("pulled") + ":1.0");
+    assertThat(Files.readString(dir.resolve("pulled").resolve("index.json")))
+        .contains(one.manifestDigest().encoded());
+
+    settle();
+    upstream.clearAccessLog();
+    JsonNode second = run("app");
+    settle();
+    assertThat(second.get("copiedImages").asLong()).isZero();
+    assertThat(second.get("skippedImages").asLong()).isEqualTo(2);
+    assertThat(second.get("copiedBytes").asLong()).isZero();
+    assertThat(upstream.bytesServedFor("/blobs/")).isZero();
+    assertThat(upstream.requestCount("GET", ".*/manifests/.*")).isZero();
+    assertThat(upstream.requestCount("HEAD", ".*/manifests/.*")).isEqualTo(2);
+
+    HttpResponse<String> status = api("GET", "/app/status", null);
+    assertThat(JSON.readTree(status.body()).get("skippedImages").asLong()).isEqualTo(2);
+    HttpResponse<String> metrics =
+        http.send(
+            HttpRequest.newBuilder(URI.create(hoist.url() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.body())
+        .contains("hoist_sync_images_total{result=\"copied\",rule=\"app\"} 2.0");
+  }
+
+  @Test
+  void aMovedTagIsUpdatedAndAVanishedTagIsDeletedOrKeptPerPolicy() throws Exception {
+    push("library/app", "1.0", 1, 20_000);
+    push("library/app", "1.1", 2, 20_000);
+    startHoist(List.of());
+    createRule(APP_RULE);
+    createRule(
+        """
+        {"name": "kept", "upstream": "docker.io", "repositories": ["library/app"],
+         "destination": {"type": "hosted", "from": "library/*", "to": "kept/library/*"},
+         "vanished": "keep"}
+        """);
+    run("app");
+    run("kept");
+
+    RandomImages.ImageLayout moved = push("library/app", "1.1", 22, 30_000);
+    skopeo.delete("docker://" + upstream.hostPort() + "/library/app:1.0");
+
+    JsonNode again = run("app");
+    assertThat(again.get("copiedImages").asLong()).isEqualTo(1);
+    assertThat(digestOf(manifest("mirror/library/app", "1.1")))
+        .isEqualTo(moved.manifestDigest().toString());
+    assertThat(manifest("mirror/library/app", "1.0").statusCode()).isEqualTo(404);
+
+    run("kept");
+    assertThat(digestOf(manifest("kept/library/app", "1.1")))
+        .isEqualTo(moved.manifestDigest().toString());
+    assertThat(manifest("kept/library/app", "1.0").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void anInterruptedRunLeavesNoPartialImageAndTheNextRunCompletesIt() throws Exception {
+    push("library/app", "1.0", 1, 50_000);
+    RandomImages.ImageLayout broken = push("library/app", "1.1", 2, 400_000);
+    startHoist(List.of());
+    createRule(APP_RULE);
+    // The upstream goes away in the middle of the big layer of 1.1, every time it is asked.
+    TamperingProxy.Rule cut =
+        proxy.on("GET", ".*/blobs/" + broken.layerDigests().get(0)).always().truncateAfter(100_000);
+
+    JsonNode interrupted = run("app");
+    assertThat(interrupted.get("copiedImages").asLong()).isEqualTo(1);
+    assertThat(interrupted.get("failedImages").asLong()).isEqualTo(1);
+    assertThat(interrupted.get("lastError").asText()).contains("1.1");
+    // Nothing of 1.1 is visible: no tag, no manifest by digest.
+    assertThat(manifest("mirror/library/app", "1.1").statusCode()).isEqualTo(404);
+    assertThat(manifest("mirror/library/app", broken.manifestDigest().toString()).statusCode())
+        .isEqualTo(404);
+
+    cut.remove();
+    settle();
+    upstream.clearAccessLog();
+    JsonNode resumed = run("app");
+    settle();
+    assertThat(resumed.get("copiedImages").asLong()).isEqualTo(1);
+    assertThat(resumed.get("skippedImages").asLong()).isEqualTo(1);
+    assertThat(resumed.get("failedImages").asLong()).isZero();
+    assertThat(digestOf(manifest("mirror/library/app", "1.1")))
+        .isEqualTo(broken.manifestDigest().toString());
+    // The config blob that arrived before the cut is not fetched again.
+    assertThat(upstream.requestCount("GET", ".*/blobs/" + broken.configDigest())).isZero();
+  }
+
+  @Test
+  void aThrottledRunSlowsDownThenCompletes() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      push("library/app", "1." + i, 10 + i, 5_000);
+    }
+    startHoist(List.of());
+    createRule(APP_RULE);
+    TamperingProxy.Rule throttle = proxy.throttle(4, Duration.ofSeconds(2));
+
+    long started = System.nanoTime();
+    JsonNode status = run("app");
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(status.get("copiedImages").asLong()).isEqualTo(4);
+    assertThat(status.get("failedImages").asLong()).isZero();
+    assertThat(throttle.fired()).isPositive();
+    // 1 tag list + 4 x (HEAD, GET manifest, 2 blobs) = 17 requests at 4 per 2 s.
+    assertThat(took).isGreaterThan(Duration.ofSeconds(4));
+    for (int i = 0; i < 4; i++) {
+      assertThat(manifest("mirror/library/app", "1." + i).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aTagWarmedIntoTheMirrorCacheIsAHitWithNoUpstreamRequest() throws Exception {
+    RandomImages.ImageLayout x = push("library/x", "1", 5, 100_000);
+    startHoist(List.of());
+    createRule(
+        """
+        {"name": "warm-x", "upstream": "docker.io", "repositories": ["library/x"],
+         "tags": {"include": "1"}, "destination": {"type": "mirror"}}
+        """);
+    JsonNode warmed = run("warm-x");
+    assertThat(warmed.get("copiedImages").asLong()).isEqualTo(1);
+
+    settle();
+    upstream.clearAccessLog();
+    int proxied = proxy.requestCount();
+    HttpResponse<byte[]> tag = manifest("library/x", "1");
+    assertThat(tag.statusCode()).isEqualTo(200);
+    assertThat(tag.headers().firstValue("X-Hoist-Cache")).contains("HIT");
+    assertThat(digestOf(tag)).isEqualTo(x.manifestDigest().toString());
+    skopeo.copy(
+        "docker://127.0.0.1:" + hoist.port() + "/library/x:1", "oci:" + dir.resolve("x") + ":1");
+    settle();
+    assertThat(proxy.requestCount()).isEqualTo(proxied);
+    assertThat(upstream.accessLog()).isEmpty();
+  }
+
+  @Test
+  void aHotMirroredTagIsRevalidatedBeforeItsFreshTimeEnds() throws Exception {
+    push("library/hot", "1", 6, 10_000);
+    // Fresh for 2 s; pre-warming starts 30 s before the end, so at once after each pull.
+    startHoist(
+        List.of(
+            new FreshnessRule(
+                "docker.io/library/hot",
+                "*",
+                Duration.ofSeconds(2),
+                Duration.ZERO,
+                Duration.ofDays(7))));
+    HttpResponse<byte[]> miss = manifest("library/hot", "1");
+    assertThat(miss.headers().firstValue("X-Hoist-Cache")).contains("MISS");
+
+    RandomImages.ImageLayout moved = push("library/hot", "1", 66, 12_000);
+    // The pre-warmer sees the hot tag and fetches the moved image in the background.
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    HttpResponse<byte[]> later = manifest("library/hot", "1");
+    while (!digestOf(later).equals(moved.manifestDigest().toString())
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      later = manifest("library/hot", "1");
+    }
+    assertThat(digestOf(later)).isEqualTo(moved.manifestDigest().toString());
+    assertThat(later.headers().firstValue("X-Hoist-Cache")).contains("HIT");
+  }
+
+  @Test
+  void theApiListsUpdatesAndDeletesRulesAndRejectsBadOnes() throws Exception {
+    startHoist(List.of());
+    createRule(APP_RULE);
+    assertThat(api("POST", "", APP_RULE).statusCode()).isEqualTo(409);
+    HttpResponse<String> bad =
+        api(
+            "POST",
+            "",
+            "{\"name\": \"bad\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"],"
+                + " \"tags\": {\"semver\": \">=x\"}}");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("not a version");
+    HttpResponse<String> mirrored =
+        api(
+            "POST",
+            "",
+            "{\"name\": \"m\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"]}");
+    assertThat(mirrored.statusCode()).isEqualTo(400);
+    assertThat(mirrored.body()).contains("mirror.hosted");
+
+    HttpResponse<String> put =
+        api(
+            "PUT",
+            "/app",
+            "{\"upstream\": \"docker.io\", \"repositories\": [\"library/app\"],"
+                + " \"destination\": {\"type\": \"hosted\", \"to\": \"mirror/app\"},"
+                + " \"schedule\": {\"cron\": \"0 3 * * *\"}}");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    JsonNode list = JSON.readTree(api("GET", "", null).body());
+    assertThat(list.get("rules")).hasSize(1);
+    JsonNode rule = list.get("rules").get(0);
+    assertThat(rule.get("destination").get("to").asText()).isEqualTo("mirror/app");
+    assertThat(rule.get("status").get("nextRun").asText()).endsWith("T03:00:00Z");
+
+    assertThat(api("DELETE", "/app", null).statusCode()).isEqualTo(204);
+    assertThat(api("GET", "/app", null).statusCode()).isEqualTo(404);
+    assertThat(api("POST", "/app/run", null).statusCode()).isEqualTo(404);
+  }
+}

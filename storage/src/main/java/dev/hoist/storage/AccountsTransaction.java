@@ -1,0 +1,44 @@
+package dev.hoist.storage;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * Accelerator accounts, their tenants and their daily traffic, inside one {@link MetadataStore}
+ * transaction. Emails, tenant ids and invite codes are unique. Days are UTC dates. Methods that
+ * write throw {@link IllegalStateException} in a read transaction.
+ */
+public interface AccountsTransaction {
+
+  /** Creates an account; false (and nothing written) when its email or invite code is taken. */
+  boolean createAccount(AccountRecord account);
+
+  Optional<AccountRecord> account(String id);
+
+  /** By email, exactly as stored (callers lowercase it). */
+  Optional<AccountRecord> accountByEmail(String email);
+
+  Optional<AccountRecord> accountByTenant(String tenantId);
+
+  Optional<AccountRecord> accountByInviteCode(String inviteCode);
+
+  /** Every account, oldest first. */
+  List<AccountRecord> accounts();
+
+  /** Accounts created with {@code id}'s invite code, oldest first. */
+  List<AccountRecord> invitedBy(String id);
+
+  /**
+   * Replaces an existing account's tenant id, quota, admin and disabled flags (email, hash, invite
+   * code and inviter stay); false when there is no such account or the tenant id is taken.
+   */
+  boolean updateAccount(AccountRecord account);
+
+  /** Adds bytes to an account's traffic on a day. */
+  void addUsage(String id, LocalDate day, long bytes);
+
+  /** An account's traffic per day from {@code from} (inclusive), days without traffic left out. */
+  SortedMap<LocalDate, Long> usage(String id, LocalDate from);
+}

@@ -1,0 +1,141 @@
+package dev.hoist.testkit;
+
+import dev.hoist.storage.AccountRecord;
+import dev.hoist.storage.AccountsTransaction;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/** The accounts part of {@link MemoryMetadataStore}'s state: copied for each write transaction. */
+final class MemoryAccounts {
+  private final Map<String, AccountRecord> accounts;
+  private final Map<String, TreeMap<LocalDate, Long>> usage;
+
+  MemoryAccounts() {
+    this(new HashMap<>(), new HashMap<>());
+  }
+
+  private MemoryAccounts(
+      Map<String, AccountRecord> accounts, Map<String, TreeMap<LocalDate, Long>> usage) {
+    this.accounts = accounts;
+    this.usage = usage;
+  }
+
+  MemoryAccounts copy() {
+    Map<String, TreeMap<LocalDate, Long>> days = new HashMap<>();
+    usage.forEach((k, v) -> days.put(k, new TreeMap<>(v)));
+    return new MemoryAccounts(new HashMap<>(accounts), days);
+  }
+
+  /** A view for one transaction; {@code check} runs before every call with whether it writes. */
+  AccountsTransaction transaction(java.util.function.Consumer<Boolean> check) {
+    return new AccountsTransaction() {
+      @Override
+      public boolean createAccount(AccountRecord a) {
+        check.accept(true);
+        boolean taken =
+            accounts.containsKey(a.id())
+                || find(r -> r.email().equals(a.email())).isPresent()
+                || find(r -> r.inviteCode().equals(a.inviteCode())).isPresent()
+                || (a.tenantId() != null
+                    && find(r -> a.tenantId().equals(r.tenantId())).isPresent());
+        if (taken) {
+          return false;
+        }
+        accounts.put(a.id(), a);
+        return true;
+      }
+
+      @Override
+      public Optional<AccountRecord> account(String id) {
+        check.accept(false);
+        return Optional.ofNullable(accounts.get(id));
+      }
+
+      @Override
+      public Optional<AccountRecord> accountByEmail(String email) {
+        check.accept(false);
+        return find(r -> r.email().equals(email));
+      }
+
+      @Override
+      public Optional<AccountRecord> accountByTenant(String tenantId) {
+        check.accept(false);
+        return find(r -> tenantId.equals(r.tenantId()));
+      }
+
+      @Override
+      public Optional<AccountRecord> accountByInviteCode(String inviteCode) {
+        check.accept(false);
+        return find(r -> r.inviteCode().equals(inviteCode));
+      }
+
+      @Override
+      public List<AccountRecord> accounts() {
+        check.accept(false);
+        return sorted(r -> true);
+      }
+
+      @Override
+      public List<AccountRecord> invitedBy(String id) {
+        check.accept(false);
+        return sorted(r -> id.equals(r.invitedBy()));
+      }
+
+      @Override
+      public boolean updateAccount(AccountRecord a) {
+        check.accept(true);
+        AccountRecord old = accounts.get(a.id());
+        if (old == null) {
+          return false;
+        }
+        if (a.tenantId() != null) {
+          Optional<AccountRecord> holder = find(r -> a.tenantId().equals(r.tenantId()));
+          if (holder.isPresent() && !holder.get().id().equals(a.id())) {
+            return false;
+          }
+        }
+        accounts.put(
+            a.id(),
+            old.withTenantId(a.tenantId())
+                .withQuotaBytes(a.quotaBytes())
+                .withAdmin(a.admin())
+                .withDisabled(a.disabled()));
+        return true;
+      }
+
+      @Override
+      public void addUsage(String id, LocalDate day, long bytes) {
+        check.accept(true);
+        if (bytes < 0) {
+          throw new IllegalArgumentException("bytes must not be negative: " + bytes);
+        }
+        usage.computeIfAbsent(id, k -> new TreeMap<>()).merge(day, bytes, Long::sum);
+      }
+
+      @Override
+      public SortedMap<LocalDate, Long> usage(String id, LocalDate from) {
+        check.accept(false);
+        TreeMap<LocalDate, Long> days = usage.get(id);
+        return days == null ? new TreeMap<>() : new TreeMap<>(days.tailMap(from, true));
+      }
+    };
+  }
+
+  private Optional<AccountRecord> find(Predicate<AccountRecord> p) {
+    return accounts.values().stream().filter(p).findFirst();
+  }
+
+  private List<AccountRecord> sorted(Predicate<AccountRecord> p) {
+    List<AccountRecord> list = new ArrayList<>(accounts.values().stream().filter(p).toList());
+    list.sort(Comparator.comparing(AccountRecord::created).thenComparing(AccountRecord::id));
+    return list;
+  }
+}
