@@ -534,18 +534,29 @@ http {{
                 for t in order:
                     port = self.up.server.port if t == "direct" else m[t].port
                     mark = self.up.mark()
-                    self.add(f"cold.{image}.{t}", skopeo_pull(port, image, self.dest()))
+                    ok = self.timed_pull(f"cold.{image}.{t}", port, image)
                     up = self.up.bytes_since(mark, settle=(t != "direct"))
-                    self.add(f"coldbytes.{image}.{t}", up / size)
+                    self.add(f"coldbytes.{image}.{t}", up / size if ok else None)
                 for t in order:
                     port = self.up.server.port if t == "direct" else m[t].port
-                    self.add(f"warm.{image}.{t}", skopeo_pull(port, image, self.dest()))
+                    self.timed_pull(f"warm.{image}.{t}", port, image)
             if r < reps - 1:
                 for k, s in m.items():
                     self.stop(s, k, "a/b")
             else:
                 keep = m
         return keep
+
+    def timed_pull(self, key, port, image):
+        """Records the time of one skopeo pull, or None and a note when it fails."""
+        try:
+            self.add(key, skopeo_pull(port, image, self.dest()))
+            return True
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            self.add(key, None)
+            self.notes.append(f"{key}: {str(e)[:200]}")
+            log(f"  {key} failed: {e}")
+            return False
 
     # -- c --------------------------------------------------------------------------------
     def concurrent_cold(self, reps, n):

@@ -173,7 +173,7 @@ args=(
   --hload "$work/hload" --reps "$reps" --concurrency "$concurrency" --streams "$streams"
   --manifest-seconds "$manifest_seconds" --startup-runs "$startup_runs" --huge-mib "$huge_mib"
   --seed "$seed" --max-minutes "$max_minutes" --facts "$facts"
-  --results "$bench/results/$date_utc-$machine_id.md"
+  --results "${BENCH_RESULTS:-$bench/results}/$date_utc-$machine_id.md"
 )
 [ "$profile" = 1 ] && args+=(--profile)
 [ "$keep" = 1 ] && args+=(--keep)

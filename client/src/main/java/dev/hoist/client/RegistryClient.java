@@ -232,6 +232,22 @@ public final class RegistryClient implements AutoCloseable {
    */
   public BlobResponse getBlob(RepositoryName repository, Digest digest, long offset)
       throws RegistryException {
+    return getBlob(repository, digest, offset, true);
+  }
+
+  /**
+   * As {@link #getBlob(RepositoryName, Digest, long)}, but a stream from offset 0 is not checked
+   * against the digest here: for a caller that hashes every byte itself (the mirror's fill), so
+   * that each byte is hashed once.
+   */
+  public BlobResponse getBlobUnverified(RepositoryName repository, Digest digest, long offset)
+      throws RegistryException {
+    return getBlob(repository, digest, offset, false);
+  }
+
+  private BlobResponse getBlob(
+      RepositoryName repository, Digest digest, long offset, boolean verify)
+      throws RegistryException {
     if (offset < 0) {
       throw new IllegalArgumentException("offset must be >= 0");
     }
@@ -249,6 +265,9 @@ public final class RegistryClient implements AutoCloseable {
       if (offset == 0) {
         if (r.status() != 200) {
           throw unexpected(action, r, "206 to a request without Range");
+        }
+        if (!verify) {
+          return new BlobResponse(digest, 0, length, length, false, r.body());
         }
         InputStream verified = new VerifyingInputStream(r.body(), digest, length);
         return new BlobResponse(digest, 0, length, length, true, verified);

@@ -9,12 +9,13 @@ final class PasswordHasher {
 
   private final SecureRandom random;
   private final int cost;
-  private final String dummy;
+  // Made at first use: a bcrypt hash costs a noticeable part of start-up, and a Hoist without
+  // accounts never needs it.
+  private volatile String dummy;
 
   PasswordHasher(SecureRandom random, int cost) {
     this.random = random;
     this.cost = cost;
-    this.dummy = hash("not a real password");
   }
 
   String hash(String password) {
@@ -33,6 +34,11 @@ final class PasswordHasher {
 
   /** Spends the time of one check, so that an unknown email answers as slowly as a known one. */
   void verifyNothing(String password) {
-    verify(dummy, password);
+    String d = dummy;
+    if (d == null) {
+      d = hash("not a real password");
+      dummy = d;
+    }
+    verify(d, password);
   }
 }

@@ -524,7 +524,8 @@ public final class Mirror implements RemoteContent, AutoCloseable {
               -1,
               offset -> {
                 try {
-                  var response = client.getBlob(repo.upstreamName(), digest, offset);
+                  // The fill hashes every byte it spools; the client need not hash them too.
+                  var response = client.getBlobUnverified(repo.upstreamName(), digest, offset);
                   return new BlobSource.SourceStream(response.totalSize(), response.stream());
                 } catch (RegistryException e) {
                   throw new UpstreamException(e);
