@@ -399,12 +399,18 @@ class Bench:
             return False
         return True
 
+    # The memory defaults ./hoist gives `serve` (see the launcher): "default settings" are what a
+    # user gets from the README's command.
+    SERVE_DEFAULTS = ["-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
+                      "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m"]
+
     def java_cmd(self, command, extra=()):
         return [
             self.a.java,
             "-XX:+AutoCreateSharedArchive",
             f"-XX:SharedArchiveFile={self.work}/hoist-{command}.jsa",
             "--enable-native-access=ALL-UNNAMED",
+            *(self.SERVE_DEFAULTS if command == "serve" else []),
             *extra,
             "-jar",
             self.a.jar,
