@@ -2,18 +2,14 @@ package dev.hoist.storage.sqlite;
 
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 
 /** Accelerator accounts and daily usage in one {@link SqliteTransaction}; plain portable SQL. */
 final class SqliteAccounts implements AccountsTransaction {
@@ -21,14 +17,10 @@ final class SqliteAccounts implements AccountsTransaction {
       "id, email, password_hash, admin, tenant_id, quota_bytes, disabled, invite_code,"
           + " invited_by, created";
 
-  private final Connection connection;
-  private final boolean writable;
-  private final BooleanSupplier open;
+  private final Statements sql;
 
-  SqliteAccounts(Connection connection, boolean writable, BooleanSupplier open) {
-    this.connection = connection;
-    this.writable = writable;
-    this.open = open;
+  SqliteAccounts(Statements sql) {
+    this.sql = sql;
   }
 
   @Override
@@ -162,53 +154,15 @@ final class SqliteAccounts implements AccountsTransaction {
     return value ? 1 : 0;
   }
 
-  @FunctionalInterface
-  private interface Row<R> {
-    R map(ResultSet rs) throws SQLException;
+  private <R> List<R> query(String query, Statements.Row<R> row, Object... params) {
+    return sql.query(query, row, params);
   }
 
-  private <R> List<R> query(String sql, Row<R> row, Object... params) {
-    checkOpen();
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      bind(statement, params);
-      try (ResultSet rs = statement.executeQuery()) {
-        List<R> result = new ArrayList<>();
-        while (rs.next()) {
-          result.add(row.map(rs));
-        }
-        return result;
-      }
-    } catch (SQLException e) {
-      throw new SqliteFailure("query failed", e);
-    }
-  }
-
-  private int update(String sql, Object... params) {
-    checkOpen();
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      bind(statement, params);
-      return statement.executeUpdate();
-    } catch (SQLException e) {
-      throw new SqliteFailure("update failed", e);
-    }
-  }
-
-  private static void bind(PreparedStatement statement, Object... params) throws SQLException {
-    for (int i = 0; i < params.length; i++) {
-      statement.setObject(i + 1, params[i]);
-    }
-  }
-
-  private void checkOpen() {
-    if (!open.getAsBoolean()) {
-      throw new IllegalStateException("transaction has ended");
-    }
+  private int update(String update, Object... params) {
+    return sql.update(update, params);
   }
 
   private void checkWritable() {
-    checkOpen();
-    if (!writable) {
-      throw new IllegalStateException("cannot write in a read transaction");
-    }
+    sql.checkWritable();
   }
 }

@@ -15,12 +15,10 @@ import dev.hoist.storage.SyncStatus;
 import dev.hoist.storage.SyncTransaction;
 import dev.hoist.storage.UploadSession;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,18 +34,18 @@ final class SqliteTransaction implements MetadataTransaction {
   private static final String MANIFEST_COLUMNS =
       "digest, media_type, size, artifact_type, subject, annotations, created";
 
-  private final Connection connection;
   private final boolean writable;
   private final InstantSource clock;
   private final ObjectMapper json;
-  private boolean open = true;
+  private final Statements sql;
+  private volatile boolean open = true;
 
   SqliteTransaction(
       Connection connection, boolean writable, InstantSource clock, ObjectMapper json) {
-    this.connection = connection;
     this.writable = writable;
     this.clock = clock;
     this.json = json;
+    this.sql = new Statements(connection, writable, () -> open);
   }
 
   /** Makes this object unusable; work must not keep a transaction beyond its run. */
@@ -330,7 +328,7 @@ final class SqliteTransaction implements MetadataTransaction {
 
   @Override
   public AccountsTransaction accounts() {
-    return new SqliteAccounts(connection, writable, () -> open);
+    return new SqliteAccounts(sql);
   }
 
   /** Sync rules and run status, in this transaction. */
@@ -474,45 +472,16 @@ final class SqliteTransaction implements MetadataTransaction {
     }
   }
 
-  @FunctionalInterface
-  private interface Row<R> {
-    R map(ResultSet rs) throws SQLException;
+  private <R> List<R> query(String query, Statements.Row<R> row, Object... params) {
+    return sql.query(query, row, params);
   }
 
-  private <R> List<R> query(String sql, Row<R> row, Object... params) {
-    checkOpen();
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      bind(statement, params);
-      try (ResultSet rs = statement.executeQuery()) {
-        List<R> result = new ArrayList<>();
-        while (rs.next()) {
-          result.add(row.map(rs));
-        }
-        return result;
-      }
-    } catch (SQLException e) {
-      throw new SqliteFailure("query failed", e);
-    }
-  }
-
-  private int update(String sql, Object... params) {
-    checkOpen();
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      bind(statement, params);
-      return statement.executeUpdate();
-    } catch (SQLException e) {
-      throw new SqliteFailure("update failed", e);
-    }
-  }
-
-  private static void bind(PreparedStatement statement, Object... params) throws SQLException {
-    for (int i = 0; i < params.length; i++) {
-      statement.setObject(i + 1, params[i]);
-    }
+  private int update(String update, Object... params) {
+    return sql.update(update, params);
   }
 
   private static <R> Optional<R> first(List<R> rows) {
-    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    return Statements.first(rows);
   }
 
   private static void checkLimit(int limit) {
@@ -522,15 +491,10 @@ final class SqliteTransaction implements MetadataTransaction {
   }
 
   private void checkOpen() {
-    if (!open) {
-      throw new IllegalStateException("transaction has ended");
-    }
+    sql.checkOpen();
   }
 
   private void checkWritable() {
-    checkOpen();
-    if (!writable) {
-      throw new IllegalStateException("cannot write in a read transaction");
-    }
+    sql.checkWritable();
   }
 }
