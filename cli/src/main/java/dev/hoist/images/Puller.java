@@ -403,7 +403,9 @@ public final class Puller {
             if (line != null && offset > 0) {
               line.status("Resuming", "from " + s + " at " + HumanUnits.transferSize(offset));
             }
-            try (BlobResponse r = s.client().getBlob(repository, d.digest(), offset)) {
+            // The store's writer hashes every byte and checks the digest at commit, so the
+            // client's stream need not hash them too.
+            try (BlobResponse r = s.client().getBlobUnverified(repository, d.digest(), offset)) {
               if (line != null) {
                 line.progress("Downloading", w.size(), d.size());
               }
@@ -417,6 +419,10 @@ public final class Puller {
                   throw new IOException("the body ended after " + w.size() + " bytes", e);
                 }
                 throw e;
+              }
+              if (d.size() >= 0 && w.size() < d.size()) {
+                // Fewer bytes than promised: the connection ended early. Keep them and resume.
+                throw new IOException("the body ended after " + w.size() + " bytes");
               }
               if (line != null) {
                 line.status("Verifying Checksum");
