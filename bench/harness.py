@@ -409,6 +409,7 @@ class Bench:
             self.a.java,
             "-XX:+AutoCreateSharedArchive",
             f"-XX:SharedArchiveFile={self.work}/hoist-{command}.jsa",
+            "-Xlog:cds=off",
             "--enable-native-access=ALL-UNNAMED",
             *(self.SERVE_DEFAULTS if command == "serve" else []),
             *extra,

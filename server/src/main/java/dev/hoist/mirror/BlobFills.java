@@ -47,9 +47,12 @@ import org.slf4j.LoggerFactory;
  * BlobStore#importFile}), a bad one is deleted and nothing is stored.
  *
  * <p>Readers never receive the last {@value #HOLD_BACK} bytes of a blob (all of a smaller one)
- * before it is verified and committed; when the fill fails their next read throws, so the HTTP
- * layer cuts the connection and no client receives a complete response of wrong bytes. A reader
- * that goes away does not stop the fill. Memory use is a small buffer per fill and per read.
+ * before its size and digest are verified; when the fill fails their next read throws, so the HTTP
+ * layer cuts the connection and no client receives a complete response of wrong bytes. Verified
+ * bytes are released before the commit makes them durable (fsync and rename), which would otherwise
+ * add its time to every cold pull; a commit that fails then stores nothing, and only readers still
+ * reading see the failure. A reader that goes away does not stop the fill. Memory use is a small
+ * buffer per fill and per read.
  *
  * <p>Fill work runs on the given executor (blocking I/O: virtual threads suit it). Thread-safe.
  */
@@ -125,7 +128,17 @@ final class BlobFills {
    *     the like), the same one for every caller waiting on that fill
    */
   BlobContent serve(Digest digest, long knownSize, BlobSource source) throws IOException {
+    return serve(digest, knownSize, source, "");
+  }
+
+  /**
+   * As {@link #serve(Digest, long, BlobSource)}, noting who asked: when this call starts the fill,
+   * {@link #origin} reports {@code origin} until the fill ends.
+   */
+  BlobContent serve(Digest digest, long knownSize, BlobSource source, String origin)
+      throws IOException {
     Objects.requireNonNull(digest, "digest");
+    Objects.requireNonNull(origin, "origin");
     Objects.requireNonNull(source, "source");
     if (knownSize < -1) {
       throw new IllegalArgumentException("knownSize must be -1 (unknown) or >= 0");
@@ -137,7 +150,7 @@ final class BlobFills {
         if (stored.isPresent()) {
           return stored.get();
         }
-        Fill created = new Fill(digest, knownSize, source, nextSpoolFile(digest));
+        Fill created = new Fill(digest, knownSize, source, nextSpoolFile(digest), origin);
         fill = fills.putIfAbsent(digest, created);
         if (fill == null) {
           fill = created;
@@ -155,6 +168,21 @@ final class BlobFills {
   /** Whether a fill for the digest is in progress. */
   boolean inFlight(Digest digest) {
     return fills.containsKey(digest);
+  }
+
+  /**
+   * Whether a fill for the digest has every byte verified and is only being committed: serving it
+   * waits for nothing, as a cache hit does.
+   */
+  boolean verified(Digest digest) {
+    Fill fill = fills.get(digest);
+    return fill != null && fill.isVerified();
+  }
+
+  /** Who started the fill in progress for the digest, if one is. */
+  Optional<String> origin(Digest digest) {
+    Fill fill = fills.get(digest);
+    return fill == null ? Optional.empty() : Optional.of(fill.origin);
   }
 
   /** How many fills are in progress. */
@@ -194,6 +222,11 @@ final class BlobFills {
     STARTING,
     /** Bytes are arriving; readers may read all but the held-back tail. */
     STREAMING,
+    /**
+     * Every byte arrived and the digest matched; readers may read all of it while the blob is made
+     * durable and moved into the store, so that no client waits for the fsync.
+     */
+    VERIFIED,
     /** Verified and in the blob store. */
     COMMITTED,
     /** The store already had the blob when the fill began; nothing was fetched. */
@@ -208,6 +241,7 @@ final class BlobFills {
     final long knownSize;
     final BlobSource source;
     final Path spool;
+    final String origin;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -218,7 +252,8 @@ final class BlobFills {
     private Throwable failure;
     private long lastProgress = System.nanoTime();
 
-    Fill(Digest digest, long knownSize, BlobSource source, Path spool) {
+    Fill(Digest digest, long knownSize, BlobSource source, Path spool, String origin) {
+      this.origin = origin;
       this.digest = digest;
       this.knownSize = knownSize;
       this.source = source;
@@ -280,13 +315,15 @@ final class BlobFills {
         }
         total = copy(first, out, expected);
       }
-      blobs.importFile(digest, total, spool);
       lock.lock();
       try {
         size = total;
+        state = State.VERIFIED;
+        changed.signalAll();
       } finally {
         lock.unlock();
       }
+      blobs.importFile(digest, total, spool);
       return total;
     }
 
@@ -426,6 +463,15 @@ final class BlobFills {
       }
     }
 
+    boolean isVerified() {
+      lock.lock();
+      try {
+        return state == State.VERIFIED;
+      } finally {
+        lock.unlock();
+      }
+    }
+
     void failed(Throwable t) {
       finish(State.FAILED, t);
     }
@@ -466,7 +512,7 @@ final class BlobFills {
           if (state == State.STORED || state == State.COMMITTED) {
             return null; // the store has it, and this fill is no longer in the map
           }
-          if (state == State.STREAMING && size >= 0) {
+          if ((state == State.STREAMING || state == State.VERIFIED) && size >= 0) {
             return view(size);
           }
           awaitChange();
@@ -527,11 +573,8 @@ final class BlobFills {
           if (state == State.FAILED) {
             throw failureFor(failure);
           }
-          long readable =
-              state == State.COMMITTED
-                  ? size
-                  : state == State.STREAMING ? Math.min(written, size - holdBack(size)) : 0;
-          if (readable > position || state == State.COMMITTED) {
+          long readable = readable();
+          if (readable > position || state == State.COMMITTED || state == State.VERIFIED) {
             return readable;
           }
           awaitChange();
@@ -545,12 +588,22 @@ final class BlobFills {
     long readableNow() {
       lock.lock();
       try {
-        if (state == State.COMMITTED) {
-          return size;
-        }
-        return state == State.STREAMING ? Math.min(written, size - holdBack(size)) : 0;
+        return readable();
       } finally {
         lock.unlock();
+      }
+    }
+
+    /** How far readers may read; the caller holds the lock. */
+    private long readable() {
+      switch (state) {
+        case COMMITTED:
+        case VERIFIED:
+          return size;
+        case STREAMING:
+          return Math.min(written, size - holdBack(size));
+        default:
+          return 0;
       }
     }
 

@@ -501,6 +501,9 @@ public final class Mirror implements RemoteContent, AutoCloseable {
 
   private Lookup findBlob(RemoteRepository repo, Digest digest, boolean head) throws IOException {
     boolean linked = metadata.read(tx -> tx.linkedBlobSize(repo.cacheName(), digest)).isPresent();
+    // Asked before the store: a fill verified now is in the store or still committing below. A
+    // fill with every byte verified, only being made durable, serves like the store: a hit.
+    CacheStatus ifFilling = fills.verified(digest) ? CacheStatus.HIT : CacheStatus.MISS;
     Optional<BlobContent> stored = blobs.open(digest);
     if (stored.isPresent()) {
       if (!linked) {
@@ -514,6 +517,11 @@ public final class Mirror implements RemoteContent, AutoCloseable {
     if (head) {
       long size = headBlob(repo, digest);
       return new Lookup(null, size, digest, null, CacheStatus.MISS);
+    }
+    String origin = repo.cacheName().value();
+    if (!linked && fills.origin(digest).filter(o -> !o.equals(origin)).isPresent()) {
+      // Joining another repository's fill: as above, check this one has the blob upstream first.
+      headBlob(repo, digest);
     }
     RegistryClient client = client(repo);
     BlobContent content;
@@ -530,12 +538,13 @@ public final class Mirror implements RemoteContent, AutoCloseable {
                 } catch (RegistryException e) {
                   throw new UpstreamException(e);
                 }
-              });
+              },
+              origin);
     } catch (UpstreamException e) {
       throw upstreamFailure(repo, e);
     }
     link(repo, digest, content.size());
-    return new Lookup(content, content.size(), digest, null, CacheStatus.MISS);
+    return new Lookup(content, content.size(), digest, null, ifFilling);
   }
 
   private long headBlob(RemoteRepository repo, Digest digest) throws IOException {

@@ -13,6 +13,7 @@ import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.BlobStore;
+import dev.hoist.storage.BlobUpload;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.testkit.MemoryBlobStore;
 import java.io.ByteArrayInputStream;
@@ -30,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -526,6 +528,127 @@ class BlobFillsTest {
     assertThat(spooled.get()).isEqualTo(SIZE);
     assertThat(committed.get()).isEqualTo(1);
     assertThat(spoolFiles()).isEmpty();
+  }
+
+  @Test
+  void verifiedBytesReachReadersWhileTheCommitIsStillMakingThemDurable() throws Exception {
+    CountDownLatch commitMayEnd = new CountDownLatch(1);
+    CommitGate store = new CommitGate(new FileSystemBlobStore(dataDir), commitMayEnd, null);
+    BlobFills fills = fills(store);
+    byte[] content = bytes(SIZE, 18);
+    Digest digest = Digest.sha256(content);
+    FakeUpstream upstream =
+        new FakeUpstream((call, offset) -> answer(content, slice(content, 0, SIZE)));
+
+    assertThat(readAll(fills.serve(digest, SIZE, upstream)))
+        .as("the whole blob, tail included, while the commit waits")
+        .isEqualTo(content);
+    assertThat(store.commitStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(fills.inFlight(digest)).isTrue();
+    assertThat(fills.verified(digest)).isTrue();
+    assertThat(store.size(digest)).isEmpty();
+    assertThat(readAll(fills.serve(digest, SIZE, upstream)))
+        .as("a reader arriving during the commit")
+        .isEqualTo(content);
+
+    commitMayEnd.countDown();
+    awaitCommitted(fills, store, digest);
+    assertThat(readAll(store.open(digest).orElseThrow())).isEqualTo(content);
+    assertThat(upstream.offsets).containsExactly(0L);
+    assertThat(spoolFiles()).isEmpty();
+  }
+
+  @Test
+  void aCommitThatFailsAfterVerificationStoresNothingAndTheNextServeFetchesAgain()
+      throws Exception {
+    CountDownLatch commitMayEnd = new CountDownLatch(1);
+    commitMayEnd.countDown();
+    CommitGate store =
+        new CommitGate(new FileSystemBlobStore(dataDir), commitMayEnd, "disk full (simulated)");
+    BlobFills fills = fills(store);
+    byte[] content = bytes(SIZE, 19);
+    Digest digest = Digest.sha256(content);
+    FakeUpstream upstream =
+        new FakeUpstream((call, offset) -> answer(content, slice(content, 0, SIZE)));
+
+    try {
+      assertThat(readAll(fills.serve(digest, SIZE, upstream)))
+          .as("verified bytes are right bytes")
+          .isEqualTo(content);
+    } catch (IOException e) {
+      // Also fine: this reader was still reading, or had not begun, when the commit failed.
+      assertThat(e).hasStackTraceContaining("disk full (simulated)");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (fills.inFlight(digest) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(fills.inFlight(digest)).isFalse();
+    assertThat(store.size(digest)).isEmpty();
+    assertThat(spoolFiles()).isEmpty();
+
+    store.failure = null;
+    assertThat(readAll(fills.serve(digest, SIZE, upstream))).isEqualTo(content);
+    awaitCommitted(fills, store, digest);
+    assertThat(upstream.offsets).containsExactly(0L, 0L);
+  }
+
+  /** A blob store whose commits of spooled files wait for a latch, and may fail. */
+  private static final class CommitGate implements BlobStore {
+    private final BlobStore store;
+    private final CountDownLatch commitMayEnd;
+    final CountDownLatch commitStarted = new CountDownLatch(1);
+    volatile String failure;
+
+    CommitGate(BlobStore store, CountDownLatch commitMayEnd, String failure) {
+      this.store = store;
+      this.commitMayEnd = commitMayEnd;
+      this.failure = failure;
+    }
+
+    @Override
+    public void importFile(Digest digest, long size, Path file) throws IOException {
+      commitStarted.countDown();
+      try {
+        commitMayEnd.await();
+      } catch (InterruptedException e) {
+        throw new InterruptedIOException();
+      }
+      if (failure != null) {
+        throw new IOException(failure);
+      }
+      store.importFile(digest, size, file);
+    }
+
+    @Override
+    public Optional<Long> size(Digest digest) throws IOException {
+      return store.size(digest);
+    }
+
+    @Override
+    public Optional<BlobContent> open(Digest digest) throws IOException {
+      return store.open(digest);
+    }
+
+    @Override
+    public BlobUpload startUpload(String id) throws IOException {
+      return store.startUpload(id);
+    }
+
+    @Override
+    public Optional<BlobUpload> resumeUpload(String id) throws IOException {
+      return store.resumeUpload(id);
+    }
+
+    @Override
+    public void cancelUpload(String id) throws IOException {
+      store.cancelUpload(id);
+    }
+
+    @Override
+    public boolean delete(Digest digest) throws IOException {
+      return store.delete(digest);
+    }
   }
 
   @Test

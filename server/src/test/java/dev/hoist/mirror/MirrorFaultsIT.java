@@ -120,6 +120,37 @@ class MirrorFaultsIT {
   }
 
   @Test
+  void aRepositoryWhoseUpstreamLacksTheBlobCannotReadItFromAnotherRepositorysFillOrCache()
+      throws Exception {
+    proxy.on("GET", blobPath()).once().trickle(64 * 1024, Duration.ofMillis(100));
+    // The answer's headers arrive once the fill is under way; its body takes seconds more.
+    HttpResponse<java.io.InputStream> first =
+        http.send(
+            HttpRequest.newBuilder(URI.create(hoist.url() + blobPath())).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    String elsewhere = hoist.url() + "/v2/library/other/blobs/" + layer;
+
+    HttpResponse<String> during =
+        http.send(
+            HttpRequest.newBuilder(URI.create(elsewhere)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(during.statusCode()).isEqualTo(404);
+    assertThat(during.body()).contains("BLOB_UNKNOWN");
+
+    assertThat(first.statusCode()).isEqualTo(200);
+    try (java.io.InputStream body = first.body()) {
+      assertThat(Digest.sha256(body.readAllBytes())).isEqualTo(layer);
+    }
+    HttpResponse<String> after =
+        http.send(
+            HttpRequest.newBuilder(URI.create(elsewhere)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(after.statusCode()).isEqualTo(404);
+    assertThat(proxy.requestCount("GET", blobPath())).isEqualTo(1);
+    assertThat(proxy.requestCount("HEAD", "/v2/library/other/blobs/.*")).isEqualTo(2);
+  }
+
+  @Test
   void throttlingWithRetryAfterIsHonouredThenTheRequestSucceeds() throws Exception {
     proxy.on("GET", "/v2/library/app/manifests/.*").once().tooManyRequests(Duration.ofSeconds(1));
     proxy.on("HEAD", "/v2/library/app/manifests/.*").once().tooManyRequests(Duration.ofSeconds(1));
