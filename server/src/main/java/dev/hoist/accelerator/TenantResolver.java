@@ -51,11 +51,12 @@ final class TenantResolver {
     }
 
     /**
-     * The path prefix that is part of the tenant's address ({@code /m/<id>}, for both path forms:
-     * their tokens come from {@code /m/<id>/token}); empty for a host address.
+     * The path prefix that is part of the tenant's address, {@code /m/<id>}: its tokens come from
+     * {@code /m/<id>/token} and are bound to it. Empty for a host address, and for podman's form:
+     * podman pings the host's {@code /v2/} and takes its tokens from the host's realm.
      */
     String addressPath() {
-      return form == Form.HOST ? "" : "/m/" + tenantId;
+      return form == Form.PATH_PREFIX ? "/m/" + tenantId : "";
     }
 
     /** A registry path ({@code /v2/...}, as in a Location) as this client addresses it. */
