@@ -30,12 +30,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /token} with the OAuth2 form: {@code grant_type=password} ({@code username},
  *       {@code password}; {@code access_type=offline} adds a {@code refresh_token}) or {@code
  *       grant_type=refresh_token} ({@code refresh_token}); {@code scope} is space-separated. Wrong
- *       credentials: 400 {@code invalid_grant}.
+ *       credentials, or a refresh token whose user is gone, disabled or has a new password: 400
+ *       {@code invalid_grant}.
+ *   <li>Too many failed passwords for the name or from the client's address ({@link LoginLimiter}):
+ *       429 {@code TOOMANYREQUESTS} with {@code Retry-After}, in both forms.
+ *   <li>Served at {@code /m/<id>/token} too (a tenant's realm): tokens issued there are bound to
+ *       that prefix.
  * </ul>
  *
  * Each requested scope is granted as far as {@link AccessPolicy} allows (possibly not at all, which
  * is no error: the registry then answers {@code insufficient_scope}). The token's audience is the
- * host this request came to. Password checks run on a worker thread. Nothing secret is logged.
+ * address this request came to (host, and path prefix). Password checks and refresh look-ups run on
+ * a worker thread. Nothing secret is logged.
  */
 final class TokenEndpoint implements Handler<HttpServerRequest> {
   private static final Logger log = LoggerFactory.getLogger(TokenEndpoint.class);
