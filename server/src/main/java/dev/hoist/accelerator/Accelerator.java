@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.auth.LoginLimiter;
 import dev.hoist.auth.UserDirectory;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.OciException;
@@ -41,6 +42,7 @@ public final class Accelerator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Accelerator.class);
   private static final Pattern CONTENT =
       Pattern.compile("^/v2/.+/(manifests/[^/]+|blobs/(?!uploads/)[^/]+)$");
+  private static final Pattern TENANT_TOKEN = Pattern.compile("^/m/[a-z0-9]{1,63}/token$");
 
   private final AcceleratorConfig config;
   private final Vertx vertx;
@@ -57,6 +59,7 @@ public final class Accelerator implements AutoCloseable {
       Vertx vertx,
       MetadataStore store,
       InstantSource clock,
+      LoginLimiter limiter,
       int bcryptCost) {
     this.config = config;
     this.vertx = vertx;
@@ -69,7 +72,6 @@ public final class Accelerator implements AutoCloseable {
     this.resolver = new TenantResolver(config.baseDomain(), config.trustedProxies());
     Web web = new Web(vertx, config);
     Sessions sessions = new Sessions(ids, clock, Duration.ofDays(7));
-    LoginLimiter limiter = new LoginLimiter(clock, 5, Duration.ofMinutes(15));
     this.api = new ApiHandler(config, web, accounts, sessions, limiter, quota);
     this.console = new Console(config, web, api, accounts, limiter, sessions);
     this.flushTimer =
@@ -86,10 +88,18 @@ public final class Accelerator implements AutoCloseable {
             : -1;
   }
 
-  /** The accelerator over the metadata store; bcrypt cost 12. */
+  /**
+   * The accelerator over the metadata store; bcrypt cost 12.
+   *
+   * @param limiter failed logins, shared with the token service so that guesses count together
+   */
   public static Accelerator create(
-      AcceleratorConfig config, Vertx vertx, MetadataStore store, InstantSource clock) {
-    return new Accelerator(config, vertx, store, clock, 12);
+      AcceleratorConfig config,
+      Vertx vertx,
+      MetadataStore store,
+      InstantSource clock,
+      LoginLimiter limiter) {
+    return new Accelerator(config, vertx, store, clock, limiter, 12);
   }
 
   /** For tests: a cheaper bcrypt cost (at least 4). */
@@ -98,8 +108,9 @@ public final class Accelerator implements AutoCloseable {
       Vertx vertx,
       MetadataStore store,
       InstantSource clock,
+      LoginLimiter limiter,
       int bcryptCost) {
-    return new Accelerator(config, vertx, store, clock, bcryptCost);
+    return new Accelerator(config, vertx, store, clock, limiter, bcryptCost);
   }
 
   /** Console accounts for registry logins (username: the email); disabled accounts are refused. */
@@ -206,7 +217,17 @@ public final class Accelerator implements AutoCloseable {
           Map.of());
       return;
     }
-    TenantRequest tenantRequest = new TenantRequest(request, where.path(), usage, quota);
+    TenantRequest tenantRequest =
+        new TenantRequest(request, where.path(), where.addressPath(), usage, quota);
+    // The registry writes Locations as /v2/...; the client must stay on its tenant's address
+    // (upload sessions above all), so they get the prefix back.
+    response.headersEndHandler(
+        v -> {
+          String location = response.headers().get("Location");
+          if (location != null && location.startsWith("/")) {
+            response.headers().set("Location", where.clientPath(location));
+          }
+        });
     response.endHandler(
         v -> {
           tenantRequest.finished(response.bytesWritten());
@@ -230,6 +251,14 @@ public final class Accelerator implements AutoCloseable {
         .putHeader("Content-Type", "application/json")
         .putHeader("Docker-Distribution-API-Version", "registry/2.0")
         .end(Buffer.buffer(error.toJson()));
+  }
+
+  /**
+   * Whether {@code path} is a tenant's token service, {@code /m/<id>/token}: the composition root
+   * serves it with the token endpoint, which binds its tokens to that prefix.
+   */
+  public boolean isTenantTokenPath(String path) {
+    return config.enabled() && TENANT_TOKEN.matcher(path).matches();
   }
 
   /** Writes metered traffic not yet recorded (normally every flush interval). Blocks. */

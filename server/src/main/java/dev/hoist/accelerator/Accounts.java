@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 final class Accounts implements UserDirectory {
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}");
   static final int MIN_PASSWORD = 8;
+  static final String DISABLED_MESSAGE = "this account is disabled";
 
   private final AcceleratorConfig config;
   private final MetadataStore store;
@@ -131,10 +132,37 @@ final class Accounts implements UserDirectory {
         .map(a -> new User(a.email(), a.admin(), Set.of()));
   }
 
-  AccountRecord account(String id) {
+  /**
+   * The signed-in account of a session; a disabled one is refused, so that disabling an account
+   * also stops the sessions it already has.
+   */
+  /** The enabled account with this email, for refresh tokens. */
+  @Override
+  public Optional<Entry> find(String username) {
     return store
-        .read(tx -> tx.accounts().account(id))
-        .orElseThrow(() -> new ApiError(401, "UNAUTHORIZED", "signed out"));
+        .read(tx -> tx.accounts().accountByEmail(normalizeEmail(username)))
+        .filter(a -> !a.disabled())
+        .map(
+            a ->
+                new Entry(
+                    new User(a.email(), a.admin(), Set.of()),
+                    UserDirectory.passwordStamp(a.passwordHash())));
+  }
+
+  AccountRecord account(String id) {
+    AccountRecord account =
+        store
+            .read(tx -> tx.accounts().account(id))
+            .orElseThrow(() -> new ApiError(401, "UNAUTHORIZED", "signed out"));
+    refuseDisabled(account);
+    return account;
+  }
+
+  /** 403 {@code ACCOUNT_DISABLED} for a disabled account. */
+  static void refuseDisabled(AccountRecord account) {
+    if (account.disabled()) {
+      throw new ApiError(403, "ACCOUNT_DISABLED", DISABLED_MESSAGE);
+    }
   }
 
   /** Gives the account a tenant (its personal mirror address) unless it has one. */

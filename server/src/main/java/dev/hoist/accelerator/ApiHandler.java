@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.auth.LoginLimiter;
 import dev.hoist.storage.AccountRecord;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
@@ -188,8 +189,8 @@ final class ApiHandler {
     return body.compose(
         fields -> {
           String email = Accounts.normalizeEmail(fields.get("email"));
-          String[] keys = limiterKeys(request, email);
-          long wait = limiter.blockedSeconds(keys);
+          String address = clientAddress(request);
+          long wait = limiter.blockedSeconds(email, address);
           if (wait > 0) {
             throw new ApiError(
                 429,
@@ -201,10 +202,11 @@ final class ApiHandler {
               .map(
                   found -> {
                     if (found.isEmpty()) {
-                      limiter.failed(keys);
+                      limiter.failed(email, address);
                       throw new ApiError(401, "LOGIN_FAILED", "wrong email or password");
                     }
-                    limiter.succeeded(keys[0]);
+                    limiter.succeeded(email);
+                    Accounts.refuseDisabled(found.get());
                     Sessions.Session s = sessions.create(found.get().id());
                     request
                         .response()
@@ -215,9 +217,9 @@ final class ApiHandler {
         });
   }
 
-  static String[] limiterKeys(HttpServerRequest request, String email) {
+  static String clientAddress(HttpServerRequest request) {
     var remote = request.remoteAddress();
-    return new String[] {"email:" + email, "ip:" + (remote == null ? "?" : remote.hostAddress())};
+    return remote == null ? null : remote.hostAddress();
   }
 
   /** A browser sends Origin on cross-site posts: refuse one that names another host. */

@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.auth.LoginLimiter;
 import dev.hoist.storage.AccountRecord;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -157,8 +158,8 @@ final class Console {
       return body.compose(
           f -> {
             String email = Accounts.normalizeEmail(f.get("email"));
-            String[] keys = ApiHandler.limiterKeys(request, email);
-            long wait = limiter.blockedSeconds(keys);
+            String address = ApiHandler.clientAddress(request);
+            long wait = limiter.blockedSeconds(email, address);
             if (wait > 0) {
               response.putHeader("Retry-After", Long.toString(wait));
               html(response, 429, loginPage("Too many failed attempts; try again later."));
@@ -168,10 +169,13 @@ final class Console {
                 .map(
                     found -> {
                       if (found.isEmpty()) {
-                        limiter.failed(keys);
+                        limiter.failed(email, address);
                         html(response, 401, loginPage("Wrong email or password."));
+                      } else if (found.get().disabled()) {
+                        limiter.succeeded(email);
+                        html(response, 403, loginPage(Accounts.DISABLED_MESSAGE));
                       } else {
-                        limiter.succeeded(keys[0]);
+                        limiter.succeeded(email);
                         signIn(request, found.get());
                       }
                       return null;

@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.registry.PrefixedRequest;
 import dev.hoist.registry.TransferGate;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
@@ -8,18 +9,23 @@ import java.util.Optional;
 
 /**
  * A request to a tenant's address as the registry sees it: the path without the {@code /m/<id>}
- * prefix, and a {@link TransferGate} that reserves quota for each body before it is sent.
+ * prefix (kept as its {@link PrefixedRequest#addressPath()}, so that tokens are bound to it), and a
+ * {@link TransferGate} that reserves quota for each body before it is sent.
  */
-final class TenantRequest extends HttpServerRequestWrapper implements TransferGate {
+final class TenantRequest extends HttpServerRequestWrapper
+    implements TransferGate, PrefixedRequest {
   private final String path;
+  private final String addressPath;
   private final TenantUsage usage;
   private final Quota quota;
   private long reservedLength;
   private boolean reserved;
 
-  TenantRequest(HttpServerRequest request, String path, TenantUsage usage, Quota quota) {
+  TenantRequest(
+      HttpServerRequest request, String path, String addressPath, TenantUsage usage, Quota quota) {
     super((HttpServerRequestInternal) request);
     this.path = path;
+    this.addressPath = addressPath;
     this.usage = usage;
     this.quota = quota;
   }
@@ -33,6 +39,11 @@ final class TenantRequest extends HttpServerRequestWrapper implements TransferGa
   public String uri() {
     String query = delegate.query();
     return query == null ? path : path + "?" + query;
+  }
+
+  @Override
+  public String addressPath() {
+    return addressPath;
   }
 
   @Override

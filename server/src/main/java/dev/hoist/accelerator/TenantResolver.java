@@ -27,18 +27,54 @@ final class TenantResolver {
     this.trustedProxies = Set.copyOf(proxies);
   }
 
+  /** Where a request named its tenant. */
+  enum Form {
+    /** No tenant in the path: by the host, or none at all. */
+    HOST,
+    /** {@code /m/<id>/v2/...} */
+    PATH_PREFIX,
+    /** podman's {@code /v2/m/<id>/<name>/...} */
+    NAME_PREFIX
+  }
+
   /**
    * What a request addresses.
    *
    * @param tenantId the tenant's id, or null when none is named
    * @param path the path to serve ({@code /v2/...} after the prefix is removed)
    * @param problem why the address is refused (a malformed prefix, conflicting addresses), or null
+   * @param form where the tenant was named
    */
-  record Resolution(String tenantId, String path, String problem) {}
+  record Resolution(String tenantId, String path, String problem, Form form) {
+    Resolution(String tenantId, String path, String problem) {
+      this(tenantId, path, problem, Form.HOST);
+    }
+
+    /**
+     * The path prefix that is part of the tenant's address, {@code /m/<id>}: its tokens come from
+     * {@code /m/<id>/token} and are bound to it. Empty for a host address, and for podman's form:
+     * podman pings the host's {@code /v2/} and takes its tokens from the host's realm.
+     */
+    String addressPath() {
+      return form == Form.PATH_PREFIX ? "/m/" + tenantId : "";
+    }
+
+    /** A registry path ({@code /v2/...}, as in a Location) as this client addresses it. */
+    String clientPath(String registryPath) {
+      if (form == Form.PATH_PREFIX && registryPath.startsWith("/v2")) {
+        return "/m/" + tenantId + registryPath;
+      }
+      if (form == Form.NAME_PREFIX && registryPath.startsWith("/v2/")) {
+        return "/v2/m/" + tenantId + registryPath.substring(3);
+      }
+      return registryPath;
+    }
+  }
 
   Resolution resolve(String path, String hostHeader, String forwardedHost, String remoteAddress) {
     String fromPath = null;
     String servedPath = path;
+    Form form = Form.HOST;
     Matcher m = PREFIX.matcher(path);
     if (m.matches()) {
       String rest = m.group(2) == null ? "" : m.group(2);
@@ -47,11 +83,13 @@ final class TenantResolver {
       }
       fromPath = m.group(1);
       servedPath = rest;
+      form = Form.PATH_PREFIX;
     } else {
       Matcher inName = NAME_PREFIX.matcher(path);
       if (inName.matches()) {
         fromPath = inName.group(1);
         servedPath = "/v2" + inName.group(2);
+        form = Form.NAME_PREFIX;
       }
     }
     String host = hostHeader;
@@ -66,7 +104,7 @@ final class TenantResolver {
     if (fromHost == INVALID) {
       return new Resolution(null, path, "not an accelerator address: use <id>." + baseDomain);
     }
-    return new Resolution(fromPath != null ? fromPath : fromHost, servedPath, null);
+    return new Resolution(fromPath != null ? fromPath : fromHost, servedPath, null, form);
   }
 
   private static final String INVALID = new String("invalid");

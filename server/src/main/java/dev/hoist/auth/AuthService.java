@@ -31,14 +31,20 @@ public final class AuthService {
   private final Tokens tokens;
   private final AccessPolicy policy;
   private final TrustedProxies proxies;
+  private final LoginLimiter limiter;
 
   private AuthService(
-      AuthConfig config, List<UserDirectory> directories, Tokens tokens, AccessPolicy policy) {
+      AuthConfig config,
+      List<UserDirectory> directories,
+      Tokens tokens,
+      AccessPolicy policy,
+      LoginLimiter limiter) {
     this.config = config;
     this.directories = List.copyOf(directories);
     this.tokens = tokens;
     this.policy = policy;
     this.proxies = TrustedProxies.parse(config.trustedProxies());
+    this.limiter = limiter;
   }
 
   /**
@@ -47,6 +53,7 @@ public final class AuthService {
    *
    * @param directories more user directories, asked after the htpasswd file, in order
    * @param mirrored whether a repository name (as a client sends it) is mirrored from an upstream
+   * @param limiter failed password checks, shared with the console so that guesses count together
    * @throws IllegalArgumentException when the htpasswd file or the key is not usable
    */
   public static AuthService create(
@@ -54,8 +61,10 @@ public final class AuthService {
       Path dataDir,
       List<UserDirectory> directories,
       InstantSource clock,
-      Predicate<String> mirrored) {
+      Predicate<String> mirrored,
+      LoginLimiter limiter) {
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(limiter, "limiter");
     List<UserDirectory> all = new ArrayList<>();
     if (config.htpasswd() != null) {
       HtpasswdDirectory htpasswd = HtpasswdDirectory.load(config.htpasswd(), config.admins());
@@ -69,7 +78,7 @@ public final class AuthService {
             : TokenKeys.loadOrCreate(dataDir.resolve(KEY_FILE));
     Tokens tokens = new Tokens(keys, config.issuer(), config.tokenTtl(), clock);
     AccessPolicy policy = new AccessPolicy(config.rules(), config.anonymousPull(), mirrored);
-    return new AuthService(config, all, tokens, policy);
+    return new AuthService(config, all, tokens, policy, limiter);
   }
 
   /** Verifies tokens on {@code /v2/}: give it to {@code RegistryApi.create}. */
@@ -79,23 +88,50 @@ public final class AuthService {
 
   /** The {@code /token} endpoint. */
   public Handler<HttpServerRequest> tokenEndpoint(Vertx vertx) {
-    return new TokenEndpoint(vertx, this, tokens, policy, proxies, config.service());
+    return new TokenEndpoint(vertx, this, tokens, policy, proxies, config.service(), limiter);
   }
 
   /**
    * The user with this name and password, asking each directory in turn; blocks (password hashing).
    */
   public Optional<User> authenticate(String username, String password) {
+    return signIn(username, password).map(UserDirectory.Entry::user);
+  }
+
+  /**
+   * Like {@link #authenticate}, with the password stamp from the same directory that accepted the
+   * password (for a refresh token); blocks.
+   */
+  Optional<UserDirectory.Entry> signIn(String username, String password) {
     for (UserDirectory directory : directories) {
       Optional<User> user = directory.authenticate(username, password);
       if (user.isPresent()) {
-        User u = user.get();
-        if (config.admins().contains(u.name()) && !u.admin()) {
-          u = new User(u.name(), true, u.groups());
-        }
-        return Optional.of(u);
+        // Null when the directory lost the user in between: then no refresh token is issued.
+        String stamp =
+            directory.find(username).map(UserDirectory.Entry::passwordStamp).orElse(null);
+        return Optional.of(new UserDirectory.Entry(withConfiguredAdmin(user.get()), stamp));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The user a refresh token names, when a directory still has them with the same password; blocks.
+   */
+  Optional<User> stillValid(Tokens.Refresh refresh) {
+    for (UserDirectory directory : directories) {
+      Optional<UserDirectory.Entry> entry = directory.find(refresh.subject());
+      if (entry.isPresent() && entry.get().passwordStamp().equals(refresh.passwordStamp())) {
+        return Optional.of(withConfiguredAdmin(entry.get().user()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private User withConfiguredAdmin(User u) {
+    if (config.admins().contains(u.name()) && !u.admin()) {
+      return new User(u.name(), true, u.groups());
+    }
+    return u;
   }
 }

@@ -103,6 +103,18 @@ public final class HtpasswdDirectory implements UserDirectory {
     return Optional.of(new User(username, admins.contains(username), Set.of()));
   }
 
+  @Override
+  public Optional<Entry> find(String username) {
+    String hash = username == null ? null : hashes.get(username);
+    if (hash == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Entry(
+            new User(username, admins.contains(username), Set.of()),
+            UserDirectory.passwordStamp(hash)));
+  }
+
   private static boolean check(String hash, String password) {
     try {
       return OpenBSDBCrypt.checkPassword(hash, password.toCharArray());

@@ -44,7 +44,12 @@ final class TokenAccessController implements AccessController {
   public Optional<Denial> check(Request request) {
     ClientAddress address =
         ClientAddress.of(
-            proxies, request.remoteAddress(), request.tls(), request.host(), request.header());
+            proxies,
+            request.remoteAddress(),
+            request.tls(),
+            request.host(),
+            request.addressPath(),
+            request.header());
     if (address == null) {
       return Optional.of(
           new Denial(ErrorCode.UNAUTHORIZED, "a valid Host header is required", Map.of()));

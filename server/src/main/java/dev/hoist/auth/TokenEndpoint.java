@@ -30,12 +30,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /token} with the OAuth2 form: {@code grant_type=password} ({@code username},
  *       {@code password}; {@code access_type=offline} adds a {@code refresh_token}) or {@code
  *       grant_type=refresh_token} ({@code refresh_token}); {@code scope} is space-separated. Wrong
- *       credentials: 400 {@code invalid_grant}.
+ *       credentials, or a refresh token whose user is gone, disabled or has a new password: 400
+ *       {@code invalid_grant}.
+ *   <li>Too many failed passwords for the name or from the client's address ({@link LoginLimiter}):
+ *       429 {@code TOOMANYREQUESTS} with {@code Retry-After}, in both forms.
+ *   <li>Served at {@code /m/<id>/token} too (a tenant's realm): tokens issued there are bound to
+ *       that prefix.
  * </ul>
  *
  * Each requested scope is granted as far as {@link AccessPolicy} allows (possibly not at all, which
  * is no error: the registry then answers {@code insufficient_scope}). The token's audience is the
- * host this request came to. Password checks run on a worker thread. Nothing secret is logged.
+ * address this request came to (host, and path prefix). Password checks and refresh look-ups run on
+ * a worker thread. Nothing secret is logged.
  */
 final class TokenEndpoint implements Handler<HttpServerRequest> {
   private static final Logger log = LoggerFactory.getLogger(TokenEndpoint.class);
@@ -48,6 +54,7 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
   private final AccessPolicy policy;
   private final TrustedProxies proxies;
   private final String service;
+  private final LoginLimiter limiter;
 
   TokenEndpoint(
       Vertx vertx,
@@ -55,13 +62,15 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
       Tokens tokens,
       AccessPolicy policy,
       TrustedProxies proxies,
-      String service) {
+      String service,
+      LoginLimiter limiter) {
     this.vertx = vertx;
     this.auth = auth;
     this.tokens = tokens;
     this.policy = policy;
     this.proxies = proxies;
     this.service = service;
+    this.limiter = limiter;
   }
 
   @Override
@@ -96,11 +105,15 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
       host = request.authority().toString();
     }
     var remote = request.remoteAddress();
+    // Served at <prefix>/token for a registry under a prefix: tokens are bound to that prefix.
+    String path = request.path();
+    String prefix = path.endsWith("/token") ? path.substring(0, path.length() - 6) : "";
     return ClientAddress.of(
         proxies,
         remote == null ? null : remote.hostAddress(),
         request.isSSL(),
         host,
+        prefix,
         request::getHeader);
   }
 
@@ -131,21 +144,13 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
       return;
     }
     String username = credentials[0];
-    authenticate(username, credentials[1])
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                log.warn(
-                    "user directory failed: user={} error={}",
-                    username,
-                    ar.cause().getClass().getName());
-                error(request, 500, "UNKNOWN", "internal error");
-              } else if (ar.result().isEmpty()) {
-                unauthorized(request, username, address);
-              } else {
-                issue(request, address, ar.result().get(), scopes, false);
-              }
-            });
+    signIn(
+        request,
+        address,
+        username,
+        credentials[1],
+        entry -> issue(request, address, entry, scopes, false),
+        () -> unauthorized(request, username, address));
   }
 
   private void post(HttpServerRequest request, Map<String, List<String>> form) {
@@ -173,34 +178,60 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
         return;
       }
       boolean offline = "offline".equals(first(form, "access_type"));
-      authenticate(username, password)
-          .onComplete(
-              ar -> {
-                if (ar.failed() || ar.result().isEmpty()) {
-                  log.info(
-                      "token request refused: user={} host={} reason=bad credentials",
-                      username,
-                      address.audience());
-                  oauthError(request, "invalid_grant", "invalid username or password");
-                } else {
-                  issue(request, address, ar.result().get(), scopes, offline);
-                }
-              });
+      signIn(
+          request,
+          address,
+          username,
+          password,
+          entry -> issue(request, address, entry, scopes, offline),
+          () -> {
+            log.info(
+                "token request refused: user={} host={} reason=bad credentials",
+                username,
+                address.audience());
+            oauthError(request, "invalid_grant", "invalid username or password");
+          });
     } else if ("refresh_token".equals(grant)) {
       String refresh = first(form, "refresh_token");
       if (refresh == null) {
         oauthError(request, "invalid_request", "refresh_token is required");
         return;
       }
-      User user;
+      Tokens.Refresh claims;
       try {
-        user = tokens.verifyRefresh(refresh, address.audience());
+        claims = tokens.verifyRefresh(refresh, address.audience());
       } catch (Tokens.InvalidTokenException e) {
         log.info("refresh token refused: reason={} host={}", e.getMessage(), address.audience());
         oauthError(request, "invalid_grant", "invalid refresh token");
         return;
       }
-      issue(request, address, user, scopes, false);
+      // The user is looked up again: a deleted or disabled user, or a new password, ends it.
+      vertx
+          .executeBlocking(() -> auth.stillValid(claims), false)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  log.warn(
+                      "user directory failed: user={} error={}",
+                      claims.subject(),
+                      ar.cause().getClass().getName());
+                  error(request, 500, "UNKNOWN", "internal error");
+                } else if (ar.result().isEmpty()) {
+                  log.info(
+                      "refresh token refused: reason=user gone, disabled or new password"
+                          + " user={} host={}",
+                      claims.subject(),
+                      address.audience());
+                  oauthError(request, "invalid_grant", "invalid refresh token");
+                } else {
+                  issue(
+                      request,
+                      address,
+                      new UserDirectory.Entry(ar.result().get(), null),
+                      scopes,
+                      false);
+                }
+              });
     } else {
       oauthError(request, "unsupported_grant_type", "grant_type is password or refresh_token");
     }
@@ -214,16 +245,62 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
     return false;
   }
 
-  private Future<Optional<User>> authenticate(String username, String password) {
-    return vertx.executeBlocking(() -> auth.authenticate(username, password), false);
+  /**
+   * Checks a password under the login limiter: 429 {@code TOOMANYREQUESTS} with {@code Retry-After}
+   * while the name or the client's address has failed too often; else {@code granted} or {@code
+   * refused} (counted as a failure). The check runs on a worker thread.
+   */
+  private void signIn(
+      HttpServerRequest request,
+      ClientAddress address,
+      String username,
+      String password,
+      Handler<UserDirectory.Entry> granted,
+      Runnable refused) {
+    var remote = request.remoteAddress();
+    String ip =
+        ClientAddress.clientIp(
+            proxies,
+            remote == null ? null : remote.hostAddress(),
+            request.getHeader("X-Forwarded-For"));
+    long wait = limiter.blockedSeconds(username, ip);
+    if (wait > 0) {
+      log.info(
+          "token request refused: user={} host={} reason=too many failures",
+          username,
+          address.audience());
+      request.response().putHeader("Retry-After", Long.toString(wait));
+      error(request, 429, "TOOMANYREQUESTS", "too many failed sign-ins; try again later");
+      return;
+    }
+    Future<Optional<UserDirectory.Entry>> checked =
+        vertx.executeBlocking(() -> auth.signIn(username, password), false);
+    checked.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            log.warn(
+                "user directory failed: user={} error={}",
+                username,
+                ar.cause().getClass().getName());
+            error(request, 500, "UNKNOWN", "internal error");
+          } else if (ar.result().isEmpty()) {
+            limiter.failed(username, ip);
+            refused.run();
+          } else {
+            limiter.succeeded(username);
+            granted.handle(ar.result().get());
+          }
+        });
   }
 
+  /** A token for {@code entry}'s user (null: anonymous). */
   private void issue(
       HttpServerRequest request,
       ClientAddress address,
-      User user,
+      UserDirectory.Entry entry,
       List<Scope> requested,
       boolean offline) {
+    User user = entry == null ? null : entry.user();
     List<Scope> granted = new ArrayList<>();
     for (Scope s : requested) {
       Set<String> actions = policy.grant(user, s);
@@ -241,8 +318,9 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
     if (!granted.isEmpty()) {
       body.put("scope", String.join(" ", granted.stream().map(Scope::toString).toList()));
     }
-    if (offline && user != null) {
-      body.put("refresh_token", tokens.mintRefresh(user, address.audience()));
+    if (offline && user != null && entry.passwordStamp() != null) {
+      body.put(
+          "refresh_token", tokens.mintRefresh(user, entry.passwordStamp(), address.audience()));
     }
     log.info(
         "token issued: user={} host={} requested={} granted={}",

@@ -31,13 +31,15 @@ import java.util.UUID;
  * <p>The audience is the host the client used (normalised), so a token minted at one address is
  * refused at another. Verification allows {@link #LEEWAY} of clock skew on {@code exp}, {@code nbf}
  * and {@code iat}. A refresh token (OAuth2 {@code access_type=offline}) is a JWT of the same key
- * with {@code typ} {@code refresh+jwt} and the user's name, admin flag and groups; the two kinds
- * are never accepted for each other.
+ * with {@code typ} {@code refresh+jwt}, the user's name and a stamp of their password hash; what
+ * the user may do is looked up again on every refresh. The two kinds are never accepted for each
+ * other.
  */
 final class Tokens {
   static final Duration LEEWAY = Duration.ofSeconds(60);
   static final Duration REFRESH_TTL = Duration.ofDays(30);
   private static final JOSEObjectType REFRESH = new JOSEObjectType("refresh+jwt");
+  private static final String PASSWORD_STAMP = "pst";
 
   private final TokenKeys keys;
   private final String issuer;
@@ -135,8 +137,14 @@ final class Tokens {
     return new Verified(subject == null ? "" : subject, access);
   }
 
-  /** A refresh token for {@code user} at {@code audience}. */
-  String mintRefresh(User user, String audience) {
+  /** What a verified refresh token says: whose it is, and the password stamp it was issued with. */
+  record Refresh(String subject, String passwordStamp) {}
+
+  /**
+   * A refresh token for {@code user} at {@code audience}, bound to {@code passwordStamp} (see
+   * {@link UserDirectory#passwordStamp}) so that a new password ends it.
+   */
+  String mintRefresh(User user, String passwordStamp, String audience) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
@@ -147,24 +155,21 @@ final class Tokens {
             .notBeforeTime(Date.from(now))
             .expirationTime(Date.from(now.plus(REFRESH_TTL)))
             .jwtID(UUID.randomUUID().toString())
-            .claim("admin", user.admin())
-            .claim("groups", new ArrayList<>(user.groups()))
+            .claim(PASSWORD_STAMP, passwordStamp)
             .build();
     return sign(REFRESH, claims);
   }
 
-  /** The user a refresh token was issued to. */
-  User verifyRefresh(String token, String audience) throws InvalidTokenException {
+  /** Whose a refresh token is; the caller checks the user still exists with that password. */
+  Refresh verifyRefresh(String token, String audience) throws InvalidTokenException {
     JWTClaimsSet claims = check(token, audience, REFRESH);
     try {
-      Boolean admin = claims.getBooleanClaim("admin");
-      List<String> groups = claims.getStringListClaim("groups");
       String subject = claims.getSubject();
-      if (subject == null || subject.isEmpty()) {
-        throw new InvalidTokenException("refresh token without subject");
+      String stamp = claims.getStringClaim(PASSWORD_STAMP);
+      if (subject == null || subject.isEmpty() || stamp == null || stamp.isEmpty()) {
+        throw new InvalidTokenException("refresh token without subject or password stamp");
       }
-      return new User(
-          subject, admin != null && admin, groups == null ? Set.of() : Set.copyOf(groups));
+      return new Refresh(subject, stamp);
     } catch (ParseException e) {
       throw new InvalidTokenException("malformed refresh token");
     }

@@ -1,5 +1,10 @@
 package dev.hoist.auth;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -11,4 +16,34 @@ public interface UserDirectory {
 
   /** The user, when the password is right; empty otherwise (unknown user or wrong password). */
   Optional<User> authenticate(String username, String password);
+
+  /**
+   * The user with this name as the directory knows it now, without checking a password: what a
+   * refresh token is checked against, so that deleting or disabling a user, or changing a password,
+   * ends the refresh tokens issued before. Empty when the name is unknown or its account is
+   * disabled.
+   */
+  Optional<Entry> find(String username);
+
+  /**
+   * A user as a directory holds it.
+   *
+   * @param passwordStamp changes whenever the password does ({@link #passwordStamp(String)} of the
+   *     stored hash); refresh tokens carry it
+   */
+  record Entry(User user, String passwordStamp) {}
+
+  /**
+   * A short digest of a stored password hash: it changes with every new hash (bcrypt salts each
+   * one), and tells nothing about the password.
+   */
+  static String passwordStamp(String storedHash) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(storedHash.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 12));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
 }

@@ -23,7 +23,9 @@
  *       {@code kid}), signed by {@code <data-dir>/auth/token-key.pem} (PKCS#8, 0600, generated on
  *       first start) or {@code auth.tokenKey}. Their {@code aud} is the host the client used
  *       ({@code Host}, or {@code X-Forwarded-Host} from {@code auth.trustedProxies} only),
- *       normalised; a token minted at one address is refused at any other. Clock leeway: 60 s.
+ *       normalised, followed by the path prefix of a registry reached under one (an accelerator
+ *       tenant's {@code /m/<id>}, whose realm is {@code /m/<id>/token}); a token minted at one
+ *       address is refused at any other. Clock leeway: 60 s.
  *   <li><b>Errors</b>: no token, 401 {@code UNAUTHORIZED} with the challenge; a bad token
  *       (signature, expiry, issuer, audience, kind), 401 with {@code error="invalid_token"}; a
  *       token without the needed scope, 403 {@code DENIED} with {@code error="insufficient_scope"}
@@ -37,8 +39,12 @@
  *       auth.anonymousPull}); {@code anonymousPull: all} opens every pull.
  *   <li><b>OAuth2</b>: {@code POST /token} takes {@code grant_type=password} ({@code
  *       access_type=offline} adds a 30-day refresh token) and {@code grant_type=refresh_token}. A
- *       refresh token carries the user's name, admin flag and groups, so it outlives a removal from
- *       the htpasswd file until it expires.
+ *       refresh token carries the user's name and a stamp of their password hash; each refresh
+ *       looks the user up again ({@link dev.hoist.auth.UserDirectory#find}), so a removed or
+ *       disabled user, or a new password, ends it (400 {@code invalid_grant}).
+ *   <li><b>Failed passwords</b> are counted by one {@link dev.hoist.auth.LoginLimiter} shared with
+ *       the accelerator's console and API: 5 per name and 30 per client address in 15 minutes, then
+ *       429 {@code TOOMANYREQUESTS} with {@code Retry-After}.
  *   <li><b>Logs</b> name users and hosts, never passwords, tokens or Authorization headers.
  * </ul>
  */

@@ -31,6 +31,8 @@ public interface AccessController {
    *
    * @param method the HTTP method
    * @param host the {@code Host} header (or HTTP/2 {@code :authority}) as sent, or null
+   * @param addressPath the path prefix the registry was reached under ({@link PrefixedRequest}), or
+   *     empty at the root
    * @param remoteAddress the peer's IP address (a proxy's, behind one)
    * @param tls whether the connection is TLS
    * @param header a request header by name (case-insensitive), or null
@@ -39,12 +41,14 @@ public interface AccessController {
   record Request(
       String method,
       String host,
+      String addressPath,
       String remoteAddress,
       boolean tls,
       Function<String, String> header,
       List<Access> access) {
     public Request {
       Objects.requireNonNull(method, "method");
+      Objects.requireNonNull(addressPath, "addressPath");
       Objects.requireNonNull(header, "header");
       access = List.copyOf(access);
     }

@@ -118,6 +118,7 @@ final class Router implements Handler<HttpServerRequest> {
             new AccessController.Request(
                 request.method().name(),
                 host,
+                request instanceof PrefixedRequest prefixed ? prefixed.addressPath() : "",
                 remoteAddress == null ? null : remoteAddress.hostAddress(),
                 request.isSSL(),
                 request::getHeader,

@@ -2,6 +2,7 @@ package dev.hoist.server;
 
 import dev.hoist.accelerator.Accelerator;
 import dev.hoist.auth.AuthService;
+import dev.hoist.auth.LoginLimiter;
 import dev.hoist.mirror.Mirror;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.registry.AccessController;
@@ -106,8 +107,11 @@ public final class HoistServer implements AutoCloseable {
           RegistryOptions.defaults()
               .withDeleteEnabled(config.deleteEnabled())
               .withUploadPurgeAge(config.uploadPurgeAge());
+      // One limiter for every password check, so that guesses spread over /token, the console and
+      // the JSON API count together.
+      LoginLimiter logins = LoginLimiter.standard(InstantSource.system());
       accelerator =
-          Accelerator.create(config.accelerator(), vertx, metadata, InstantSource.system());
+          Accelerator.create(config.accelerator(), vertx, metadata, InstantSource.system(), logins);
       AccessController access = AccessController.ALLOW_ALL;
       Handler<HttpServerRequest> tokens = null;
       if (config.auth().enabled()) {
@@ -121,7 +125,8 @@ public final class HoistServer implements AutoCloseable {
                   dataDir,
                   config.accelerator().enabled() ? List.of(accelerator.users()) : List.of(),
                   InstantSource.system(),
-                  name -> routing.route(RepositoryName.of(name), null).isPresent());
+                  name -> routing.route(RepositoryName.of(name), null).isPresent(),
+                  logins);
         } catch (IllegalArgumentException e) {
           throw new ConfigException("auth", e.getMessage());
         }
@@ -200,7 +205,8 @@ public final class HoistServer implements AutoCloseable {
             .end(Buffer.buffer(body));
         return;
       }
-      if (tokens != null && request.path().equals("/token")) {
+      if (tokens != null
+          && (request.path().equals("/token") || accelerator.isTenantTokenPath(request.path()))) {
         tokens.handle(request);
         return;
       }

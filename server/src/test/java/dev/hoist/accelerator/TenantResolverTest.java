@@ -22,6 +22,20 @@ class TenantResolverTest {
   }
 
   @Test
+  void registryLocationsGetBackTheFormTheClientAddressedItsTenantIn() {
+    String location = "/v2/alice/app/blobs/uploads/u1";
+    var prefix = resolver.resolve("/m/abc123/v2/alice/app/blobs/uploads/", "hoist", null, null);
+    assertThat(prefix.clientPath(location)).isEqualTo("/m/abc123" + location);
+    assertThat(prefix.addressPath()).isEqualTo("/m/abc123");
+    var podman = resolver.resolve("/v2/m/abc123/alice/app/blobs/uploads/", "hoist", null, null);
+    assertThat(podman.clientPath(location)).isEqualTo("/v2/m/abc123/alice/app/blobs/uploads/u1");
+    assertThat(podman.addressPath()).as("podman takes its tokens from the host").isEmpty();
+    var host = resolver.resolve("/v2/alice/app/blobs/uploads/", "abc123.m.example.com", null, null);
+    assertThat(host.clientPath(location)).isEqualTo(location);
+    assertThat(host.addressPath()).isEmpty();
+  }
+
+  @Test
   void podmansPrefixInsideTheNameNamesTheTenantToo() {
     var r = resolver.resolve("/v2/m/abc123/library/ubuntu/blobs/sha256:00", "hoist", null, null);
     assertThat(r.tenantId()).isEqualTo("abc123");

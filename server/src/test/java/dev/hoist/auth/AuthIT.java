@@ -597,6 +597,102 @@ class AuthIT {
     assertThat(postForm("grant_type=client_credentials").statusCode()).isEqualTo(400);
   }
 
+  @Test
+  void repeatedBadPasswordsAtTheTokenServiceGet429ForThatUserWhileOthersStillSignIn()
+      throws Exception {
+    start(auth(AnonymousPull.NONE));
+    for (int i = 0; i < LoginLimiter.MAX_FAILURES_PER_USER; i++) {
+      assertThat(tokenResponse(host(), "alice", WRONG_PW).statusCode()).isEqualTo(401);
+    }
+    // Now even the right password waits, in both forms of the endpoint.
+    HttpResponse<String> limited = tokenResponse(host(), "alice", ALICE_PW);
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(code(limited)).isEqualTo("TOOMANYREQUESTS");
+    assertThat(limited.headers().firstValue("Retry-After").map(Long::parseLong).orElseThrow())
+        .isBetween(1L, LoginLimiter.WINDOW.toSeconds() + 1);
+    HttpResponse<String> oauth =
+        postForm("grant_type=password&username=alice&password=" + ALICE_PW);
+    assertThat(oauth.statusCode()).isEqualTo(429);
+    assertThat(oauth.headers().firstValue("Retry-After")).isPresent();
+    Skopeo.Result login =
+        skopeo.run("login", "--tls-verify=false", "-u", "alice", "-p", ALICE_PW, host());
+    assertThat(login.succeeded()).as(login.describe()).isFalse();
+
+    // Bob, from the same address, is not affected.
+    assertThat(tokenResponse(host(), "bob", BOB_PW).statusCode()).isEqualTo(200);
+    Skopeo bobs = Skopeo.create(dir.resolve("bob"));
+    bobs.checked("login", "--tls-verify=false", "-u", "bob", "-p", BOB_PW, host());
+    assertThat(log()).contains("reason=too many failures");
+  }
+
+  @Test
+  void aRefreshTokenEndsWhenItsUserIsRemovedOrTheirPasswordChanges() throws Exception {
+    start(auth(AnonymousPull.NONE));
+    String alices = refreshToken("alice", ALICE_PW);
+    String bobs = refreshToken("bob", BOB_PW);
+    String roots = refreshToken("root", ROOT_PW);
+    assertThat(refresh(alices).statusCode()).isEqualTo(200);
+
+    // Restart with a new file: alice has a new password, bob is gone, root is unchanged.
+    int port = hoist.port();
+    hoist.close();
+    Path users = dir.resolve("users.htpasswd");
+    String rootLine =
+        Files.readAllLines(users).stream().filter(l -> l.startsWith("root:")).findFirst().get();
+    Files.writeString(users, "alice:" + bcrypt(ALICE_PW + "-new") + "\n" + rootLine + "\n");
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", port)
+                .withDataDir(dir.resolve("data"))
+                .withAuth(
+                    AuthConfig.disabled()
+                        .withEnabled(true)
+                        .withHtpasswd(users)
+                        .withAdmins(Set.of("root"))
+                        .withAnonymousPull(AnonymousPull.NONE)));
+    for (String gone : List.of(alices, bobs)) {
+      HttpResponse<String> refused = refresh(gone);
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+      assertThat(JSON.readTree(refused.body()).path("error").asText()).isEqualTo("invalid_grant");
+    }
+    assertThat(refresh(roots).statusCode()).as("root is unchanged").isEqualTo(200);
+    assertThat(log()).contains("reason=user gone, disabled or new password");
+
+    // A refresh token from the new password works, and carries the user's current rights.
+    String fresh = refreshToken("alice", ALICE_PW + "-new");
+    HttpResponse<String> ok = refresh(fresh);
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+  }
+
+  private String refreshToken(String user, String password) throws Exception {
+    HttpResponse<String> r =
+        postForm(
+            "grant_type=password&access_type=offline&username="
+                + user
+                + "&password="
+                + URLEncoder.encode(password, StandardCharsets.UTF_8));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode body = JSON.readTree(r.body());
+    tokensSeen.add(body.path("access_token").asText());
+    String refresh = body.path("refresh_token").asText();
+    assertThat(refresh).isNotBlank();
+    tokensSeen.add(refresh);
+    return refresh;
+  }
+
+  private HttpResponse<String> refresh(String refreshToken) throws Exception {
+    HttpResponse<String> r =
+        postForm(
+            "grant_type=refresh_token&refresh_token="
+                + refreshToken
+                + "&scope=repository%3Aalice%2Fapp%3Apull");
+    if (r.statusCode() == 200) {
+      tokensSeen.add(JSON.readTree(r.body()).path("access_token").asText());
+    }
+    return r;
+  }
+
   private HttpResponse<String> postForm(String form) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://" + host() + "/token"))

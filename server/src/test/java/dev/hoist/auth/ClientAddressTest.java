@@ -30,25 +30,25 @@ class ClientAddressTest {
     TrustedProxies proxies = TrustedProxies.parse(List.of("10.0.0.0/8", "192.168.1.7"));
 
     ClientAddress viaProxy =
-        ClientAddress.of(proxies, "10.1.2.3", false, "a.m.example.com", FORWARDED::get);
+        ClientAddress.of(proxies, "10.1.2.3", false, "a.m.example.com", "", FORWARDED::get);
     assertThat(viaProxy.audience()).isEqualTo("b.m.example.com");
     assertThat(viaProxy.realm()).isEqualTo("https://b.m.example.com/token");
 
     ClientAddress direct =
-        ClientAddress.of(proxies, "192.168.1.8", false, "a.m.example.com", FORWARDED::get);
+        ClientAddress.of(proxies, "192.168.1.8", false, "a.m.example.com", "", FORWARDED::get);
     assertThat(direct.audience()).isEqualTo("a.m.example.com");
     assertThat(direct.realm()).isEqualTo("http://a.m.example.com/token");
 
     ClientAddress exact =
-        ClientAddress.of(proxies, "192.168.1.7", false, "a.m.example.com", FORWARDED::get);
+        ClientAddress.of(proxies, "192.168.1.7", false, "a.m.example.com", "", FORWARDED::get);
     assertThat(exact.audience()).isEqualTo("b.m.example.com");
   }
 
   @Test
   void missingOrInvalidHostGivesNoAddress() {
     TrustedProxies none = TrustedProxies.parse(List.of());
-    assertThat(ClientAddress.of(none, "127.0.0.1", false, null, h -> null)).isNull();
-    assertThat(ClientAddress.of(none, "127.0.0.1", false, "x\"y", h -> null)).isNull();
+    assertThat(ClientAddress.of(none, "127.0.0.1", false, null, "", h -> null)).isNull();
+    assertThat(ClientAddress.of(none, "127.0.0.1", false, "x\"y", "", h -> null)).isNull();
   }
 
   @Test
@@ -66,5 +66,17 @@ class ClientAddressTest {
     assertThat(proxies.trusts("fe80::1")).isFalse();
     assertThat(proxies.trusts("10.0.0.1")).isFalse();
     assertThat(proxies.trusts(null)).isFalse();
+  }
+
+  @Test
+  void clientIpIsTheRightmostForwardedForHopThatIsNoTrustedProxy() {
+    TrustedProxies proxies = TrustedProxies.parse(List.of("10.0.0.0/8"));
+    // Entries left of the first untrusted hop are whatever the client wrote.
+    assertThat(ClientAddress.clientIp(proxies, "10.0.0.2", "6.6.6.6, 203.0.113.9, 10.0.0.5"))
+        .isEqualTo("203.0.113.9");
+    assertThat(ClientAddress.clientIp(proxies, "10.0.0.2", null)).isEqualTo("10.0.0.2");
+    assertThat(ClientAddress.clientIp(proxies, "203.0.113.1", "6.6.6.6"))
+        .as("an untrusted peer's header counts for nothing")
+        .isEqualTo("203.0.113.1");
   }
 }

@@ -35,12 +35,18 @@ class TokenAccessControllerTest {
   }
 
   private Optional<Denial> check(String host, String token, Access... access) {
+    return checkUnder("", host, token, access);
+  }
+
+  /** A request that reached the registry under a path prefix ({@code /m/<id>}). */
+  private Optional<Denial> checkUnder(
+      String addressPath, String host, String token, Access... access) {
     Map<String, String> headers = new HashMap<>();
     if (token != null) {
       headers.put("Authorization", "Bearer " + token);
     }
     return controller.check(
-        new Request("GET", host, "127.0.0.1", false, headers::get, List.of(access)));
+        new Request("GET", host, addressPath, "127.0.0.1", false, headers::get, List.of(access)));
   }
 
   @Test
@@ -108,6 +114,28 @@ class TokenAccessControllerTest {
     assertThat(d.headers().get("WWW-Authenticate"))
         .startsWith("Bearer realm=\"http://localhost:5000/token\"")
         .endsWith(",error=\"invalid_token\"");
+  }
+
+  @Test
+  void underAPathPrefixTheChallengeAndTheAudienceCarryThePrefix() {
+    Access pull = repo("a/b", false, "pull");
+    Denial challenge = checkUnder("/m/aaa", HOST, null, pull).orElseThrow();
+    assertThat(challenge.headers().get("WWW-Authenticate"))
+        .startsWith("Bearer realm=\"http://127.0.0.1:5000/m/aaa/token\",service=\"hoist\"");
+
+    List<Scope> scopes = List.of(Scope.parse("repository:a/b:pull"));
+    String forA = tokens.mint("alice", HOST + "/m/aaa", scopes).token();
+    assertThat(checkUnder("/m/aaa", HOST, forA, pull)).isEmpty();
+    for (String elsewhere : List.of("/m/bbb", "")) {
+      Denial d = checkUnder(elsewhere, HOST, forA, pull).orElseThrow();
+      assertThat(d.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
+      assertThat(d.headers().get("WWW-Authenticate"))
+          .startsWith("Bearer realm=\"http://127.0.0.1:5000" + elsewhere + "/token\"")
+          .endsWith(",error=\"invalid_token\"");
+    }
+    // A token of the root address is no token of a tenant's either.
+    String atRoot = tokens.mint("alice", HOST, scopes).token();
+    assertThat(checkUnder("/m/aaa", HOST, atRoot, pull)).isPresent();
   }
 
   @Test

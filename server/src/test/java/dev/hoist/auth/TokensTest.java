@@ -134,10 +134,11 @@ class TokensTest {
   @Test
   void refreshTokenAndAccessTokenAreNeverAcceptedForEachOther() throws Exception {
     User alice = new User("alice", false, Set.of("dev"));
-    String refresh = tokens.mintRefresh(alice, "h");
+    String refresh = tokens.mintRefresh(alice, "stamp-1", "h");
     String access = tokens.mint("alice", "h", pull).token();
 
-    assertThat(tokens.verifyRefresh(refresh, "h")).isEqualTo(alice);
+    assertThat(tokens.verifyRefresh(refresh, "h"))
+        .isEqualTo(new Tokens.Refresh("alice", "stamp-1"));
     assertThatThrownBy(() -> tokens.verify(refresh, "h"))
         .isInstanceOf(Tokens.InvalidTokenException.class);
     assertThatThrownBy(() -> tokens.verifyRefresh(access, "h"))
