@@ -2,6 +2,10 @@ package dev.hoist.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.client.Credentials;
+import dev.hoist.images.ClientEnvironment;
+import dev.hoist.images.DockerConfig;
+import dev.hoist.images.ImageException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
@@ -9,7 +13,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,7 +27,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hoist sync}: the sync rules of a running Hoist server, through its {@code /api/v1/sync}
- * API (plain HTTP; the server serves it on loopback by default). Uses no server code.
+ * API (plain HTTP; without auth the server serves it on loopback by default). When Docker's
+ * config.json holds a username and password for the server's {@code host:port} (as {@code hoist
+ * login} saves them), they are sent as HTTP Basic: a server with auth needs a user to read and an
+ * admin to run. Uses no server code.
  */
 @Command(
     name = "sync",
@@ -50,18 +60,40 @@ final class SyncCommand implements Runnable {
     return URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
   }
 
-  static JsonNode call(URI server, String method, String path, Duration timeout)
+  /** The {@code Authorization} header for the server, from Docker's config.json, if any. */
+  static Optional<String> authorization(ClientEnvironment env, URI server) throws ImageException {
+    String host =
+        server.getPort() > 0 ? server.getHost() + ":" + server.getPort() : server.getHost();
+    return DockerConfig.load(env)
+        .credentials(host)
+        .filter(Credentials::isBasic)
+        .map(
+            c ->
+                "Basic "
+                    + Base64.getEncoder()
+                        .encodeToString(
+                            (c.username() + ":" + c.password()).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  JsonNode call(URI server, String method, String path, Duration timeout)
+      throws IOException, InterruptedException, ImageException {
+    return call(server, authorization(parent.environment(), server), method, path, timeout);
+  }
+
+  static JsonNode call(
+      URI server, Optional<String> authorization, String method, String path, Duration timeout)
       throws IOException, InterruptedException {
     HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
-    HttpRequest request =
+    HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(server + "/api/v1/sync" + path))
             .timeout(timeout)
-            .method(method, HttpRequest.BodyPublishers.noBody())
-            .build();
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    authorization.ifPresent(a -> builder.header("Authorization", a));
+    HttpRequest request = builder.build();
     HttpResponse<String> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -82,8 +114,20 @@ final class SyncCommand implements Runnable {
       if (response.statusCode() == 404 && body == null) {
         message = "the server at " + server + " does not serve the sync API (sync.api.enabled)";
       }
-      throw new SyncApiException(
-          response.statusCode() == 404 ? ExitCodes.NOT_FOUND : ExitCodes.ERROR, message);
+      if (response.statusCode() == 401) {
+        message =
+            message
+                + (authorization.isEmpty()
+                    ? " (sign in with 'hoist login " + server.getAuthority() + "')"
+                    : "");
+      }
+      int exit =
+          switch (response.statusCode()) {
+            case 404 -> ExitCodes.NOT_FOUND;
+            case 401, 403 -> ExitCodes.AUTH;
+            default -> ExitCodes.ERROR;
+          };
+      throw new SyncApiException(exit, message);
     }
     return body;
   }
@@ -135,6 +179,7 @@ final class SyncCommand implements Runnable {
       description = "Show every sync rule's last run, next run and counts.")
   static final class Status implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @ParentCommand SyncCommand sync;
 
     @Option(
         names = "--server",
@@ -149,7 +194,7 @@ final class SyncCommand implements Runnable {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       try {
-        JsonNode rules = SyncCommand.call(server(server), "GET", "", Duration.ofSeconds(30));
+        JsonNode rules = sync.call(server(server), "GET", "", Duration.ofSeconds(30));
         if (json) {
           out.println(rules);
         } else {
@@ -173,6 +218,7 @@ final class SyncCommand implements Runnable {
       description = "Run a sync rule now and wait for it to finish (or not, with --no-wait).")
   static final class Run implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @ParentCommand SyncCommand sync;
 
     @Option(
         names = "--server",
@@ -191,7 +237,7 @@ final class SyncCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try {
         JsonNode status =
-            SyncCommand.call(
+            sync.call(
                 server(server),
                 "POST",
                 "/" + name + "/run" + (noWait ? "" : "?wait=true"),

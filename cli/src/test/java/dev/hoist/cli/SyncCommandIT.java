@@ -2,6 +2,7 @@ package dev.hoist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.auth.AuthConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
 import dev.hoist.server.HoistServer;
@@ -12,8 +13,14 @@ import dev.hoist.testkit.RandomImages;
 import dev.hoist.testkit.Skopeo;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
+import java.util.Set;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +33,8 @@ class SyncCommandIT {
   HoistServer hoist;
   Cli cli;
 
+  private ServerConfig config;
+
   @BeforeEach
   void start() throws IOException {
     upstream = DockerRegistryProcess.builder().workDir(dir.resolve("upstream")).start();
@@ -36,19 +45,19 @@ class SyncCommandIT {
         "{\"name\": \"app\", \"upstream\": \"docker.io\", \"repositories\": [\"library/app\"],"
             + " \"destination\": {\"type\": \"hosted\", \"from\": \"library/*\","
             + " \"to\": \"mirror/library/*\"}}";
-    hoist =
-        HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
-                    MirrorConfig.of(
-                            List.of(
-                                Upstream.known("docker.io")
-                                    .orElseThrow()
-                                    .withUrl(URI.create(upstream.url()))))
-                        .withHostedPrefixes(List.of("mirror")))
-                .withSync(SyncConfig.defaults().withRules(List.of(rule))));
+    config =
+        ServerConfig.defaults()
+            .withListen("127.0.0.1", 0)
+            .withDataDir(dir.resolve("hoist"))
+            .withMirror(
+                MirrorConfig.of(
+                        List.of(
+                            Upstream.known("docker.io")
+                                .orElseThrow()
+                                .withUrl(URI.create(upstream.url()))))
+                    .withHostedPrefixes(List.of("mirror")))
+            .withSync(SyncConfig.defaults().withRules(List.of(rule)));
+    hoist = HoistServer.start(config);
     cli = new Cli(dir.resolve("cli"));
   }
 
@@ -78,5 +87,52 @@ class SyncCommandIT {
     Cli.Run run = cli.run("sync", "run", "nope", "--server", hoist.url());
     assertThat(run.exit()).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(run.err()).contains("no sync rule nope");
+  }
+
+  private void login(String user, String password) throws IOException {
+    String auth =
+        Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    Files.createDirectories(cli.dockerConfigJson().getParent());
+    Files.writeString(
+        cli.dockerConfigJson(),
+        "{\"auths\": {\"127.0.0.1:" + hoist.port() + "\": {\"auth\": \"" + auth + "\"}}}");
+  }
+
+  @Test
+  void onAServerWithAuthTheCredentialsOfDockerConfigAreSentAndRunNeedsAnAdmin() throws Exception {
+    hoist.close();
+    Path users = dir.resolve("users.htpasswd");
+    Files.writeString(users, "alice:" + bcrypt("alice-pw") + "\nroot:" + bcrypt("root-pw") + "\n");
+    hoist =
+        HoistServer.start(
+            config
+                .withDataDir(dir.resolve("hoist-auth"))
+                .withAuth(
+                    AuthConfig.disabled()
+                        .withEnabled(true)
+                        .withHtpasswd(users)
+                        .withAdmins(Set.of("root"))));
+
+    Cli.Run anonymous = cli.run("sync", "status", "--server", hoist.url());
+    assertThat(anonymous.exit()).as(anonymous.all()).isEqualTo(ExitCodes.AUTH);
+    assertThat(anonymous.err()).contains("hoist login 127.0.0.1:" + hoist.port());
+
+    login("alice", "alice-pw");
+    Cli.Run status = cli.run("sync", "status", "--server", hoist.url());
+    assertThat(status.exit()).as(status.all()).isZero();
+    Cli.Run refused = cli.run("sync", "run", "app", "--server", hoist.url());
+    assertThat(refused.exit()).as(refused.all()).isEqualTo(ExitCodes.AUTH);
+    assertThat(refused.err()).contains("administrators only");
+
+    login("root", "root-pw");
+    Cli.Run run = cli.run("sync", "run", "app", "--server", hoist.url());
+    assertThat(run.exit()).as(run.all()).isZero();
+  }
+
+  private static String bcrypt(String password) {
+    byte[] salt = new byte[16];
+    new SecureRandom().nextBytes(salt);
+    return OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, 5);
   }
 }

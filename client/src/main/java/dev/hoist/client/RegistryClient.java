@@ -2,9 +2,12 @@ package dev.hoist.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.DigestMismatchException;
 import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.ImageIndex;
+import dev.hoist.oci.Manifest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
@@ -481,6 +484,22 @@ public final class RegistryClient implements AutoCloseable {
   public Digest putManifest(
       RepositoryName repository, String reference, byte[] manifest, String mediaType)
       throws RegistryException {
+    return pushManifest(repository, reference, manifest, mediaType).digest();
+  }
+
+  /**
+   * What a manifest push answered.
+   *
+   * @param digest the manifest's digest
+   * @param subjectIndexed whether the registry answered {@code OCI-Subject}: it lists the manifest
+   *     in its referrers API itself, so a client need not maintain the referrers tag
+   */
+  public record PushedManifest(Digest digest, boolean subjectIndexed) {}
+
+  /** As {@link #putManifest}, also saying whether the registry indexed the manifest's subject. */
+  public PushedManifest pushManifest(
+      RepositoryName repository, String reference, byte[] manifest, String mediaType)
+      throws RegistryException {
     if (!MediaTypes.isValid(mediaType)) {
       throw new IllegalArgumentException("invalid media type: " + mediaType);
     }
@@ -500,13 +519,81 @@ public final class RegistryClient implements AutoCloseable {
                 201)
             .header("Content-Type", mediaType)
             .body(HttpRequest.BodyPublishers.ofByteArray(body), true);
+    boolean subjectIndexed;
     try (Wire.Response r = transport.send(call)) {
       Digest header = headerDigest(r, action);
       if (header != null && !Digest.of(header.algorithm(), body).equals(header)) {
         throw digestMismatch(action, header, Digest.of(header.algorithm(), body));
       }
+      String subject = r.header("OCI-Subject");
+      subjectIndexed = subject != null && !subject.isBlank();
     }
-    return digest;
+    return new PushedManifest(digest, subjectIndexed);
+  }
+
+  /**
+   * The referrers of a manifest by the OCI 1.1 referrers API ({@code GET
+   * /v2/<name>/referrers/<digest>}, following {@code Link} pages): the descriptors of the index it
+   * answers. Empty when the registry does not offer the API (404, 400, 405 or 501, as Distribution
+   * 2.8 answers an unknown route), so that the caller can read the referrers tag instead.
+   */
+  public Optional<List<Descriptor>> referrers(RepositoryName repository, Digest subject)
+      throws RegistryException {
+    String action = "GET referrers " + describe(repository, subject);
+    URI uri =
+        withExtraQuery(
+            URI.create(endpoint.apiRoot() + repository.value() + "/referrers/" + subject));
+    List<Descriptor> out = new ArrayList<>();
+    Set<URI> seen = new HashSet<>();
+    Origin registry = Origin.of(endpoint.baseUri());
+    for (int page = 0; uri != null; page++) {
+      if (page >= MAX_TAG_PAGES || !seen.add(uri)) {
+        throw new RegistryException(
+            ErrorCode.UPSTREAM_FAILED, 200, action, "referrers pagination does not end", false);
+      }
+      Call call =
+          Call.of("GET", uri, pull(repository), action, 200, 400, 404, 405, 501)
+              .header("Accept", MediaTypes.OCI_INDEX);
+      try (Wire.Response r = transport.send(call)) {
+        if (r.status() != 200) {
+          return Optional.empty();
+        }
+        byte[] bytes;
+        try {
+          bytes = r.readBody(MAX_MANIFEST_BYTES);
+        } catch (Wire.BodyTooLargeException e) {
+          throw tooLarge(action, r.status());
+        } catch (IOException e) {
+          throw readFailed(action, r.status(), e);
+        }
+        Manifest index;
+        try {
+          index = Manifest.parse(bytes, MediaTypes.OCI_INDEX);
+        } catch (RuntimeException e) {
+          throw new RegistryException(
+              ErrorCode.UPSTREAM_FAILED,
+              200,
+              action,
+              "the referrers answer is not an image index: " + e.getMessage(),
+              false);
+        }
+        if (!(index instanceof ImageIndex)) {
+          throw unexpected(action, r, "referrers answer (not an image index)");
+        }
+        out.addAll(index.references());
+        String next = LinkHeader.next(r.headers().allValues("Link"));
+        uri = next == null ? null : Transport.resolve(r.uri(), next, call);
+      }
+      if (uri != null && !Origin.of(uri).equals(registry)) {
+        throw new RegistryException(
+            ErrorCode.UPSTREAM_FAILED,
+            200,
+            action,
+            "the next referrers page is on another host",
+            false);
+      }
+    }
+    return Optional.of(out);
   }
 
   @Override

@@ -13,6 +13,7 @@ import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.sync.SyncApi;
 import dev.hoist.sync.SyncFeature;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -114,6 +115,7 @@ public final class HoistServer implements AutoCloseable {
           Accelerator.create(config.accelerator(), vertx, metadata, InstantSource.system(), logins);
       AccessController access = AccessController.ALLOW_ALL;
       Handler<HttpServerRequest> tokens = null;
+      SyncApi.Users syncUsers = null;
       if (config.auth().enabled()) {
         RemoteContent routing = remote;
         AuthService auth;
@@ -132,11 +134,13 @@ public final class HoistServer implements AutoCloseable {
         }
         access = auth.accessController();
         tokens = auth.tokenEndpoint(vertx);
+        syncUsers = auth::authenticate;
       }
       sync =
           SyncFeature.start(
               config.sync(),
               config.listenHost(),
+              syncUsers,
               mirror,
               blobs,
               metadata,

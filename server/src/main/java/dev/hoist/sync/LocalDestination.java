@@ -28,7 +28,10 @@ import java.util.UUID;
  *   <li>Mirror cache: the repository is a cache name ({@code <upstream>/<path>}); manifests are
  *       stored untagged, as the mirror stores them, and a tag is recorded as a {@link
  *       MirrorTagState} checked now, so the mirror's next pull of it is a HIT without asking the
- *       upstream.
+ *       upstream. A deleted tag is recorded as absent upstream, checked now: the mirror answers 404
+ *       for it (not a HIT, nor STALE when the upstream is down) until its negative cache time ends,
+ *       and then asks the upstream again. Referrers are not kept: the mirror serves the referrers
+ *       of mirrored names as an empty list.
  * </ul>
  *
  * Blobs are written through {@link BlobUpload}, which verifies digest and size before commit.
@@ -134,10 +137,17 @@ final class LocalDestination implements ImageDestination {
   }
 
   @Override
+  public boolean keepsReferrers() {
+    return !mirrorCache;
+  }
+
+  @Override
   public List<Tag> tags(RepositoryName repository) {
     if (mirrorCache) {
-      // The mirror keeps no tag list of its own; vanished tags are left to its negative cache.
-      return List.of();
+      return metadata.read(tx -> tx.mirrorTags(repository)).stream()
+          .filter(state -> !state.absent())
+          .map(MirrorTagState::tag)
+          .toList();
     }
     List<Tag> all = new ArrayList<>();
     Tag last = null;
@@ -155,7 +165,12 @@ final class LocalDestination implements ImageDestination {
   @Override
   public boolean deleteTag(RepositoryName repository, Tag tag) {
     if (mirrorCache) {
-      return false;
+      return metadata.write(
+          tx -> {
+            boolean cached = tx.mirrorTag(repository, tag).filter(s -> !s.absent()).isPresent();
+            tx.putMirrorTag(new MirrorTagState(repository, tag, null, clock.instant()));
+            return cached;
+          });
     }
     return metadata.write(tx -> tx.deleteTag(repository, tag));
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.auth.User;
 import dev.hoist.storage.SyncStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -11,15 +12,28 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The JSON API of sync, under {@code /api/v1/sync}. No authentication yet: the composition root
- * serves it only when {@link SyncConfig#apiEnabledOn} says so.
+ * The JSON API of sync, under {@code /api/v1/sync}; the composition root serves it when {@link
+ * SyncConfig#apiEnabledOn} says so.
+ *
+ * <p>Who may call it: when the server has auth ({@code auth:} in the configuration), every request
+ * needs HTTP Basic credentials of a user the auth service knows (htpasswd or accelerator account;
+ * the same ones {@code docker login} uses). Reading rules and status needs any signed-in user (the
+ * status names upstream repositories and carries upstream error messages); creating, replacing or
+ * deleting a rule and starting a run need an admin ({@code auth.admins}, or an accelerator admin),
+ * the same admin flag that gives everything on {@code /v2/}. No or wrong credentials: 401 with
+ * {@code WWW-Authenticate: Basic}; a signed-in user who is not an admin: 403. Without auth the API
+ * is open, and then it is served by default only on a loopback address.
  *
  * <pre>
  * GET    /api/v1/sync                  every rule with its status       200
@@ -36,16 +50,34 @@ import java.util.concurrent.Executors;
  */
 public final class SyncApi implements AutoCloseable {
   public static final String PREFIX = "/api/v1/sync";
+  private static final Logger log = LoggerFactory.getLogger(SyncApi.class);
+
+  private static final String CHALLENGE = "Basic realm=\"hoist\", charset=\"UTF-8\"";
+
+  /**
+   * The users the API checks when the server has auth: the auth service's own check, so that the
+   * API's admins are the registry's admins.
+   */
+  @FunctionalInterface
+  public interface Users {
+    /** The user with this name and password, or empty; may block (password hashing). */
+    Optional<User> authenticate(String username, String password);
+  }
 
   private final Vertx vertx;
   private final SyncService sync;
+  private final Users users;
   private final ObjectMapper json;
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hoist-sync-api-", 0).factory());
 
-  public SyncApi(Vertx vertx, SyncService sync) {
+  /**
+   * @param users who may call the API; null when the server has no auth (the API is open)
+   */
+  public SyncApi(Vertx vertx, SyncService sync, Users users) {
     this.vertx = vertx;
     this.sync = sync;
+    this.users = users;
     this.json = sync.json();
   }
 
@@ -65,7 +97,8 @@ public final class SyncApi implements AutoCloseable {
                       () -> {
                         Reply reply;
                         try {
-                          reply = handle(request, body);
+                          Reply denied = deny(request);
+                          reply = denied != null ? denied : handle(request, body);
                         } catch (IllegalArgumentException e) {
                           reply = error(400, e.getMessage());
                         } catch (IllegalStateException e) {
@@ -75,18 +108,78 @@ public final class SyncApi implements AutoCloseable {
                         }
                         Reply r = reply;
                         context.runOnContext(
-                            v ->
-                                request
-                                    .response()
-                                    .setStatusCode(r.status())
-                                    .putHeader("Content-Type", "application/json")
-                                    .end(Buffer.buffer(r.body())));
+                            v -> {
+                              if (r.status() == 401) {
+                                request.response().putHeader("WWW-Authenticate", CHALLENGE);
+                              }
+                              request
+                                  .response()
+                                  .setStatusCode(r.status())
+                                  .putHeader("Content-Type", "application/json")
+                                  .end(Buffer.buffer(r.body()));
+                            });
                       }))
           .onFailure(e -> request.response().setStatusCode(400).end());
     };
   }
 
   private record Reply(int status, String body) {}
+
+  /** Why the request may not go on (401 or 403), or null when it may; blocks (bcrypt). */
+  private Reply deny(HttpServerRequest request) {
+    if (users == null) {
+      return null;
+    }
+    Optional<BasicCredentials> credentials =
+        BasicCredentials.parse(request.getHeader("Authorization"));
+    if (credentials.isEmpty()) {
+      return error(401, "authentication required: use HTTP Basic with a Hoist user");
+    }
+    Optional<User> user =
+        users.authenticate(credentials.get().username(), credentials.get().password());
+    if (user.isEmpty()) {
+      log.info("sync API sign-in refused: user={}", credentials.get().username());
+      return error(401, "wrong username or password");
+    }
+    boolean reads = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
+    if (!reads && !user.get().admin()) {
+      log.info(
+          "sync API change refused, not an admin: user={} method={} path={}",
+          user.get().name(),
+          request.method(),
+          request.path());
+      return error(403, "administrators only: " + user.get().name() + " is not an admin");
+    }
+    return null;
+  }
+
+  /** The name and password of an {@code Authorization: Basic} header. */
+  record BasicCredentials(String username, String password) {
+    static Optional<BasicCredentials> parse(String header) {
+      if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+        return Optional.empty();
+      }
+      String decoded;
+      try {
+        decoded =
+            new String(
+                Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+      int colon = decoded.indexOf(':');
+      if (colon <= 0) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new BasicCredentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
+    }
+
+    @Override
+    public String toString() {
+      return "BasicCredentials[" + username + ", ****]";
+    }
+  }
 
   private Reply handle(HttpServerRequest request, Buffer body) {
     String rest = request.path().substring(PREFIX.length());

@@ -9,8 +9,8 @@ import java.util.Objects;
 /**
  * How sync runs, validated once and then frozen.
  *
- * @param apiEnabled whether {@code /api/v1/sync} is served; null means "only when listening on a
- *     loopback address" (the API has no authentication yet)
+ * @param apiEnabled whether {@code /api/v1/sync} is served; null means "when the server has auth
+ *     (then the API requires it), else only when listening on a loopback address"
  * @param rules rules declared in the configuration, each as its JSON (see {@link SyncRule}); they
  *     are stored at start, replacing stored rules of the same name
  * @param concurrency at most this many sync requests in flight per upstream
@@ -193,11 +193,18 @@ public record SyncConfig(
     return c;
   }
 
-  /** Whether to serve the API on {@code listenHost}: as set, else only on loopback. */
-  public boolean apiEnabledOn(String listenHost) {
+  /**
+   * Whether to serve the API on {@code listenHost}: as set; else when the server has auth (the API
+   * then needs a user, and an admin for changes), or, without auth, only on a loopback address.
+   */
+  public boolean apiEnabledOn(String listenHost, boolean authEnabled) {
     if (apiEnabled != null) {
       return apiEnabled;
     }
+    return authEnabled || isLoopback(listenHost);
+  }
+
+  static boolean isLoopback(String listenHost) {
     return listenHost.equals("localhost")
         || listenHost.startsWith("127.")
         || listenHost.equals("::1")

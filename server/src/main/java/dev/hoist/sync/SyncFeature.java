@@ -13,6 +13,8 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sync as the composition root sees it: started with the node's stores and mirror, it serves {@code
@@ -21,6 +23,8 @@ import java.util.Optional;
  * twin that only answers the API with an empty rule list.
  */
 public final class SyncFeature implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SyncFeature.class);
+
   private final SyncService service;
   private final SyncApi api;
 
@@ -29,9 +33,14 @@ public final class SyncFeature implements AutoCloseable {
     this.api = api;
   }
 
+  /**
+   * @param users the auth service's users when the server has auth (then the API needs them, see
+   *     {@link SyncApi}), else null
+   */
   public static SyncFeature start(
       SyncConfig config,
       String listenHost,
+      SyncApi.Users users,
       Mirror mirror,
       BlobStore blobs,
       MetadataStore metadata,
@@ -43,7 +52,14 @@ public final class SyncFeature implements AutoCloseable {
     if (mirror != null) {
       mirror.onTagPulled(service::tagPulled);
     }
-    SyncApi api = config.apiEnabledOn(listenHost) ? new SyncApi(vertx, service) : null;
+    SyncApi api =
+        config.apiEnabledOn(listenHost, users != null) ? new SyncApi(vertx, service, users) : null;
+    if (api != null && users == null && !SyncConfig.isLoopback(listenHost)) {
+      log.warn(
+          "the sync API is served without authentication on a non-loopback address:"
+              + " listen={} (configure auth, or sync.api.enabled: false)",
+          listenHost);
+    }
     return new SyncFeature(service, api);
   }
 

@@ -7,6 +7,7 @@ import dev.hoist.client.RegistryException;
 import dev.hoist.client.copy.ImageCopier;
 import dev.hoist.client.copy.ImageDestination;
 import dev.hoist.client.copy.ImageSource;
+import dev.hoist.client.copy.ReferrersTag;
 import dev.hoist.client.copy.RegistrySource;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.RepositoryName;
@@ -344,7 +345,9 @@ public final class SyncService implements AutoCloseable {
       return;
     }
     List<String> warm = rule.warm().stream().map(Tag::value).toList();
-    for (String name : rule.tags().select(upstreamTags, warm)) {
+    // Referrers tags (sha256-<hex>) hold signatures of other images, copied with those images.
+    List<String> imageTags = upstreamTags.stream().filter(t -> !ReferrersTag.matches(t)).toList();
+    for (String name : rule.tags().select(imageTags, warm)) {
       Tag tag = Tag.of(name);
       try {
         Optional<ImageCopier.Result> result =
@@ -373,8 +376,9 @@ public final class SyncService implements AutoCloseable {
       try {
         Set<String> present = new HashSet<>(upstreamTags);
         for (Tag tag : destination.tags(to)) {
-          if (!present.contains(tag.value()) && rule.tags().matches(tag.value())) {
-            destination.deleteTag(to, tag);
+          if (!present.contains(tag.value())
+              && rule.tags().matches(tag.value())
+              && destination.deleteTag(to, tag)) {
             log.info(
                 "sync removed a tag gone upstream: rule={} repository={} tag={}",
                 rule.name(),

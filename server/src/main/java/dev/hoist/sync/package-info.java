@@ -11,9 +11,12 @@
  *       node's stores as a hosted repository or as the mirror cache.
  *   <li>{@code SyncRule}: the rule and its JSON form; {@code TagFilter}: include/exclude regular
  *       expressions, semantic-version ranges ({@code >=1.20 <2}), newest N.
- *   <li>{@link dev.hoist.sync.SyncApi}: {@code /api/v1/sync}. It has no authentication yet, so it
- *       is served only when {@code sync.api.enabled} is true, which by default it is only when
- *       Hoist listens on a loopback address.
+ *   <li>{@link dev.hoist.sync.SyncApi}: {@code /api/v1/sync}. With auth configured it needs HTTP
+ *       Basic credentials of a Hoist user to read and of an admin to change rules or run them, and
+ *       is served on any address; without auth it is open and served by default only when Hoist
+ *       listens on a loopback address ({@code sync.api.enabled} overrides both defaults).
+ *   <li>Referrers of every copied manifest are copied with it (see {@code ImageCopier}); a {@code
+ *       vanished: delete} rule into the mirror cache records a vanished tag as absent upstream.
  * </ul>
  *
  * <p>Upstream manners: a tag is resolved with a HEAD (not counted by Docker Hub) and its manifest

@@ -12,15 +12,23 @@ class SyncConfigTest {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @Test
-  void theApiIsServedByDefaultOnlyOnLoopback() {
+  void withoutAuthTheApiIsServedByDefaultOnlyOnLoopback() {
     SyncConfig defaults = SyncConfig.defaults();
-    assertThat(defaults.apiEnabledOn("127.0.0.1")).isTrue();
-    assertThat(defaults.apiEnabledOn("::1")).isTrue();
-    assertThat(defaults.apiEnabledOn("localhost")).isTrue();
-    assertThat(defaults.apiEnabledOn("0.0.0.0")).isFalse();
-    assertThat(defaults.apiEnabledOn("10.0.0.5")).isFalse();
-    assertThat(defaults.withApiEnabled(true).apiEnabledOn("0.0.0.0")).isTrue();
-    assertThat(defaults.withApiEnabled(false).apiEnabledOn("127.0.0.1")).isFalse();
+    assertThat(defaults.apiEnabledOn("127.0.0.1", false)).isTrue();
+    assertThat(defaults.apiEnabledOn("::1", false)).isTrue();
+    assertThat(defaults.apiEnabledOn("localhost", false)).isTrue();
+    assertThat(defaults.apiEnabledOn("0.0.0.0", false)).isFalse();
+    assertThat(defaults.apiEnabledOn("10.0.0.5", false)).isFalse();
+    assertThat(defaults.withApiEnabled(true).apiEnabledOn("0.0.0.0", false)).isTrue();
+    assertThat(defaults.withApiEnabled(false).apiEnabledOn("127.0.0.1", false)).isFalse();
+  }
+
+  @Test
+  void withAuthTheApiIsServedByDefaultOnEveryAddressUnlessTurnedOff() {
+    SyncConfig defaults = SyncConfig.defaults();
+    assertThat(defaults.apiEnabledOn("0.0.0.0", true)).isTrue();
+    assertThat(defaults.apiEnabledOn("127.0.0.1", true)).isTrue();
+    assertThat(defaults.withApiEnabled(false).apiEnabledOn("0.0.0.0", true)).isFalse();
   }
 
   @Test

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hoist.mirror.FreshnessRule;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
+import dev.hoist.oci.Digest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.server.HoistServer;
 import dev.hoist.server.ServerConfig;
 import dev.hoist.testkit.DockerRegistryProcess;
 import dev.hoist.testkit.RandomImages;
+import dev.hoist.testkit.Referrers;
 import dev.hoist.testkit.Skopeo;
 import dev.hoist.testkit.TamperingProxy;
 import java.net.URI;
@@ -59,9 +61,18 @@ class SyncIT {
   }
 
   private void startHoist(List<FreshnessRule> freshness) {
+    startHoist(proxy.url(), freshness, SYNC);
+  }
+
+  private static final SyncConfig SYNC =
+      SyncConfig.defaults()
+          .withTick(Duration.ofMillis(200))
+          .withPrewarm(5, Duration.ofHours(1), Duration.ofSeconds(30));
+
+  private void startHoist(String upstreamUrl, List<FreshnessRule> freshness, SyncConfig sync) {
     MirrorConfig mirror =
         MirrorConfig.of(
-                List.of(Upstream.known("docker.io").orElseThrow().withUrl(URI.create(proxy.url()))))
+                List.of(Upstream.known("docker.io").orElseThrow().withUrl(URI.create(upstreamUrl))))
             .withHostedPrefixes(List.of("mirror", "kept"));
     if (!freshness.isEmpty()) {
       mirror = mirror.withFreshnessRules(freshness);
@@ -72,10 +83,7 @@ class SyncIT {
                 .withListen("127.0.0.1", 0)
                 .withDataDir(dir.resolve("hoist"))
                 .withMirror(mirror)
-                .withSync(
-                    SyncConfig.defaults()
-                        .withTick(Duration.ofMillis(200))
-                        .withPrewarm(5, Duration.ofHours(1), Duration.ofSeconds(30))));
+                .withSync(sync));
   }
 
   private RandomImages.ImageLayout push(String repository, String tag, long seed, long... sizes) {
@@ -171,7 +179,12 @@ class SyncIT {
     assertThat(second.get("copiedBytes").asLong()).isZero();
     assertThat(upstream.bytesServedFor("/blobs/")).isZero();
     assertThat(upstream.requestCount("GET", ".*/manifests/.*")).isZero();
-    assertThat(upstream.requestCount("HEAD", ".*/manifests/.*")).isEqualTo(2);
+    assertThat(upstream.requestCount("HEAD", ".*/manifests/1\\.[01]")).isEqualTo(2);
+    // Referrers: the API is asked once per run (Distribution 2.8 lacks it), then a HEAD of each
+    // image's referrers tag, which is absent.
+    assertThat(upstream.requestCount("GET", ".*/referrers/.*")).isEqualTo(1);
+    assertThat(upstream.requestCount("HEAD", ".*/manifests/sha256-[0-9a-f]{64}")).isEqualTo(2);
+    assertThat(upstream.requestCount(null, ".*")).isEqualTo(6);
 
     HttpResponse<String> status = api("GET", "/app/status", null);
     assertThat(JSON.readTree(status.body()).get("skippedImages").asLong()).isEqualTo(2);
@@ -361,5 +374,178 @@ class SyncIT {
     assertThat(api("DELETE", "/app", null).statusCode()).isEqualTo(204);
     assertThat(api("GET", "/app", null).statusCode()).isEqualTo(404);
     assertThat(api("POST", "/app/run", null).statusCode()).isEqualTo(404);
+  }
+
+  private JsonNode referrers(String repository, String digest) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(hoist.url() + "/v2/" + repository + "/referrers/" + digest))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  private static List<String> digests(JsonNode index) {
+    List<String> out = new java.util.ArrayList<>();
+    index.get("manifests").forEach(m -> out.add(m.get("digest").asText()));
+    return out;
+  }
+
+  private long manifestSize(RandomImages.ImageLayout layout) throws Exception {
+    return Files.size(
+        layout.dir().resolve("blobs/sha256").resolve(layout.manifestDigest().encoded()));
+  }
+
+  @Test
+  void referrersComeFromTheReferrersTagOfAnUpstreamWithoutTheApiAndLaterOnesFollow()
+      throws Exception {
+    RandomImages.ImageLayout app = push("library/app", "1.0", 1, 20_000);
+    Digest subject = app.manifestDigest();
+    Referrers.Artifact signature =
+        Referrers.pushArtifact(
+            upstream.url(), "library/app", subject, manifestSize(app), "signed by alice");
+    Referrers.pushReferrersTag(upstream.url(), "library/app", subject, List.of(signature));
+    startHoist(List.of());
+    createRule(APP_RULE);
+
+    JsonNode first = run("app");
+
+    assertThat(first.get("copiedImages").asLong()).isEqualTo(1);
+    assertThat(first.get("failedImages").asLong()).as(first.toString()).isZero();
+    JsonNode listed = referrers("mirror/library/app", subject.toString());
+    assertThat(digests(listed)).containsExactly(signature.digest().toString());
+    assertThat(listed.get("manifests").get(0).get("artifactType").asText())
+        .isEqualTo(Referrers.ARTIFACT_TYPE);
+    assertThat(manifest("mirror/library/app", signature.digest().toString()).statusCode())
+        .isEqualTo(200);
+    // The referrers tag is how the upstream lists them, not an image to copy.
+    assertThat(skopeo.listTags("docker://127.0.0.1:" + hoist.port() + "/mirror/library/app"))
+        .containsExactly("1.0");
+
+    // A signature added after the image was copied arrives with the next run.
+    Referrers.Artifact second =
+        Referrers.pushArtifact(
+            upstream.url(), "library/app", subject, manifestSize(app), "signed by bob");
+    Referrers.pushReferrersTag(upstream.url(), "library/app", subject, List.of(signature, second));
+    JsonNode again = run("app");
+    assertThat(again.get("copiedImages").asLong()).isEqualTo(1);
+    assertThat(digests(referrers("mirror/library/app", subject.toString())))
+        .containsExactlyInAnyOrder(signature.digest().toString(), second.digest().toString());
+  }
+
+  @Test
+  void referrersComeFromTheReferrersApiOfAnUpstreamThatHasIt() throws Exception {
+    try (HoistServer source =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("source")))) {
+      RandomImages.ImageLayout app =
+          RandomImages.writeLayout(dir.resolve("layout-api"), "1.0", 4, 20_000);
+      skopeo.copy(app.ociReference(), "docker://127.0.0.1:" + source.port() + "/library/app:1.0");
+      Digest subject = app.manifestDigest();
+      Referrers.Artifact signature =
+          Referrers.pushArtifact(
+              source.url(), "library/app", subject, manifestSize(app), "signed by carol");
+      startHoist(source.url(), List.of(), SYNC);
+      createRule(APP_RULE);
+
+      JsonNode status = run("app");
+
+      assertThat(status.get("copiedImages").asLong()).as(status.toString()).isEqualTo(1);
+      assertThat(digests(referrers("mirror/library/app", subject.toString())))
+          .containsExactly(signature.digest().toString());
+      // The source has no referrers tag: the referrer can only have come from its API.
+      assertThat(skopeo.listTags("docker://127.0.0.1:" + source.port() + "/library/app"))
+          .containsExactly("1.0");
+    }
+  }
+
+  @Test
+  void vanishedDeleteIntoTheMirrorCacheDropsTheCachedTagOfAVanishedUpstreamTag() throws Exception {
+    push("library/x", "1", 7, 10_000);
+    push("library/x", "2", 8, 10_000);
+    startHoist(List.of());
+    createRule(
+        """
+        {"name": "warm-x", "upstream": "docker.io", "repositories": ["library/x"],
+         "destination": {"type": "mirror"}, "vanished": "delete"}
+        """);
+    run("warm-x");
+    assertThat(manifest("library/x", "2").headers().firstValue("X-Hoist-Cache")).contains("HIT");
+
+    skopeo.delete("docker://" + upstream.hostPort() + "/library/x:2");
+    run("warm-x");
+
+    settle();
+    upstream.clearAccessLog();
+    // Without the policy, tag 2 would still be a fresh HIT (and served STALE once the upstream
+    // fails); now the mirror knows it is gone and answers 404 without asking.
+    assertThat(manifest("library/x", "2").statusCode()).isEqualTo(404);
+    assertThat(manifest("library/x", "1").headers().firstValue("X-Hoist-Cache")).contains("HIT");
+    settle();
+    assertThat(upstream.requestCount(null, ".*/manifests/.*")).isZero();
+  }
+
+  @Test
+  void aRunCutOffByAnUpstreamThatStopsLeavesNoPartialImageAndTheNextRunCompletesIt()
+      throws Exception {
+    // Newest first: 1.1 is copied whole, then the upstream stops during 1.0.
+    push("library/app", "1.1", 1, 50_000);
+    RandomImages.ImageLayout big = push("library/app", "1.0", 2, 2_000_000);
+    // About one request a second after a burst of ten, so the run is still going when the
+    // upstream is stopped; no proxy: the registry process itself goes away.
+    startHoist(upstream.url(), List.of(), SYNC.withLimits(4, 60, Duration.ofSeconds(5)));
+    createRule(APP_RULE);
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> running =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create(hoist.url() + "/api/v1/sync/app/run?wait=true"))
+                .timeout(Duration.ofMinutes(3))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    // Stop once the config blob of 1.0 is stored, before its layer is asked for.
+    Path config =
+        dir.resolve("hoist/blobs/sha256")
+            .resolve(big.configDigest().encoded().substring(0, 2))
+            .resolve(big.configDigest().encoded());
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!Files.exists(config) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(config).exists();
+    upstream.stop();
+
+    JsonNode interrupted =
+        JSON.readTree(running.get(3, java.util.concurrent.TimeUnit.MINUTES).body());
+    assertThat(interrupted.get("copiedImages").asLong()).as(interrupted.toString()).isEqualTo(1);
+    assertThat(interrupted.get("failedImages").asLong()).isEqualTo(1);
+    assertThat(interrupted.get("lastError").asText()).contains("1.0");
+    assertThat(manifest("mirror/library/app", "1.1").statusCode()).isEqualTo(200);
+    // Nothing of 1.0 is visible: no tag, no manifest by digest, no half-written layer.
+    assertThat(manifest("mirror/library/app", "1.0").statusCode()).isEqualTo(404);
+    assertThat(manifest("mirror/library/app", big.manifestDigest().toString()).statusCode())
+        .isEqualTo(404);
+    assertThat(
+            Files.exists(
+                dir.resolve("hoist/blobs/sha256")
+                    .resolve(big.layerDigests().get(0).encoded().substring(0, 2))
+                    .resolve(big.layerDigests().get(0).encoded())))
+        .isFalse();
+
+    upstream.restart();
+    upstream.clearAccessLog();
+    JsonNode resumed = run("app");
+    settle();
+    assertThat(resumed.get("copiedImages").asLong()).as(resumed.toString()).isEqualTo(1);
+    assertThat(resumed.get("skippedImages").asLong()).isEqualTo(1);
+    assertThat(resumed.get("failedImages").asLong()).isZero();
+    assertThat(digestOf(manifest("mirror/library/app", "1.0")))
+        .isEqualTo(big.manifestDigest().toString());
+    // What arrived before the stop is not fetched again.
+    assertThat(upstream.requestCount("GET", ".*/blobs/" + big.configDigest())).isZero();
+    assertThat(upstream.requestCount("GET", ".*/blobs/" + big.layerDigests().get(0))).isEqualTo(1);
   }
 }

@@ -81,6 +81,12 @@ public interface MetadataTransaction {
   /** Records what the upstream said of a tag (replacing what was known). */
   void putMirrorTag(MirrorTagState state);
 
+  /**
+   * Every tag the mirror knows of in a cache repository (present or recorded absent), in lexical
+   * order: what sync checks against the upstream's tag list to drop tags that vanished there.
+   */
+  List<MirrorTagState> mirrorTags(RepositoryName repository);
+
   // Sync.
 
   /** Sync rules and their run status. */

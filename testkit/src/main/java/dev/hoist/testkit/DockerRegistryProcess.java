@@ -65,7 +65,10 @@ public final class DockerRegistryProcess implements AutoCloseable {
           "^(\\S+) \\S+ \\S+ \\[([^\\]]*)\\] \"(\\S+) ((?:[^\"\\\\]|\\\\.)*) (HTTP/[0-9.]+)\""
               + " (\\d{3}) (\\d+|-) \"((?:[^\"\\\\]|\\\\.)*)\" \"((?:[^\"\\\\]|\\\\.)*)\"$");
 
-  private final Process process;
+  // Replaced by restart(); read by the test thread and the access-log helpers.
+  private volatile Process process;
+  private final Path executable;
+  private final Duration startTimeout;
   private final Path workDir;
   private final boolean ownsWorkDir;
   private final Path configFile;
@@ -77,6 +80,8 @@ public final class DockerRegistryProcess implements AutoCloseable {
 
   private DockerRegistryProcess(
       Process process,
+      Path executable,
+      Duration startTimeout,
       Path workDir,
       boolean ownsWorkDir,
       Path configFile,
@@ -84,6 +89,8 @@ public final class DockerRegistryProcess implements AutoCloseable {
       int port,
       HttpClient http) {
     this.process = process;
+    this.executable = executable;
+    this.startTimeout = startTimeout;
     this.workDir = workDir;
     this.ownsWorkDir = ownsWorkDir;
     this.configFile = configFile;
@@ -259,26 +266,10 @@ public final class DockerRegistryProcess implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write " + config, e);
       }
-      ProcessBuilder pb =
-          new ProcessBuilder(executable.toString(), "serve", config.toString())
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      // Distribution reads REGISTRY_* variables as config overrides: start from a clean slate.
-      Map<String, String> env = pb.environment();
-      String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-      env.clear();
-      env.put("PATH", path);
-      env.put("HOME", dir.toString());
-      Process process;
-      try {
-        process = pb.start();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start " + executable, e);
-      }
+      Process process = spawn(executable, dir, config, ProcessBuilder.Redirect.to(log.toFile()));
       DockerRegistryProcess registry =
-          new DockerRegistryProcess(process, dir, owns, config, log, port, http);
+          new DockerRegistryProcess(
+              process, executable, startTimeout, dir, owns, config, log, port, http);
       try {
         registry.awaitReady(startTimeout);
         return registry;
@@ -327,6 +318,68 @@ public final class DockerRegistryProcess implements AutoCloseable {
       }
       return y.toString();
     }
+  }
+
+  private static Process spawn(
+      Path executable, Path dir, Path config, ProcessBuilder.Redirect output) {
+    ProcessBuilder pb =
+        new ProcessBuilder(executable.toString(), "serve", config.toString())
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(output)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    // Distribution reads REGISTRY_* variables as config overrides: start from a clean slate.
+    Map<String, String> env = pb.environment();
+    String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    env.clear();
+    env.put("PATH", path);
+    env.put("HOME", dir.toString());
+    try {
+      return pb.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + executable, e);
+    }
+  }
+
+  /**
+   * Stops the registry as an outage would: the process is killed (connections in flight are cut),
+   * and its port, storage and log stay, for {@link #restart()}.
+   */
+  public synchronized void stop() {
+    stopProcess();
+  }
+
+  /**
+   * Starts the registry again on the same port with the same storage and configuration (after
+   * {@link #stop()}), appending to the same log, and waits until it answers.
+   *
+   * @throws IllegalStateException if it is running, or does not come back in time
+   */
+  public synchronized void restart() {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    if (process.isAlive()) {
+      throw new IllegalStateException("docker-registry is running; stop() it first");
+    }
+    IllegalStateException last = null;
+    // The kernel may hold the port for a moment after the old process died.
+    for (int attempt = 1; attempt <= 20; attempt++) {
+      process =
+          spawn(
+              executable, workDir, configFile, ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      try {
+        awaitReady(startTimeout);
+        return;
+      } catch (PortTakenException e) {
+        last = e;
+        sleep(250);
+      } catch (RuntimeException e) {
+        stopProcess();
+        throw e;
+      }
+    }
+    throw last;
   }
 
   /** {@code http://127.0.0.1:<port>}. */

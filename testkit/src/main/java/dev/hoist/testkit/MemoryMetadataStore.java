@@ -336,6 +336,16 @@ public final class MemoryMetadataStore implements MetadataStore {
     }
 
     @Override
+    public List<MirrorTagState> mirrorTags(RepositoryName repository) {
+      checkOpen();
+      return state.mirrorTags.entrySet().stream()
+          .filter(e -> e.getKey().repo().equals(repository))
+          .sorted(Map.Entry.comparingByKey(BY_REPO_THEN_TAG))
+          .map(Map.Entry::getValue)
+          .toList();
+    }
+
+    @Override
     public void putMirrorTag(MirrorTagState mirrorTag) {
       checkWritable();
       state.mirrorTags.put(

@@ -100,6 +100,26 @@ public abstract class MetadataStoreContract {
   }
 
   @Test
+  void mirrorTagsListsOneRepositorysTagsInOrderPresentAndAbsent() {
+    RepositoryName cache = RepositoryName.of("docker.io/library/ubuntu");
+    RepositoryName other = RepositoryName.of("docker.io/library/debian");
+    store.write(
+        tx -> {
+          tx.putMirrorTag(new MirrorTagState(cache, Tag.of("b"), digest("b"), T0));
+          tx.putMirrorTag(new MirrorTagState(cache, Tag.of("a"), null, T0));
+          tx.putMirrorTag(new MirrorTagState(other, Tag.of("c"), digest("c"), T0));
+          return null;
+        });
+    List<MirrorTagState> tags = store.read(tx -> tx.mirrorTags(cache));
+    assertThat(tags)
+        .containsExactly(
+            new MirrorTagState(cache, Tag.of("a"), null, T0),
+            new MirrorTagState(cache, Tag.of("b"), digest("b"), T0));
+    List<MirrorTagState> none = store.read(tx -> tx.mirrorTags(RepositoryName.of("x/y")));
+    assertThat(none).isEmpty();
+  }
+
+  @Test
   void mirrorTagStateCannotBeWrittenInAReadTransaction() {
     RepositoryName cache = RepositoryName.of("docker.io/library/ubuntu");
     assertThatThrownBy(

@@ -57,6 +57,32 @@ class DockerRegistryProcessIT {
   }
 
   @Test
+  void stopCutsTheRegistryOffAndRestartBringsItBackOnThePortWithItsImages() throws Exception {
+    ImageLayout image = RandomImages.writeLayout(tmp.resolve("layout"), "v1", 2, 10_000);
+    Skopeo skopeo = Skopeo.create(tmp.resolve("skopeo"));
+    try (DockerRegistryProcess registry =
+        DockerRegistryProcess.builder().workDir(tmp.resolve("registry")).start()) {
+      String ref = "docker://" + registry.hostPort() + "/test/app:v1";
+      skopeo.copy(image.ociReference(), ref);
+      String url = registry.url();
+      long firstPid = registry.pid();
+
+      registry.stop();
+      assertThatThrownBy(() -> get(url + "/v2/")).isInstanceOf(ConnectException.class);
+
+      registry.restart();
+      assertThat(registry.url()).isEqualTo(url);
+      assertThat(registry.pid()).isNotEqualTo(firstPid);
+      assertThat(get(url + "/v2/").statusCode()).isEqualTo(200);
+      assertThat(skopeo.listTags("docker://" + registry.hostPort() + "/test/app"))
+          .containsExactly("v1");
+      registry.clearAccessLog();
+      skopeo.inspectRaw(ref);
+      assertThat(registry.requestCount("GET", "/v2/test/app/manifests/v1")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void accessLogShowsEveryBlobPulledWithTheBytesServed() throws Exception {
     ImageLayout image = RandomImages.writeLayout(tmp.resolve("layout"), "v1", 1, 300_000, 5_000);
     Skopeo skopeo = Skopeo.create(tmp.resolve("skopeo"));

@@ -11,8 +11,10 @@ import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Copies one image or index, by digest, from a source to a destination, and only what the
@@ -31,9 +33,14 @@ import java.util.Optional;
  *       platforms of a filtered index are not present in the destination: pulling one of them by
  *       digest from a hosted copy fails with "manifest unknown" (from the mirror cache, the mirror
  *       fetches it from the upstream on demand).
+ *   <li>Referrers (signatures, SBOMs, attestations: manifests whose {@code subject} is a copied
+ *       manifest) are copied after their subject, by digest, with their own referrers. The source
+ *       finds them with the referrers API or the referrers tag ({@link ImageSource#referrers}); the
+ *       destination makes them listable (a registry without the API gets the referrers tag). The
+ *       referrers of the top-level manifest are looked up on every copy, even when the image is up
+ *       to date, because signatures usually arrive after the image; those of children only when the
+ *       child is copied.
  * </ul>
- *
- * Not copied: referrers (signatures, attestations that are not children of the index).
  */
 public final class ImageCopier {
   private final ImageSource source;
@@ -50,8 +57,16 @@ public final class ImageCopier {
    * @param digest the manifest the tag points at
    * @param copied whether anything was written (false: the destination was already up to date)
    * @param bytes manifest and blob bytes transferred
+   * @param referrers how many referrer manifests were copied
    */
-  public record Result(Digest digest, boolean copied, long bytes) {}
+  public record Result(Digest digest, boolean copied, long bytes, int referrers) {}
+
+  /** What one copy has visited and moved so far. */
+  private static final class Walk {
+    final Set<Digest> seen = new HashSet<>();
+    long bytes;
+    int referrers;
+  }
 
   /**
    * Makes {@code to:tag} what {@code from:tag} is; empty when the source has no such tag.
@@ -81,28 +96,40 @@ public final class ImageCopier {
             ? destination.hasManifest(to, digest)
             : destination.tag(to, toTag).filter(digest::equals).isPresent()
                 && destination.hasManifest(to, digest);
+    Walk walk = new Walk();
     if (present) {
       if (toTag != null) {
         destination.confirmTag(to, toTag, digest);
       }
-      return Optional.of(new Result(digest, false, 0));
+      walk.seen.add(digest);
+      copyReferrers(from, digest, to, walk);
+    } else {
+      copyManifest(from, digest, to, platforms, toTag, walk);
     }
-    long bytes = copyManifest(from, digest, to, platforms, toTag);
-    return Optional.of(new Result(digest, true, bytes));
+    return Optional.of(
+        new Result(digest, !present || walk.referrers > 0, walk.bytes, walk.referrers));
   }
 
-  /** Copies a manifest by digest, untagged; returns the bytes transferred. */
+  /** Copies a manifest by digest, untagged, with its referrers; returns the bytes transferred. */
   public long copyDigest(
       RepositoryName from, Digest digest, RepositoryName to, List<Platform> platforms)
       throws IOException, RegistryException {
-    return copyManifest(from, digest, to, platforms, null);
+    Walk walk = new Walk();
+    copyManifest(from, digest, to, platforms, null, walk);
+    return walk.bytes;
   }
 
-  private long copyManifest(
-      RepositoryName from, Digest digest, RepositoryName to, List<Platform> platforms, Tag tag)
+  private void copyManifest(
+      RepositoryName from,
+      Digest digest,
+      RepositoryName to,
+      List<Platform> platforms,
+      Tag tag,
+      Walk walk)
       throws IOException, RegistryException {
+    walk.seen.add(digest);
     if (tag == null && destination.hasManifest(to, digest)) {
-      return 0;
+      return;
     }
     ImageSource.Fetched fetched = source.manifest(from, digest);
     Manifest manifest;
@@ -113,24 +140,42 @@ public final class ImageCopier {
           "the source sent an invalid manifest " + digest + " for " + from + ": " + e.getMessage(),
           e);
     }
-    long bytes = fetched.bytes().length;
+    walk.bytes += fetched.bytes().length;
     if (manifest instanceof ImageIndex index) {
       for (Descriptor child : index.manifests()) {
         if (wanted(child, platforms)) {
-          bytes += copyManifest(from, child.digest(), to, platforms, null);
+          copyManifest(from, child.digest(), to, platforms, null, walk);
         }
       }
     } else {
       for (Descriptor blob : manifest.references()) {
         if (!destination.hasBlob(to, blob)) {
           try (InputStream in = source.blob(from, blob.digest())) {
-            bytes += destination.putBlob(to, blob, in);
+            walk.bytes += destination.putBlob(to, blob, in);
           }
         }
       }
     }
     destination.putManifest(to, manifest, tag);
-    return bytes;
+    copyReferrers(from, digest, to, walk);
+  }
+
+  /**
+   * Copies the referrers of {@code subject} the destination lacks (every platform of a referrer
+   * that is an index), and theirs in turn; a referrer already present is not walked again.
+   */
+  private void copyReferrers(RepositoryName from, Digest subject, RepositoryName to, Walk walk)
+      throws IOException, RegistryException {
+    if (!destination.keepsReferrers()) {
+      return;
+    }
+    for (Descriptor referrer : source.referrers(from, subject)) {
+      if (walk.seen.contains(referrer.digest()) || destination.hasManifest(to, referrer.digest())) {
+        continue;
+      }
+      copyManifest(from, referrer.digest(), to, List.of(), null, walk);
+      walk.referrers++;
+    }
   }
 
   public static boolean wanted(Descriptor child, List<Platform> platforms) {

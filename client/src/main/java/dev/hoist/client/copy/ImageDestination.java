@@ -42,6 +42,14 @@ public interface ImageDestination {
    */
   default void confirmTag(RepositoryName repository, Tag tag, Digest digest) {}
 
+  /**
+   * Whether referrers copied here can be listed by clients; when not, {@link ImageCopier} does not
+   * ask the source for them (each costs a request).
+   */
+  default boolean keepsReferrers() {
+    return true;
+  }
+
   /** The destination's tags in the repository. */
   List<Tag> tags(RepositoryName repository) throws IOException, RegistryException;
 

@@ -1,6 +1,7 @@
 package dev.hoist.client.copy;
 
 import dev.hoist.client.RegistryException;
+import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import java.io.IOException;
@@ -20,6 +21,15 @@ public interface ImageSource {
 
   /** A blob's bytes; the destination verifies them against the digest before committing. */
   InputStream blob(RepositoryName repository, Digest digest) throws IOException, RegistryException;
+
+  /**
+   * The referrers of a manifest (signatures, SBOMs, attestations whose {@code subject} it is), as
+   * descriptors; empty when there are none or the source cannot say.
+   */
+  default List<Descriptor> referrers(RepositoryName repository, Digest subject)
+      throws IOException, RegistryException {
+    return List.of();
+  }
 
   /** Every tag of the repository. */
   List<String> tags(RepositoryName repository) throws IOException, RegistryException;

@@ -3,7 +3,10 @@ package dev.hoist.client.copy;
 import dev.hoist.client.ManifestResponse;
 import dev.hoist.client.RegistryClient;
 import dev.hoist.client.RegistryException;
+import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
+import dev.hoist.oci.ImageIndex;
+import dev.hoist.oci.Manifest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.oci.RepositoryName;
 import java.io.FilterInputStream;
@@ -15,10 +18,16 @@ import java.util.Optional;
 /**
  * A registry as a source, through a {@link RegistryClient} (so its auth, retries and circuit
  * breaker apply), every request passing through a {@link RequestGate}.
+ *
+ * <p>Referrers come from the referrers API; once the registry has answered that it has none (404,
+ * as Distribution 2.8 does), this source reads the referrers tag ({@link ReferrersTag}) instead,
+ * with a {@code HEAD} first so that a missing tag costs no counted pull.
  */
 public final class RegistrySource implements ImageSource {
   private final RegistryClient client;
   private final RequestGate budget;
+  // Learned once per source: asking an API the registry lacks for every image wastes requests.
+  private volatile boolean referrersApiMissing;
 
   public RegistrySource(RegistryClient client, RequestGate budget) {
     this.client = client;
@@ -68,6 +77,42 @@ public final class RegistrySource implements ImageSource {
       p.close();
       throw e;
     }
+  }
+
+  @Override
+  public List<Descriptor> referrers(RepositoryName repository, Digest subject)
+      throws IOException, RegistryException {
+    if (!referrersApiMissing) {
+      Optional<List<Descriptor>> listed;
+      try (RequestGate.Permit p = budget.acquire()) {
+        listed = client.referrers(repository, subject);
+      }
+      if (listed.isPresent()) {
+        return listed.get();
+      }
+      referrersApiMissing = true;
+    }
+    String tag = ReferrersTag.of(subject).value();
+    Optional<ManifestResponse> head;
+    try (RequestGate.Permit p = budget.acquire()) {
+      head = client.headManifest(repository, tag);
+    }
+    if (head.isEmpty()) {
+      return List.of();
+    }
+    ManifestResponse index;
+    try (RequestGate.Permit p = budget.acquire()) {
+      index = client.getManifest(repository, tag, List.of(MediaTypes.OCI_INDEX));
+    }
+    Manifest parsed;
+    try {
+      parsed = Manifest.parse(index.bytes(), index.mediaType(), index.digest());
+    } catch (RuntimeException e) {
+      throw new IOException(
+          "the referrers tag " + tag + " of " + repository + " is not an index: " + e.getMessage(),
+          e);
+    }
+    return parsed instanceof ImageIndex ? parsed.references() : List.of();
   }
 
   @Override

@@ -305,6 +305,21 @@ final class SqliteTransaction implements MetadataTransaction {
   }
 
   @Override
+  public List<MirrorTagState> mirrorTags(RepositoryName repository) {
+    return query(
+        "SELECT tag, digest, checked FROM mirror_tags WHERE repo = ? ORDER BY tag",
+        rs -> {
+          String digest = rs.getString(2);
+          return new MirrorTagState(
+              repository,
+              Tag.of(rs.getString(1)),
+              digest == null ? null : Digest.parse(digest),
+              Instant.ofEpochMilli(rs.getLong(3)));
+        },
+        repository.value());
+  }
+
+  @Override
   public void putMirrorTag(MirrorTagState state) {
     checkWritable();
     update(
