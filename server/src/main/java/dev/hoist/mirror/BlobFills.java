@@ -120,7 +120,7 @@ final class BlobFills {
    * The blob's content: the committed blob when the store has it, otherwise a live view of the fill
    * in flight for it, starting one from {@code source} when there is none. Returns once the
    * upstream answered with headers, not when the blob is complete; when neither {@code knownSize}
-   * nor the upstream tells the size, it waits for the fill to commit.
+   * nor the upstream tells the size, it waits until every byte arrived and was verified.
    *
    * @param knownSize the blob's size from its descriptor, or -1 if not known; an upstream that
    *     disagrees fails the fill

@@ -302,7 +302,7 @@ class BlobFillsTest {
   }
 
   @Test
-  void aBlobOfUnknownSizeIsServedOnceCommitted() throws Exception {
+  void aBlobOfUnknownSizeIsServedOnceVerified() throws Exception {
     BlobFills fills = fills(memory);
     byte[] content = bytes(100_000, 10);
     Digest digest = Digest.sha256(content);
@@ -318,6 +318,7 @@ class BlobFillsTest {
     assertThat(served.size()).isEqualTo(content.length);
     assertThat(readAll(served)).isEqualTo(content);
     assertThat(upstream.offsets).containsExactly(0L, 40_000L);
+    awaitCommitted(fills, memory, digest);
     assertThat(memory.digests()).containsExactly(digest);
   }
 
