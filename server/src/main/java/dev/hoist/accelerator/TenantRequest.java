@@ -68,9 +68,10 @@ final class TenantRequest extends HttpServerRequestWrapper
   /** Called once the response is over (sent, or cut short): charges what was written. */
   void finished(long bodyBytesWritten) {
     if (reserved) {
-      usage.release(reservedLength);
       reserved = false;
+      usage.settle(reservedLength, bodyBytesWritten, quota.today());
+    } else {
+      usage.charge(bodyBytesWritten, quota.today());
     }
-    usage.charge(bodyBytesWritten, quota.today());
   }
 }

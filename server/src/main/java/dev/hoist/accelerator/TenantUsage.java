@@ -90,6 +90,15 @@ final class TenantUsage {
     inFlight--;
   }
 
+  /**
+   * Ends a reserved transfer of {@code length} that wrote {@code bytes}, in one step: were the
+   * reservation dropped before the bytes were added, another request could start in between.
+   */
+  synchronized void settle(long length, long bytes, LocalDate today) {
+    release(length);
+    charge(bytes, today);
+  }
+
   /** Adds bytes written to the client on {@code today}. */
   synchronized void charge(long bytes, LocalDate today) {
     if (bytes <= 0) {

@@ -67,8 +67,7 @@ class TenantUsageTest {
                 for (int i = 0; i < 200; i++) {
                   if (u.reserve(size, DAY)) {
                     admitted.incrementAndGet();
-                    u.release(size);
-                    u.charge(size, DAY);
+                    u.settle(size, size, DAY);
                   }
                 }
                 return null;
