@@ -27,7 +27,10 @@ import picocli.CommandLine.Spec;
         "Show local images as JSON shaped like 'docker image inspect': Id, RepoTags,"
             + " RepoDigests, Created, Config, Architecture, Os, Size, RootFS, ...")
 final class InspectCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Made on first use: picocli creates every command object, each time hoist starts. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   @Spec CommandSpec spec;
   @ParentCommand HoistCommand parent;
@@ -43,7 +46,7 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     LocalImages local = new LocalImages(parent.openStore(root));
-    ArrayNode result = JSON.createArrayNode();
+    ArrayNode result = Json.MAPPER.createArrayNode();
     int status = ExitCodes.OK;
     for (String arg : images) {
       try {
@@ -55,7 +58,7 @@ final class InspectCommand implements Callable<Integer> {
         }
       }
     }
-    out.println(JSON.writer(dockerStyle()).writeValueAsString(result));
+    out.println(Json.MAPPER.writer(dockerStyle()).writeValueAsString(result));
     out.flush();
     err.flush();
     return status;

@@ -22,7 +22,10 @@ import picocli.CommandLine.Spec;
       "registry, repository, tag and digest, with canonical and familiar forms."
     })
 final class RefCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Made on first use: picocli creates every command object, each time hoist starts. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   @Spec CommandSpec spec;
 
@@ -45,7 +48,7 @@ final class RefCommand implements Callable<Integer> {
       } catch (InvalidReferenceException e) {
         anyInvalid = true;
         if (json) {
-          ObjectNode o = JSON.createObjectNode();
+          ObjectNode o = Json.MAPPER.createObjectNode();
           o.put("input", name);
           o.put("error", e.getMessage());
           out.println(o);
@@ -71,7 +74,7 @@ final class RefCommand implements Callable<Integer> {
   }
 
   static ObjectNode toJson(String input, ImageReference ref) {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("input", input);
     o.put("registry", ref.registry());
     o.put("repository", ref.repository().value());

@@ -41,7 +41,10 @@ final class SyncCommand implements Runnable {
   @Spec CommandSpec spec;
   @ParentCommand HoistCommand parent;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Made on first use: picocli creates every command object, each time hoist starts. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   @Override
   public void run() {
@@ -102,7 +105,7 @@ final class SyncCommand implements Runnable {
     }
     JsonNode body;
     try {
-      body = JSON.readTree(response.body());
+      body = Json.MAPPER.readTree(response.body());
     } catch (IOException e) {
       body = null;
     }
