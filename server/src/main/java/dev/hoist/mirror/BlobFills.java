@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -636,7 +637,7 @@ final class BlobFills {
    * Reads a byte range of a fill's file with its own channel, waiting for bytes the fill has not
    * written (or not yet released) and failing when the fill fails.
    */
-  private static final class SpoolReader extends InputStream {
+  private static final class SpoolReader extends InputStream implements ReadableByteChannel {
     private final Fill fill;
     private final FileChannel channel;
     private final long end;
@@ -675,6 +676,37 @@ final class BlobFills {
       }
       position += n;
       return n;
+    }
+
+    /**
+     * As {@link #read(byte[], int, int)}, into a buffer (a direct one costs no copy to the heap).
+     */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      if (!dst.hasRemaining()) {
+        return 0;
+      }
+      if (position >= end) {
+        return -1;
+      }
+      long readable = Math.min(fill.awaitReadable(position), end);
+      if (readable <= position) {
+        throw new IOException("mirror fill of " + fill.digest + " ended before " + end + " bytes");
+      }
+      ByteBuffer window = dst.slice();
+      window.limit((int) Math.min(window.remaining(), readable - position));
+      int n = channel.read(window, position);
+      if (n <= 0) {
+        throw new IOException("spool of " + fill.digest + " is shorter than its fill says");
+      }
+      dst.position(dst.position() + n);
+      position += n;
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return channel.isOpen();
     }
 
     @Override

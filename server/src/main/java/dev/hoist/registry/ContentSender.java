@@ -3,17 +3,21 @@ package dev.hoist.registry;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.storage.BlobContent;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
@@ -116,7 +120,7 @@ final class ContentSender {
               (from, count) -> {
                 FileChannel channel = FileChannel.open(file.path(), StandardOpenOption.READ);
                 channel.position(from);
-                return Channels.newInputStream(channel);
+                return new FileStream(channel);
               });
       return sendStream(ex, streamed, offset, length);
     }
@@ -179,29 +183,109 @@ final class ContentSender {
       }
       int want = (int) Math.min(STREAM_CHUNK, remaining);
       blocking
-          .run(() -> in.readNBytes(want))
+          .run(() -> readChunk(want))
           .onComplete(
               ar -> {
                 if (ar.failed()) {
                   done.tryFail(ar.cause());
                   return;
                 }
-                byte[] bytes = ar.result();
-                if (bytes.length < want) {
+                Chunk chunk = ar.result();
+                if (chunk.length() < want) {
+                  chunk.release();
                   done.tryFail(
                       new IOException(
-                          "stored content ended " + (remaining - bytes.length) + " bytes early"));
+                          "stored content ended " + (remaining - chunk.length()) + " bytes early"));
                   return;
                 }
-                remaining -= bytes.length;
+                remaining -= chunk.length();
                 HttpServerResponse response = ex.response();
-                response.write(Buffer.buffer(bytes));
+                try {
+                  response.write(chunk.buffer()).onComplete(written -> chunk.release());
+                } catch (RuntimeException closed) {
+                  chunk.release();
+                  done.tryFail(closed);
+                  return;
+                }
                 if (response.writeQueueFull()) {
                   response.drainHandler(v -> next());
                 } else {
                   next();
                 }
               });
+    }
+
+    /**
+     * The next {@code want} bytes, fewer only where the stream ends. A channel (a file, a mirror
+     * fill's spool) is read straight into pooled direct memory, which the socket takes without
+     * another copy and which goes back to the pool once written; a plain stream goes through a heap
+     * array.
+     */
+    private Chunk readChunk(int want) throws IOException {
+      if (in instanceof ReadableByteChannel channel) {
+        ByteBuf direct = ByteBufAllocator.DEFAULT.directBuffer(want, want);
+        try {
+          ByteBuffer window = direct.nioBuffer(0, want);
+          while (window.hasRemaining() && channel.read(window) >= 0) {
+            // a blocking channel: each read returns at least one byte, or -1 at the end
+          }
+          direct.writerIndex(window.position());
+          // Vert.x hands the socket an unreleasable view of it, so the pool gets it back from us.
+          return new Chunk(BufferInternal.buffer(direct), direct);
+        } catch (IOException | RuntimeException e) {
+          direct.release();
+          throw e;
+        }
+      }
+      return new Chunk(Buffer.buffer(in.readNBytes(want)), null);
+    }
+  }
+
+  /** Bytes to write, and the pooled memory behind them (null for a heap array). */
+  private record Chunk(Buffer buffer, ByteBuf pooled) {
+    int length() {
+      return buffer.length();
+    }
+
+    void release() {
+      if (pooled != null) {
+        pooled.release();
+      }
+    }
+  }
+
+  /** A file read from its position on: as a stream, and as a channel for {@link StreamPump}. */
+  private static final class FileStream extends InputStream implements ReadableByteChannel {
+    private final FileChannel channel;
+
+    FileStream(FileChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return channel.read(ByteBuffer.wrap(b, off, len));
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      return channel.read(dst);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return channel.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
     }
   }
 }

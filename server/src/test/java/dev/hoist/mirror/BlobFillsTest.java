@@ -653,6 +653,45 @@ class BlobFillsTest {
   }
 
   @Test
+  void aLiveViewReadsAsAChannelIntoDirectMemoryWithTheTailHeldBackUntilVerified() throws Exception {
+    BlobFills fills = fills(memory);
+    byte[] content = bytes(SIZE, 20);
+    Digest digest = Digest.sha256(content);
+    CountDownLatch resume = new CountDownLatch(1);
+    FakeUpstream upstream =
+        new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, SIZE - 10, resume)));
+    BlobContent.Streamed view = (BlobContent.Streamed) fills.serve(digest, SIZE, upstream);
+    long from = 1000;
+    InputStream in = view.open(from, SIZE - from);
+    assertThat(in).isInstanceOf(java.nio.channels.ReadableByteChannel.class);
+    java.nio.channels.ReadableByteChannel channel = (java.nio.channels.ReadableByteChannel) in;
+    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(SIZE);
+
+    int headLength = SIZE - BlobFills.HOLD_BACK - (int) from;
+    direct.limit(headLength);
+    while (direct.hasRemaining()) {
+      assertThat(channel.read(direct)).isPositive();
+    }
+    direct.limit(direct.capacity());
+    Future<Integer> tail = clients.submit(() -> channel.read(direct));
+    assertThatThrownBy(() -> tail.get(300, TimeUnit.MILLISECONDS))
+        .as("the tail is held back while the fill is unverified")
+        .isInstanceOf(TimeoutException.class);
+
+    resume.countDown();
+    assertThat(tail.get(10, TimeUnit.SECONDS)).isPositive();
+    while (channel.read(direct) >= 0) {
+      // the rest
+    }
+    direct.flip();
+    byte[] got = new byte[direct.remaining()];
+    direct.get(got);
+    assertThat(got).isEqualTo(Arrays.copyOfRange(content, (int) from, SIZE));
+    in.close();
+    awaitCommitted(fills, memory, digest);
+  }
+
+  @Test
   void aBlobAlreadyInTheStoreIsNeverFetched() throws Exception {
     BlobFills fills = fills(memory);
     byte[] content = bytes(1000, 17);
