@@ -3,6 +3,7 @@ package dev.hoist.mirror;
 import dev.hoist.client.ManifestResponse;
 import dev.hoist.client.RegistryClient;
 import dev.hoist.client.RegistryException;
+import dev.hoist.client.copy.RegistrySource;
 import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
@@ -571,6 +572,15 @@ public final class Mirror implements RemoteContent, AutoCloseable {
   }
 
   // Tags.
+
+  @Override
+  public List<Descriptor> referrers(RemoteRepository repo, Digest subject) throws IOException {
+    try {
+      return new RegistrySource(client(repo)).referrers(repo.upstreamName(), subject);
+    } catch (RegistryException e) {
+      throw upstreamFailure(repo, new UpstreamException(e));
+    }
+  }
 
   @Override
   public List<String> tags(RemoteRepository repo) throws IOException {

@@ -2,6 +2,7 @@ package dev.hoist.registry;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.MediaTypes;
@@ -49,8 +50,8 @@ final class MirroredHandler {
         }
         break;
       case REFERRERS:
-        if (method.equals("GET")) {
-          return referrers(ex, route.last());
+        if (read) {
+          return referrers(ex, repository, Errors.digest(route.last()));
         }
         break;
       default:
@@ -123,14 +124,39 @@ final class MirroredHandler {
             });
   }
 
-  /** Referrers are not mirrored yet: an empty index, which the spec allows for "none known". */
-  private Future<Void> referrers(Exchange ex, String digestText) {
-    Errors.digest(digestText);
-    ObjectNode index = Json.object();
-    index.put("schemaVersion", 2);
-    index.put("mediaType", MediaTypes.OCI_INDEX);
-    index.putArray("manifests");
-    ex.json(200, MediaTypes.OCI_INDEX, Json.bytes(index));
-    return Future.succeededFuture();
+  /**
+   * The upstream's referrers of a manifest (its referrers API, else its referrers tag), asked each
+   * time: signatures arrive after the image, so there is no answer to keep. Filtered by {@code
+   * ?artifactType=} here, whatever the upstream supports.
+   */
+  private Future<Void> referrers(Exchange ex, RemoteRepository repository, Digest subject) {
+    String filter = ex.param("artifactType");
+    String artifactType = filter == null || filter.isEmpty() ? null : filter;
+    return backend
+        .blocking()
+        .run(() -> remote.referrers(repository, subject))
+        .map(
+            referrers -> {
+              ObjectNode index = Json.object();
+              index.put("schemaVersion", 2);
+              index.put("mediaType", MediaTypes.OCI_INDEX);
+              ArrayNode manifests = index.putArray("manifests");
+              for (Descriptor d : referrers) {
+                if (artifactType == null || artifactType.equals(d.artifactType())) {
+                  ReferrersHandler.addReferrer(
+                      manifests,
+                      d.mediaType(),
+                      d.digest(),
+                      d.size(),
+                      d.artifactType(),
+                      d.annotations());
+                }
+              }
+              if (artifactType != null) {
+                ex.response().putHeader(Headers.OCI_FILTERS_APPLIED, "artifactType");
+              }
+              ex.json(200, MediaTypes.OCI_INDEX, Json.bytes(index));
+              return null;
+            });
   }
 }

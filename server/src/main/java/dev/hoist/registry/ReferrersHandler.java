@@ -7,6 +7,8 @@ import dev.hoist.oci.MediaTypes;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.storage.ManifestRecord;
 import io.vertx.core.Future;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code /v2/<name>/referrers/<digest>}: the manifests whose {@code subject} is the digest, as an
@@ -18,6 +20,27 @@ final class ReferrersHandler {
 
   ReferrersHandler(Backend backend) {
     this.backend = backend;
+  }
+
+  /** Adds one entry to a referrers index's {@code manifests}. */
+  static void addReferrer(
+      ArrayNode manifests,
+      String mediaType,
+      Digest digest,
+      long size,
+      String artifactType,
+      Map<String, String> annotations) {
+    ObjectNode d = manifests.addObject();
+    d.put("mediaType", mediaType);
+    d.put("digest", digest.toString());
+    d.put("size", size);
+    if (artifactType != null) {
+      d.put("artifactType", artifactType);
+    }
+    if (annotations != null && !annotations.isEmpty()) {
+      ObjectNode a = d.putObject("annotations");
+      new TreeMap<>(annotations).forEach(a::put);
+    }
   }
 
   Future<Void> handle(Exchange ex, RepositoryName name, String digestText) {
@@ -38,17 +61,13 @@ final class ReferrersHandler {
               index.put("mediaType", MediaTypes.OCI_INDEX);
               ArrayNode manifests = index.putArray("manifests");
               for (ManifestRecord r : referrers) {
-                ObjectNode d = manifests.addObject();
-                d.put("mediaType", r.mediaType());
-                d.put("digest", r.digest().toString());
-                d.put("size", r.size());
-                if (r.artifactType() != null) {
-                  d.put("artifactType", r.artifactType());
-                }
-                if (!r.annotations().isEmpty()) {
-                  ObjectNode annotations = d.putObject("annotations");
-                  new java.util.TreeMap<>(r.annotations()).forEach(annotations::put);
-                }
+                addReferrer(
+                    manifests,
+                    r.mediaType(),
+                    r.digest(),
+                    r.size(),
+                    r.artifactType(),
+                    r.annotations());
               }
               if (artifactType != null) {
                 ex.response().putHeader(Headers.OCI_FILTERS_APPLIED, "artifactType");

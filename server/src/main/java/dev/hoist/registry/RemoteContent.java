@@ -1,5 +1,6 @@
 package dev.hoist.registry;
 
+import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import java.io.IOException;
@@ -39,6 +40,15 @@ public interface RemoteContent {
   /** A blob; the content may be a fill in progress that streams as the upstream sends. */
   default Lookup blob(RemoteRepository repository, Digest digest, boolean head) throws IOException {
     throw new UnsupportedOperationException("no remote repositories");
+  }
+
+  /**
+   * The referrers of {@code subject} (manifests whose {@code subject} it is), as the upstream lists
+   * them; none when this content has no remote repositories.
+   */
+  default List<Descriptor> referrers(RemoteRepository repository, Digest subject)
+      throws IOException {
+    return List.of();
   }
 
   /** The repository's tags, as the upstream lists them. */

@@ -468,19 +468,26 @@ public final class SyncService implements AutoCloseable {
    */
   void prewarm() {
     Set<PullCounter.HotTag> candidates = new LinkedHashSet<>(pulls.top(config.prewarmTopK()));
+    Set<PullCounter.HotTag> named = new HashSet<>();
     for (SyncRule rule : rules()) {
       if (rule.enabled() && rule.destination().mirrorCache()) {
         for (RepositoryName repository : rule.repositories()) {
           for (Tag tag : rule.warm()) {
-            candidates.add(new PullCounter.HotTag(rule.upstream(), repository, tag));
+            named.add(new PullCounter.HotTag(rule.upstream(), repository, tag));
           }
         }
       }
     }
+    candidates.addAll(named);
     Instant now = clock.instant();
     for (PullCounter.HotTag hot : candidates) {
       RepositoryName cacheName = RepositoryName.of(hot.upstream() + "/" + hot.repository().value());
       Optional<MirrorTagState> state = metadata.read(tx -> tx.mirrorTag(cacheName, hot.tag()));
+      if (state.isEmpty() && !named.contains(hot)) {
+        // Counted but not cached yet: the pull that counted it is filling the cache right now,
+        // and a copy beside it would fetch every blob from the upstream a second time.
+        continue;
+      }
       if (state.isPresent()) {
         Duration fresh = mirror.freshFor(cacheName, hot.tag());
         Instant staleAt = state.get().checked().plus(fresh);

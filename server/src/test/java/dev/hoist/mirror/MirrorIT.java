@@ -2,12 +2,15 @@ package dev.hoist.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.server.HoistServer;
 import dev.hoist.server.ServerConfig;
 import dev.hoist.testkit.DockerRegistryProcess;
 import dev.hoist.testkit.RandomImages;
+import dev.hoist.testkit.Referrers;
 import dev.hoist.testkit.Skopeo;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -90,6 +93,15 @@ class MirrorIT {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /** JSON bodies. */
+  private static final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    static JsonNode read(byte[] body) throws java.io.IOException {
+      return MAPPER.readTree(body);
+    }
+  }
+
   private static String cache(HttpResponse<?> r) {
     return r.headers().firstValue("X-Hoist-Cache").orElse("(none)");
   }
@@ -163,6 +175,51 @@ class MirrorIT {
   }
 
   @Test
+  void referrersOfAMirroredImageComeFromTheUpstreamAndTheirManifestsThroughTheCache()
+      throws Exception {
+    RandomImages.ImageLayout image = pushToUpstream("library/signed", "1", 14, 50_000);
+    Digest subject = image.manifestDigest();
+    long subjectSize = Files.size(image.dir().resolve("blobs/sha256").resolve(subject.encoded()));
+    startHoist(mirrorOfUpstream());
+    String path = "/v2/library/signed/referrers/" + subject;
+
+    // None yet: an empty index, as the spec asks.
+    HttpResponse<byte[]> none = get(path);
+    assertThat(none.statusCode()).isEqualTo(200);
+    assertThat(Json.read(none.body()).get("manifests")).isEmpty();
+
+    // A signature pushed later (Distribution 2.8 has no referrers API: the referrers tag).
+    Referrers.Artifact signature =
+        Referrers.pushArtifact(upstream.url(), "library/signed", subject, subjectSize, "alice");
+    Referrers.pushReferrersTag(upstream.url(), "library/signed", subject, List.of(signature));
+
+    HttpResponse<byte[]> listed = get(path);
+    assertThat(listed.statusCode()).isEqualTo(200);
+    assertThat(listed.headers().firstValue("Content-Type")).hasValue(MediaTypes.OCI_INDEX);
+    JsonNode manifests = Json.read(listed.body()).get("manifests");
+    assertThat(manifests).hasSize(1);
+    assertThat(manifests.get(0).get("digest").asText()).isEqualTo(signature.digest().toString());
+    assertThat(manifests.get(0).get("artifactType").asText()).isEqualTo(Referrers.ARTIFACT_TYPE);
+
+    HttpResponse<byte[]> filtered = get(path + "?artifactType=application/vnd.other");
+    assertThat(filtered.headers().firstValue("OCI-Filters-Applied")).hasValue("artifactType");
+    assertThat(Json.read(filtered.body()).get("manifests")).isEmpty();
+
+    // The referrer itself is fetched by digest through the mirror, and cached.
+    HttpResponse<byte[]> manifest =
+        get(
+            "/v2/library/signed/manifests/" + signature.digest(),
+            "Accept",
+            MediaTypes.OCI_MANIFEST);
+    assertThat(manifest.statusCode()).isEqualTo(200);
+    assertThat(Digest.sha256(manifest.body())).isEqualTo(signature.digest());
+    assertThat(cache(get("/v2/library/signed/manifests/" + signature.digest()))).isEqualTo("HIT");
+
+    // Only configured upstreams, and only real digests.
+    assertThat(get("/v2/library/signed/referrers/sha256:nothex").statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void sixteenConcurrentColdPullsFetchEachBlobFromTheUpstreamOnce() throws Exception {
     RandomImages.ImageLayout image = pushToUpstream("library/big", "1", 13, 8_000_000, 2_000_000);
     startHoist(mirrorOfUpstream());
@@ -184,7 +241,12 @@ class MirrorIT {
       }
       for (Digest layer : image.layerDigests()) {
         assertThat(upstream.requestCount("GET", "/v2/library/big/blobs/" + layer))
-            .as("upstream GETs of %s", layer)
+            .as(
+                "upstream GETs of %s; its access log: %s",
+                layer,
+                upstream.accessLog().stream()
+                    .filter(e -> e.path().contains(layer.encoded()))
+                    .toList())
             .isEqualTo(1);
         byte[] first = Files.readAllBytes(outs.get(0).resolve(layer.encoded()));
         assertThat(Digest.sha256(first)).isEqualTo(layer);
