@@ -36,6 +36,25 @@ public final class BlobWriter implements Closeable {
   private Digester digester;
   private boolean committed;
   private boolean closed;
+  private Observer observer = Observer.NONE;
+
+  /** Sees the bytes as they are appended, for work that can go along with the download. */
+  interface Observer {
+    Observer NONE =
+        new Observer() {
+          @Override
+          public void appended(byte[] b, int off, int len) {}
+
+          @Override
+          public void reset() {}
+        };
+
+    /** Bytes appended to the blob (the array is the writer's: copy what is kept). */
+    void appended(byte[] b, int off, int len) throws IOException;
+
+    /** The writer dropped everything: the next bytes are the blob's first. */
+    void reset();
+  }
 
   BlobWriter(ImageStore store, Digest expected, long expectedSize, Path temp) throws IOException {
     this.store = store;
@@ -48,6 +67,11 @@ public final class BlobWriter implements Closeable {
             java.nio.file.StandardOpenOption.CREATE_NEW,
             java.nio.file.StandardOpenOption.WRITE);
     this.digester = Digester.of(expected);
+  }
+
+  /** Sets who sees the bytes appended from now on (before the first, to see them all). */
+  void observe(Observer observer) {
+    this.observer = observer == null ? Observer.NONE : observer;
   }
 
   /** The digest the content must have. */
@@ -83,6 +107,7 @@ public final class BlobWriter implements Closeable {
       channel.write(buf);
     }
     digester.update(b, off, len);
+    observer.appended(b, off, len);
   }
 
   /**
@@ -109,6 +134,7 @@ public final class BlobWriter implements Closeable {
     channel.truncate(0);
     channel.position(0);
     digester = Digester.of(expected);
+    observer.reset();
   }
 
   /**

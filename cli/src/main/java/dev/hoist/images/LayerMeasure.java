@@ -15,13 +15,30 @@ import java.util.zip.GZIPInputStream;
  */
 record LayerMeasure(long uncompressedSize, Digest diffId) {
 
-  static LayerMeasure of(ImageStore store, String mediaType, Digest digest) throws IOException {
+  /** How a layer of a media type is measured. */
+  enum Kind {
+    GZIP,
+    TAR,
+    /** Another compression (zstd): not measured. */
+    OTHER
+  }
+
+  static Kind kind(String mediaType) {
     String type = MediaTypes.withoutParameters(mediaType);
-    boolean gzip =
-        type != null
-            && (type.endsWith("+gzip") || type.endsWith(".tar.gzip") || type.endsWith(".gzip"));
-    boolean tar = type != null && (type.endsWith(".tar") || type.endsWith("diff.tar"));
-    if (!gzip && !tar) {
+    if (type != null
+        && (type.endsWith("+gzip") || type.endsWith(".tar.gzip") || type.endsWith(".gzip"))) {
+      return Kind.GZIP;
+    }
+    if (type != null && (type.endsWith(".tar") || type.endsWith("diff.tar"))) {
+      return Kind.TAR;
+    }
+    return Kind.OTHER;
+  }
+
+  static LayerMeasure of(ImageStore store, String mediaType, Digest digest) throws IOException {
+    Kind kind = kind(mediaType);
+    boolean gzip = kind == Kind.GZIP;
+    if (kind == Kind.OTHER) {
       return new LayerMeasure(store.blobSize(digest), null);
     }
     try (InputStream raw = new BufferedInputStream(store.openBlob(digest), 64 * 1024);

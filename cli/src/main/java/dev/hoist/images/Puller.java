@@ -334,10 +334,10 @@ public final class Puller {
             pool.submit(
                 () -> {
                   boolean had = store.hasBlob(l.digest());
-                  if (!had) {
-                    fetchBlob(l, line);
+                  LayerMeasure measure = had ? null : fetchBlob(l, line);
+                  if (measure == null) {
+                    measure = LayerMeasure.of(store, l.mediaType(), l.digest());
                   }
-                  LayerMeasure measure = LayerMeasure.of(store, l.mediaType(), l.digest());
                   Digest expected = diffIds.get(l.digest());
                   if (expected != null
                       && measure.diffId() != null
@@ -387,10 +387,18 @@ public final class Puller {
     }
 
     /** One blob from the first source that serves it whole; line may be null (a config). */
-    private void fetchBlob(Descriptor d, Progress.Line line) throws ImageException, IOException {
+    /**
+     * Downloads a blob into the store, trying each source in turn; returns the layer's measure,
+     * taken while it downloaded, or null when there is none (not a layer, or another compression).
+     */
+    private LayerMeasure fetchBlob(Descriptor d, Progress.Line line)
+        throws ImageException, IOException {
       List<String> failures = new ArrayList<>();
       RegistryException lastOrigin = null;
+      StreamingMeasure measure = StreamingMeasure.forMediaType(d.mediaType());
       try (BlobWriter w = store.newBlobWriter(d.digest(), d.size())) {
+        w.observe(measure);
+        sources:
         for (int i = 0; i < sources.size(); i++) {
           Source s = sources.get(i);
           boolean last = i == sources.size() - 1;
@@ -432,7 +440,7 @@ public final class Puller {
               if (line != null) {
                 line.status("Download complete", "from " + s);
               }
-              return;
+              break sources;
             } catch (DigestMismatchException e) {
               w.reset();
               failures.add(s + ": sent bytes that do not match " + d.digest());
@@ -469,8 +477,15 @@ public final class Puller {
             }
           }
         }
+        if (!w.committed()) {
+          throw allFailed("blob " + d.digest(), lastOrigin, failures);
+        }
+        return measure == null ? null : measure.finish();
+      } finally {
+        if (measure != null) {
+          measure.close();
+        }
       }
-      throw allFailed("blob " + d.digest(), lastOrigin, failures);
     }
 
     private void note(Progress.Line line, Source s, String what) {

@@ -116,6 +116,22 @@ class PullIT {
     assertThat(run.out()).doesNotContain("Using default tag");
     assertStoredAndVerified(cli.store(), app.image());
 
+    // The layers were measured while they downloaded: the size 'hoist images' shows is theirs.
+    long uncompressed = 0;
+    for (Digest layer : app.layerDigests()) {
+      try (InputStream in =
+          new java.util.zip.GZIPInputStream(
+              Files.newInputStream(cli.store().resolve("blobs/sha256/" + layer.encoded())))) {
+        uncompressed += in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+    }
+    assertThat(Files.readString(cli.store().resolve("index.json")))
+        .containsPattern(
+            java.util.regex.Pattern.quote("\"" + dev.hoist.images.ImageStore.UNCOMPRESSED_SIZE)
+                + "\"\\s*:\\s*\""
+                + uncompressed
+                + "\"");
+
     // The store is an OCI layout skopeo reads under the canonical name.
     Path copy = dir.resolve("copy");
     skopeo.copy("oci:" + cli.store() + ":" + appName(), "dir:" + copy);
