@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +61,8 @@ public final class Accelerator implements AutoCloseable {
       MetadataStore store,
       InstantSource clock,
       LoginLimiter limiter,
-      int bcryptCost) {
+      int bcryptCost,
+      Set<String> reservedUsernames) {
     this.config = config;
     this.vertx = vertx;
     SecureRandom random = new SecureRandom();
@@ -68,7 +70,11 @@ public final class Accelerator implements AutoCloseable {
     this.tenants = new Tenants(store, clock, config.period());
     this.quota = new Quota(clock, config.period());
     this.accounts =
-        new Accounts(config, store, tenants, ids, new PasswordHasher(random, bcryptCost));
+        new Accounts(
+            config, store, tenants, ids, new PasswordHasher(random, bcryptCost), reservedUsernames);
+    if (config.enabled()) {
+      accounts.warnAboutReservedUsernames();
+    }
     this.resolver = new TenantResolver(config.baseDomain(), config.trustedProxies());
     Web web = new Web(vertx, config);
     Sessions sessions = new Sessions(ids, clock, Duration.ofDays(7));
@@ -92,14 +98,17 @@ public final class Accelerator implements AutoCloseable {
    * The accelerator over the metadata store; bcrypt cost 12.
    *
    * @param limiter failed logins, shared with the token service so that guesses count together
+   * @param reservedUsernames names no account may take as its username: names the auth
+   *     configuration gives a meaning to, upstream host names, hosted prefixes
    */
   public static Accelerator create(
       AcceleratorConfig config,
       Vertx vertx,
       MetadataStore store,
       InstantSource clock,
-      LoginLimiter limiter) {
-    return new Accelerator(config, vertx, store, clock, limiter, 12);
+      LoginLimiter limiter,
+      Set<String> reservedUsernames) {
+    return new Accelerator(config, vertx, store, clock, limiter, 12, reservedUsernames);
   }
 
   /** For tests: a cheaper bcrypt cost (at least 4). */
@@ -109,11 +118,15 @@ public final class Accelerator implements AutoCloseable {
       MetadataStore store,
       InstantSource clock,
       LoginLimiter limiter,
+      Set<String> reservedUsernames,
       int bcryptCost) {
-    return new Accelerator(config, vertx, store, clock, limiter, bcryptCost);
+    return new Accelerator(config, vertx, store, clock, limiter, bcryptCost, reservedUsernames);
   }
 
-  /** Console accounts for registry logins (username: the email); disabled accounts are refused. */
+  /**
+   * Console accounts for registry logins, by username or email; the registry user is named by the
+   * username. Disabled accounts are refused.
+   */
   public UserDirectory users() {
     return accounts;
   }

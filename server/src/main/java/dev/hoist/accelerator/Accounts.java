@@ -4,22 +4,34 @@ import dev.hoist.auth.User;
 import dev.hoist.auth.UserDirectory;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.MetadataStore;
+import dev.hoist.storage.Username;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the console and the JSON API do with accounts: sign up (with an invitation bonus for both
  * sides), check passwords, start the accelerator, rotate the address, report usage, administer.
  * Every method blocks (database, bcrypt): call it off the event loop. Also the {@link
- * UserDirectory} through which registry logins accept console accounts (username: the email).
+ * UserDirectory} through which registry logins accept console accounts, by username or email.
+ *
+ * <p>An account's registry user is named by its username (so it may push to {@code
+ * <username>/...}), with its email as an alias (so {@code auth.rules} naming the email keep
+ * working). Sign-up refuses a username that the configuration reserves (see {@link
+ * dev.hoist.auth.AuthService#reservedNames()}); an account whose username became reserved later (an
+ * htpasswd user or a rule added since, or a name given by the migration) is named by its email
+ * instead, as before usernames existed, so it never shares another user's name.
  */
 final class Accounts implements UserDirectory {
+  private static final Logger log = LoggerFactory.getLogger(Accounts.class);
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}");
   static final int MIN_PASSWORD = 8;
   static final String DISABLED_MESSAGE = "this account is disabled";
@@ -29,28 +41,47 @@ final class Accounts implements UserDirectory {
   private final Tenants tenants;
   private final TenantIds ids;
   private final PasswordHasher hasher;
+  private final Set<String> reservedUsernames;
 
+  /**
+   * @param reservedUsernames names no account may take (besides {@link Username#ALWAYS_RESERVED})
+   */
   Accounts(
       AcceleratorConfig config,
       MetadataStore store,
       Tenants tenants,
       TenantIds ids,
-      PasswordHasher hasher) {
+      PasswordHasher hasher,
+      Set<String> reservedUsernames) {
     this.config = config;
     this.store = store;
     this.tenants = tenants;
     this.ids = ids;
     this.hasher = hasher;
+    Set<String> reserved = new HashSet<>(Username.ALWAYS_RESERVED);
+    reservedUsernames.forEach(n -> reserved.add(n.toLowerCase(Locale.ROOT)));
+    this.reservedUsernames = Set.copyOf(reserved);
   }
 
-  static String normalizeEmail(String email) {
-    return email == null ? "" : email.trim().toLowerCase(Locale.ROOT);
+  /** A name typed at sign-in or sign-up (an email or a username), trimmed and lowercase. */
+  static String normalize(String name) {
+    return name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
   }
 
-  AccountRecord signup(String rawEmail, String password, String inviteCode) {
-    String email = normalizeEmail(rawEmail);
+  AccountRecord signup(String rawEmail, String rawUsername, String password, String inviteCode) {
+    String email = normalize(rawEmail);
     if (!EMAIL.matcher(email).matches()) {
       throw new ApiError(400, "EMAIL_INVALID", "an email address is required");
+    }
+    String username = normalize(rawUsername);
+    if (!Username.isValid(username)) {
+      throw new ApiError(400, "USERNAME_INVALID", Username.RULE);
+    }
+    if (reservedUsernames.contains(username)) {
+      throw new ApiError(
+          409,
+          "USERNAME_TAKEN",
+          "the username " + username + " is reserved on this registry; choose another");
     }
     if (password == null
         || password.length() < MIN_PASSWORD
@@ -87,6 +118,7 @@ final class Accounts implements UserDirectory {
                   new AccountRecord(
                       ids.next(20),
                       email,
+                      username,
                       hash,
                       config.admins().contains(email),
                       null,
@@ -95,8 +127,18 @@ final class Accounts implements UserDirectory {
                       ids.next(12),
                       inviter == null ? null : inviter.id(),
                       tenants.clock().instant());
-              if (!accounts.createAccount(account)) {
+              if (accounts.accountByEmail(email).isPresent()) {
                 throw new ApiError(409, "EMAIL_TAKEN", "an account with this email exists");
+              }
+              if (accounts.accountByUsername(username).isPresent()) {
+                throw new ApiError(
+                    409,
+                    "USERNAME_TAKEN",
+                    "the username " + username + " is taken; choose another");
+              }
+              if (!accounts.createAccount(account)) {
+                // Only the random invite code is left to collide: rare, and worth a retry.
+                throw new IllegalStateException("a new account's invite code is taken");
               }
               if (inviter != null) {
                 AccountRecord richer =
@@ -111,13 +153,15 @@ final class Accounts implements UserDirectory {
     return created;
   }
 
-  /** The account, when the password is right. Takes as long for an unknown email. */
-  Optional<AccountRecord> check(String rawEmail, String password) {
+  /**
+   * The account, when the password is right; {@code name} is its email or its username. Takes as
+   * long for an unknown name.
+   */
+  Optional<AccountRecord> check(String name, String password) {
     if (password == null) {
       return Optional.empty();
     }
-    Optional<AccountRecord> account =
-        store.read(tx -> tx.accounts().accountByEmail(normalizeEmail(rawEmail)));
+    Optional<AccountRecord> account = find(normalize(name), store);
     if (account.isEmpty()) {
       hasher.verifyNothing(password);
       return Optional.empty();
@@ -125,28 +169,56 @@ final class Accounts implements UserDirectory {
     return hasher.verify(account.get().passwordHash(), password) ? account : Optional.empty();
   }
 
+  private static Optional<AccountRecord> find(String normalized, MetadataStore store) {
+    // An email has an @, a username never does.
+    return store.read(
+        tx ->
+            normalized.indexOf('@') >= 0
+                ? tx.accounts().accountByEmail(normalized)
+                : tx.accounts().accountByUsername(normalized));
+  }
+
   @Override
-  public Optional<User> authenticate(String username, String password) {
-    return check(username, password)
-        .filter(a -> !a.disabled())
-        .map(a -> new User(a.email(), a.admin(), Set.of()));
+  public Optional<User> authenticate(String name, String password) {
+    return check(name, password).filter(a -> !a.disabled()).map(this::registryUser);
   }
 
   /**
-   * The signed-in account of a session; a disabled one is refused, so that disabling an account
-   * also stops the sessions it already has.
+   * The enabled account with this username or email, for refresh tokens (whose subject is the
+   * username, or the email of an account whose username is reserved or of a token issued before
+   * usernames existed).
    */
-  /** The enabled account with this email, for refresh tokens. */
   @Override
-  public Optional<Entry> find(String username) {
-    return store
-        .read(tx -> tx.accounts().accountByEmail(normalizeEmail(username)))
+  public Optional<Entry> find(String name) {
+    return find(normalize(name), store)
         .filter(a -> !a.disabled())
-        .map(
-            a ->
-                new Entry(
-                    new User(a.email(), a.admin(), Set.of()),
-                    UserDirectory.passwordStamp(a.passwordHash())));
+        .map(a -> new Entry(registryUser(a), UserDirectory.passwordStamp(a.passwordHash())));
+  }
+
+  /** Who the account is on the registry; see the class comment. */
+  User registryUser(AccountRecord a) {
+    if (usernameReserved(a)) {
+      return new User(a.email(), a.admin(), Set.of());
+    }
+    return new User(a.username(), a.admin(), Set.of(), Set.of(a.email()));
+  }
+
+  /** Whether the configuration now reserves the account's username: then it has no namespace. */
+  boolean usernameReserved(AccountRecord a) {
+    return reservedUsernames.contains(a.username());
+  }
+
+  /** Logs each account whose username the configuration reserves, so that operators see them. */
+  void warnAboutReservedUsernames() {
+    for (AccountRecord a : all()) {
+      if (usernameReserved(a)) {
+        log.warn(
+            "account username reserved by the configuration; the account signs in to the registry"
+                + " under its email and has no namespace: account={} username={}",
+            a.id(),
+            a.username());
+      }
+    }
   }
 
   AccountRecord account(String id) {

@@ -76,7 +76,7 @@ final class ApiHandler {
       return Future.succeededFuture();
     }
     if (route.equals("me") && method == HttpMethod.GET) {
-      return answer(request, 200, () -> me(accounts.account(id), session));
+      return answer(request, 200, () -> me(request, accounts.account(id), session));
     }
     if (route.equals("accelerator") && method == HttpMethod.GET) {
       return answer(
@@ -174,12 +174,15 @@ final class ApiHandler {
                 web.blocking(
                     () ->
                         accounts.signup(
-                            fields.get("email"), fields.get("password"), fields.get("invite"))))
+                            fields.get("email"),
+                            fields.get("username"),
+                            fields.get("password"),
+                            fields.get("invite"))))
         .map(
             account -> {
               Sessions.Session s = sessions.create(account.id());
               request.response().putHeader("Set-Cookie", sessions.cookie(s, web.secure(request)));
-              web.json(request.response(), 201, me(account, s));
+              web.json(request.response(), 201, me(request, account, s));
               return null;
             });
   }
@@ -188,9 +191,12 @@ final class ApiHandler {
     checkOrigin(request);
     return body.compose(
         fields -> {
-          String email = Accounts.normalizeEmail(fields.get("email"));
+          // Either field names the account: its email or its username.
+          String name =
+              Accounts.normalize(
+                  fields.get("email") != null ? fields.get("email") : fields.get("username"));
           String address = clientAddress(request);
-          long wait = limiter.blockedSeconds(email, address);
+          long wait = limiter.blockedSeconds(name, address);
           if (wait > 0) {
             throw new ApiError(
                 429,
@@ -198,20 +204,20 @@ final class ApiHandler {
                 "too many failed logins; try again later",
                 Map.of("Retry-After", Long.toString(wait)));
           }
-          return web.blocking(() -> accounts.check(email, fields.get("password")))
+          return web.blocking(() -> accounts.check(name, fields.get("password")))
               .map(
                   found -> {
                     if (found.isEmpty()) {
-                      limiter.failed(email, address);
-                      throw new ApiError(401, "LOGIN_FAILED", "wrong email or password");
+                      limiter.failed(name, address);
+                      throw new ApiError(401, "LOGIN_FAILED", "wrong email, username or password");
                     }
-                    limiter.succeeded(email);
+                    limiter.succeeded(name);
                     Accounts.refuseDisabled(found.get());
                     Sessions.Session s = sessions.create(found.get().id());
                     request
                         .response()
                         .putHeader("Set-Cookie", sessions.cookie(s, web.secure(request)));
-                    web.json(request.response(), 200, me(found.get(), s));
+                    web.json(request.response(), 200, me(request, found.get(), s));
                     return null;
                   });
         });
@@ -259,30 +265,46 @@ final class ApiHandler {
             });
   }
 
-  Map<String, Object> me(AccountRecord a, Sessions.Session s) {
+  Map<String, Object> me(HttpServerRequest request, AccountRecord a, Sessions.Session s) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("id", a.id());
     json.put("email", a.email());
+    json.put("username", a.username());
     json.put("admin", a.admin());
     json.put("tenantId", a.tenantId());
     json.put("quotaBytes", a.quotaBytes());
     json.put("disabled", a.disabled());
     json.put("inviteCode", a.inviteCode());
+    json.put("registry", registryLogin(request, a).toJson());
     json.put("csrfToken", s.csrf());
     return json;
   }
 
-  Snippets snippets(HttpServerRequest request, AccountRecord a) {
-    String scheme;
-    String hostPort;
+  /** How clients reach this Hoist: {@code publicUrl} when configured, else what they asked. */
+  record PublicAddress(String scheme, String hostPort) {}
+
+  PublicAddress publicAddress(HttpServerRequest request) {
     if (config.publicUrl() != null) {
       java.net.URI uri = java.net.URI.create(config.publicUrl());
-      scheme = uri.getScheme();
-      hostPort = uri.getRawAuthority();
-    } else {
-      scheme = web.secure(request) ? "https" : "http";
-      hostPort = web.publicHost(request);
+      return new PublicAddress(uri.getScheme(), uri.getRawAuthority());
     }
+    return new PublicAddress(web.secure(request) ? "https" : "http", web.publicHost(request));
+  }
+
+  RegistryLogin registryLogin(HttpServerRequest request, AccountRecord a) {
+    PublicAddress p = publicAddress(request);
+    boolean reserved = accounts.usernameReserved(a);
+    return RegistryLogin.of(
+        p.scheme(),
+        p.hostPort(),
+        reserved ? a.email() : a.username(),
+        reserved ? null : a.username());
+  }
+
+  Snippets snippets(HttpServerRequest request, AccountRecord a) {
+    PublicAddress p = publicAddress(request);
+    String scheme = p.scheme();
+    String hostPort = p.hostPort();
     String host = hostPort;
     int port = -1;
     int colon = hostPort.lastIndexOf(':');
@@ -338,6 +360,7 @@ final class ApiHandler {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("accountId", a.id());
     json.put("email", a.email());
+    json.put("username", a.username());
     json.put("tenantId", a.tenantId());
     json.put("used", used);
     json.put("limit", a.quotaBytes());

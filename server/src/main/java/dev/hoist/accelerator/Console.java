@@ -2,6 +2,7 @@ package dev.hoist.accelerator;
 
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.storage.AccountRecord;
+import dev.hoist.storage.Username;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -125,14 +126,19 @@ final class Console {
         method == HttpMethod.POST ? web.fields(request) : Future.succeededFuture(Map.of());
     if (path.equals("/console/signup") && method == HttpMethod.GET) {
       String invite = request.getParam("invite");
-      html(response, 200, signupPage(invite, null));
+      html(response, 200, signupPage(Map.of(), invite, null));
       return Future.succeededFuture();
     }
     if (path.equals("/console/signup") && method == HttpMethod.POST) {
       return body.compose(
           f ->
               web.blocking(
-                      () -> accounts.signup(f.get("email"), f.get("password"), f.get("invite")))
+                      () ->
+                          accounts.signup(
+                              f.get("email"),
+                              f.get("username"),
+                              f.get("password"),
+                              f.get("invite")))
                   .map(
                       account -> {
                         signIn(request, account);
@@ -144,7 +150,7 @@ final class Console {
                           html(
                               response,
                               error.status(),
-                              signupPage(f.get("invite"), e.getMessage()));
+                              signupPage(f, f.get("invite"), e.getMessage()));
                           return Future.succeededFuture();
                         }
                         return Future.failedFuture(e);
@@ -157,25 +163,25 @@ final class Console {
     if (path.equals("/console/login") && method == HttpMethod.POST) {
       return body.compose(
           f -> {
-            String email = Accounts.normalizeEmail(f.get("email"));
+            String name = Accounts.normalize(f.get("email"));
             String address = ApiHandler.clientAddress(request);
-            long wait = limiter.blockedSeconds(email, address);
+            long wait = limiter.blockedSeconds(name, address);
             if (wait > 0) {
               response.putHeader("Retry-After", Long.toString(wait));
               html(response, 429, loginPage("Too many failed attempts; try again later."));
               return Future.succeededFuture();
             }
-            return web.blocking(() -> accounts.check(email, f.get("password")))
+            return web.blocking(() -> accounts.check(name, f.get("password")))
                 .map(
                     found -> {
                       if (found.isEmpty()) {
-                        limiter.failed(email, address);
-                        html(response, 401, loginPage("Wrong email or password."));
+                        limiter.failed(name, address);
+                        html(response, 401, loginPage("Wrong email, username or password."));
                       } else if (found.get().disabled()) {
-                        limiter.succeeded(email);
+                        limiter.succeeded(name);
                         html(response, 403, loginPage(Accounts.DISABLED_MESSAGE));
                       } else {
-                        limiter.succeeded(email);
+                        limiter.succeeded(name);
                         signIn(request, found.get());
                       }
                       return null;
@@ -255,6 +261,7 @@ final class Console {
       b.append(" · <a href=/console/admin id=admin-link>Admin</a>");
     }
     b.append(" · ").append(form("/console/logout", s, "Log out", "logout")).append("</p>");
+    b.append(registrySection(api.registryLogin(request, a), a));
     b.append("<h2>Your accelerator</h2>");
     if (a.tenantId() == null) {
       b.append("<p>Start your accelerator to get a personal mirror address.</p>")
@@ -324,6 +331,35 @@ final class Console {
     return layout("Hoist accelerator", b.toString());
   }
 
+  private static String registrySection(RegistryLogin login, AccountRecord a) {
+    StringBuilder b = new StringBuilder("<h2>Your registry</h2>");
+    b.append("<p>Username: <b id=account-username>").append(esc(a.username())).append("</b></p>");
+    if (login.namespace() == null) {
+      b.append(
+              "<p id=username-reserved>This registry's configuration now reserves your username,"
+                  + " so you have no namespace of your own; you sign in as <code>")
+          .append(esc(login.user()))
+          .append("</code>. Ask an operator.</p>");
+    } else {
+      b.append("<p>Push your images under <code id=namespace>")
+          .append(esc(login.namespace()))
+          .append("/</code>, for example <code id=namespace-example>")
+          .append(esc(login.example()))
+          .append("</code>.</p>");
+    }
+    b.append("<p>Sign in with your password (username or email):</p><pre id=docker-login>")
+        .append(esc(login.dockerLogin()))
+        .append("</pre><pre id=skopeo-login>")
+        .append(esc(login.skopeoLogin()))
+        .append("</pre>");
+    if (login.insecure()) {
+      b.append(
+          "<p>This registry is served over plain HTTP: Docker needs its address in"
+              + " <code>insecure-registries</code> (except on localhost).</p>");
+    }
+    return b.toString();
+  }
+
   private String usageFragment(AccountRecord a) {
     Accounts.Usage u = accounts.usage(a, 1);
     long percent = u.limit() == 0 ? 100 : Math.min(100, u.used() * 100 / u.limit());
@@ -353,14 +389,17 @@ final class Console {
     }
     StringBuilder b =
         new StringBuilder(
-            "<p><a href=/console>Back</a></p><table id=tenants><tr><th>Email</th><th>Tenant</th>"
-                + "<th>Used</th><th>Limit (bytes)</th><th>Status</th></tr>");
+            "<p><a href=/console>Back</a></p><table id=tenants><tr><th>Email</th>"
+                + "<th>Username</th><th>Tenant</th><th>Used</th><th>Limit (bytes)</th>"
+                + "<th>Status</th></tr>");
     for (Object[] row : accounts.withUsage()) {
       AccountRecord a = (AccountRecord) row[0];
       long used = (Long) row[1];
       String action = "/console/admin/accounts/" + a.id();
       b.append("<tr><td>")
           .append(esc(a.email()))
+          .append("</td><td>")
+          .append(esc(a.username()))
           .append("</td><td><code>")
           .append(a.tenantId() == null ? "-" : esc(a.tenantId()))
           .append("</code></td><td>")
@@ -387,12 +426,28 @@ final class Console {
     return layout("Tenants", b.toString());
   }
 
-  private String signupPage(String invite, String error) {
+  /** The sign-up form; {@code entered} refills what was typed when it comes back with an error. */
+  private String signupPage(Map<String, String> entered, String invite, String error) {
     return layout(
         "Sign up",
         (error == null ? "" : "<p class=error id=error>" + esc(error) + "</p>")
             + "<form method=post action=/console/signup>"
-            + "<p><label>Email <input id=email name=email type=email required></label></p>"
+            + "<p><label>Email <input id=email name=email type=email required value=\""
+            + esc(entered.getOrDefault("email", ""))
+            + "\"></label></p>"
+            + "<p><label>Username <input id=username name=username required minlength="
+            + Username.MIN_LENGTH
+            + " maxlength="
+            + Username.MAX_LENGTH
+            + " autocapitalize=none spellcheck=false"
+            // Docker's path component grammar, written without character classes so that the
+            // browser's pattern (v flag) reads it the same way.
+            + " pattern=\"[a-z0-9]+((\\.|_|__|-*)[a-z0-9]+)*\" value=\""
+            + esc(entered.getOrDefault("username", ""))
+            + "\"></label><br><small>Your registry namespace: you push to"
+            + " <code>&lt;registry&gt;/&lt;username&gt;/app</code>. "
+            + esc(Username.RULE)
+            + ".</small></p>"
             + "<p><label>Password <input id=password name=password type=password minlength=8 "
             + "required></label></p>"
             + (invite == null || invite.isBlank()
@@ -412,7 +467,8 @@ final class Console {
         "Log in",
         (error == null ? "" : "<p class=error id=error>" + esc(error) + "</p>")
             + "<form method=post action=/console/login>"
-            + "<p><label>Email <input id=email name=email type=email required></label></p>"
+            + "<p><label>Email or username <input id=email name=email required"
+            + " autocapitalize=none spellcheck=false></label></p>"
             + "<p><label>Password <input id=password name=password type=password required>"
             + "</label></p><p><button id=login-submit>Log in</button></p></form>"
             + "<p>New here? <a href=/console/signup>Sign up</a></p>");

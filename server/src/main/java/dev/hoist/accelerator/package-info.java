@@ -4,6 +4,14 @@
  * facade is {@link dev.hoist.accelerator.Accelerator}; the behaviour and the configuration are
  * documented in {@code docs/api.md}.
  *
+ * <p>Accounts are registry users too ({@link dev.hoist.accelerator.Accelerator#users()}): each has
+ * a username ({@link dev.hoist.storage.Username}, chosen at sign-up, derived from the email by
+ * migration V5 for older accounts) that names it on the registry and is its namespace, {@code
+ * <address>/<username>/...}. Sign-up refuses names the configuration reserves (409 {@code
+ * USERNAME_TAKEN}); an account whose name became reserved later signs in under its email and has no
+ * namespace ({@code Accounts}). The console and {@code /api/v1/me} show the namespace with {@code
+ * docker login}/{@code skopeo login} lines ({@code RegistryLogin}).
+ *
  * <pre>
  * request -> Accelerator.handle
  *   /api/v1/...            ApiHandler  -> Accounts (blocking: SQL, bcrypt) -> MetadataStore.accounts()

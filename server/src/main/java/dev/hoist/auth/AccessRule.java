@@ -9,7 +9,8 @@ import java.util.Set;
  *
  * @param prefix a repository path prefix ({@code team/} or {@code team}: {@code team} and
  *     everything under {@code team/}); empty for every repository
- * @param users user names; {@code *} means every signed-in user
+ * @param users user names; {@code *} means every signed-in user. A name may also be a user's alias
+ *     (an accelerator account's email), so rules written before accounts had usernames keep working
  * @param groups group names (from the user directory); a member of any of them matches
  * @param actions {@code pull}, {@code push}, {@code delete}, or {@code *} for all three
  */
@@ -44,12 +45,26 @@ public record AccessRule(
     return new AccessRule(prefix, Set.copyOf(users), Set.of(), Set.copyOf(actions));
   }
 
+  /**
+   * The names this rule gives a meaning to: its users and the first component of its prefix (whose
+   * repositories it grants), so that no account takes one as its username.
+   */
+  Set<String> names() {
+    Set<String> names = new java.util.HashSet<>(users);
+    names.remove("*");
+    if (!prefix.isEmpty()) {
+      int slash = prefix.indexOf('/');
+      names.add(slash < 0 ? prefix : prefix.substring(0, slash));
+    }
+    return names;
+  }
+
   boolean covers(String repository) {
     return prefix.isEmpty() || repository.equals(prefix) || repository.startsWith(prefix + "/");
   }
 
   boolean appliesTo(User user) {
-    if (users.contains("*") || users.contains(user.name())) {
+    if (users.contains("*") || user.isNamedIn(users)) {
       return true;
     }
     for (String g : user.groups()) {

@@ -7,9 +7,11 @@ import io.vertx.core.http.HttpServerRequest;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,19 +34,22 @@ public final class AuthService {
   private final AccessPolicy policy;
   private final TrustedProxies proxies;
   private final LoginLimiter limiter;
+  private final Set<String> reservedNames;
 
   private AuthService(
       AuthConfig config,
       List<UserDirectory> directories,
       Tokens tokens,
       AccessPolicy policy,
-      LoginLimiter limiter) {
+      LoginLimiter limiter,
+      Set<String> reservedNames) {
     this.config = config;
     this.directories = List.copyOf(directories);
     this.tokens = tokens;
     this.policy = policy;
     this.proxies = TrustedProxies.parse(config.trustedProxies());
     this.limiter = limiter;
+    this.reservedNames = Set.copyOf(reservedNames);
   }
 
   /**
@@ -66,10 +71,15 @@ public final class AuthService {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(limiter, "limiter");
     List<UserDirectory> all = new ArrayList<>();
+    Set<String> reserved = new HashSet<>(config.admins());
     if (config.htpasswd() != null) {
       HtpasswdDirectory htpasswd = HtpasswdDirectory.load(config.htpasswd(), config.admins());
       log.info("users loaded: file={} count={}", config.htpasswd(), htpasswd.size());
       all.add(htpasswd);
+      reserved.addAll(htpasswd.names());
+    }
+    for (AccessRule rule : config.rules()) {
+      reserved.addAll(rule.names());
     }
     all.addAll(directories);
     TokenKeys keys =
@@ -78,7 +88,27 @@ public final class AuthService {
             : TokenKeys.loadOrCreate(dataDir.resolve(KEY_FILE));
     Tokens tokens = new Tokens(keys, config.issuer(), config.tokenTtl(), clock);
     AccessPolicy policy = new AccessPolicy(config.rules(), config.anonymousPull(), mirrored);
-    return new AuthService(config, all, tokens, policy, limiter);
+    return new AuthService(config, all, tokens, policy, limiter, reserved);
+  }
+
+  /**
+   * This service asking {@code more} after its other directories: how the composition root adds the
+   * accelerator's accounts, which are made knowing {@link #reservedNames()}.
+   */
+  public AuthService withUsers(UserDirectory more) {
+    List<UserDirectory> all = new ArrayList<>(directories);
+    all.add(Objects.requireNonNull(more, "more"));
+    return new AuthService(config, all, tokens, policy, limiter, reservedNames);
+  }
+
+  /**
+   * The names the configuration gives a meaning to: htpasswd users, {@code auth.admins}, the users
+   * of {@code auth.rules} and the first component of each rule's prefix. A user with such a name
+   * would get that meaning (an admin's rights, a rule's grants, the namespace {@code <name>/}), so
+   * accounts may not take one as their username.
+   */
+  public Set<String> reservedNames() {
+    return reservedNames;
   }
 
   /** Verifies tokens on {@code /v2/}: give it to {@code RegistryApi.create}. */
@@ -129,8 +159,8 @@ public final class AuthService {
   }
 
   private User withConfiguredAdmin(User u) {
-    if (config.admins().contains(u.name()) && !u.admin()) {
-      return new User(u.name(), true, u.groups());
+    if (!u.admin() && u.isNamedIn(config.admins())) {
+      return new User(u.name(), true, u.groups(), u.aliases());
     }
     return u;
   }

@@ -84,6 +84,11 @@ public final class HtpasswdDirectory implements UserDirectory {
     return new HtpasswdDirectory(hashes, admins == null ? Set.of() : admins);
   }
 
+  /** The users' names. */
+  public Set<String> names() {
+    return hashes.keySet();
+  }
+
   /** How many users the file has. */
   public int size() {
     return hashes.size();

@@ -32,7 +32,14 @@
  *       (401 for an anonymous token, so that clients sign in).
  *   <li><b>Users</b> come from {@link dev.hoist.auth.UserDirectory}s asked in turn: an htpasswd
  *       file of bcrypt entries ({@link dev.hoist.auth.HtpasswdDirectory}) and the accelerator's
- *       accounts.
+ *       accounts, which sign in by username or email. A {@link dev.hoist.auth.User}'s name is the
+ *       token's subject (an account's username); its aliases (an account's email) are matched by
+ *       {@code auth.rules} users and {@code auth.admins}, so rules written with emails keep
+ *       working, but own no namespace.
+ *   <li><b>Reserved names</b> ({@link dev.hoist.auth.AuthService#reservedNames()}): htpasswd users,
+ *       {@code auth.admins}, rule users and the first component of rule prefixes. A user with such
+ *       a name would get its meaning, so the composition root passes them (with the mirror's
+ *       upstream names and hosted prefixes) to the accelerator, which refuses them as usernames.
  *   <li><b>Rules</b> ({@code AccessPolicy}): admins do everything; a user pulls, pushes and deletes
  *       under {@code <username>/}; {@code auth.rules} add actions per prefix for users and groups;
  *       mirrored repositories are pull-only (anyone signed in; anonymous per {@code

@@ -4,6 +4,7 @@ import dev.hoist.accelerator.Accelerator;
 import dev.hoist.auth.AuthService;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.mirror.Mirror;
+import dev.hoist.mirror.Upstream;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.registry.AccessController;
 import dev.hoist.registry.RegistryApi;
@@ -30,7 +31,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -111,26 +114,37 @@ public final class HoistServer implements AutoCloseable {
       // One limiter for every password check, so that guesses spread over /token, the console and
       // the JSON API count together.
       LoginLimiter logins = LoginLimiter.standard(InstantSource.system());
-      accelerator =
-          Accelerator.create(config.accelerator(), vertx, metadata, InstantSource.system(), logins);
       AccessController access = AccessController.ALLOW_ALL;
       Handler<HttpServerRequest> tokens = null;
       SyncApi.Users syncUsers = null;
+      AuthService auth = null;
       if (config.auth().enabled()) {
         RemoteContent routing = remote;
-        AuthService auth;
         try {
-          // The accelerator's account directory joins the list here when it exists.
           auth =
               AuthService.create(
                   config.auth(),
                   dataDir,
-                  config.accelerator().enabled() ? List.of(accelerator.users()) : List.of(),
+                  List.of(),
                   InstantSource.system(),
                   name -> routing.route(RepositoryName.of(name), null).isPresent(),
                   logins);
         } catch (IllegalArgumentException e) {
           throw new ConfigException("auth", e.getMessage());
+        }
+      }
+      accelerator =
+          Accelerator.create(
+              config.accelerator(),
+              vertx,
+              metadata,
+              InstantSource.system(),
+              logins,
+              reservedUsernames(config, auth));
+      if (auth != null) {
+        // The accelerator's accounts sign in after the htpasswd users.
+        if (config.accelerator().enabled()) {
+          auth = auth.withUsers(accelerator.users());
         }
         access = auth.accessController();
         tokens = auth.tokenEndpoint(vertx);
@@ -184,6 +198,31 @@ public final class HoistServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
+  }
+
+  /**
+   * Names no accelerator account may take as its username: what the auth configuration gives a
+   * meaning to (htpasswd users, admins, rules' users and prefixes), and the first component of
+   * names the mirror routes (upstream hosts, hosted prefixes).
+   */
+  static Set<String> reservedUsernames(ServerConfig config, AuthService auth) {
+    Set<String> names = new HashSet<>();
+    if (auth != null) {
+      names.addAll(auth.reservedNames());
+    }
+    for (Upstream upstream : config.mirror().upstreams()) {
+      names.add(upstream.name());
+      // Its cache names' first component (':' is not allowed in a repository name).
+      names.add(upstream.name().replace(':', '-'));
+      if (upstream.name().equals("docker.io")) {
+        names.add("index.docker.io");
+      }
+    }
+    for (String prefix : config.mirror().hostedPrefixes()) {
+      int slash = prefix.indexOf('/');
+      names.add(slash < 0 ? prefix : prefix.substring(0, slash));
+    }
+    return names;
   }
 
   /**

@@ -30,13 +30,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Console accounts as registry users, over a real server with token auth and the accelerator on:
- * accounts made through the JSON API sign in with skopeo, push and pull; disabled accounts are
- * refused everywhere; tenants' path-prefix addresses bind their tokens and keep their uploads.
+ * accounts made through the JSON API sign in with skopeo by username or email and push to their own
+ * namespace without any rule; disabled accounts are refused everywhere; tenants' path-prefix
+ * addresses bind their tokens and keep their uploads.
  */
 class AccountRegistryIT {
   static final String PASSWORD = "correct horse battery";
   static final String ALICE = "alice@example.com";
   static final String BOB = "bob@example.com";
+  // The usernames ApiClient.signup gives them.
+  static final String ALICE_USER = "alice";
+  static final String BOB_USER = "bob";
 
   @TempDir Path dir;
   HoistServer hoist;
@@ -46,15 +50,16 @@ class AccountRegistryIT {
   @BeforeEach
   void start() {
     skopeo = Skopeo.create(dir.resolve("skopeo"));
-    // An account's registry name is its email: an operator grants it a namespace with a rule.
+    // No rules: an account's namespace comes with its username.
+    start(List.of());
+  }
+
+  private void start(List<AccessRule> rules) {
     AuthConfig auth =
         AuthConfig.disabled()
             .withEnabled(true)
             .withAnonymousPull(AnonymousPull.NONE)
-            .withRules(
-                List.of(
-                    AccessRule.of("alice/", List.of(ALICE), List.of("*")),
-                    AccessRule.of("bob/", List.of(BOB), List.of("*"))));
+            .withRules(rules);
     hoist =
         HoistServer.start(
             ServerConfig.defaults()
@@ -89,17 +94,22 @@ class AccountRegistryIT {
   }
 
   @Test
-  void anAccountMadeThroughTheApiSignsInWithSkopeoPushesAndPullsBack() throws Exception {
-    signup(ALICE);
+  void anAccountSignedUpThroughTheApiPushesToItsUsernameWithoutAnyRule() throws Exception {
+    JsonNode aliceMe = signup(ALICE).ok("GET", "/api/v1/me", null);
+    assertThat(aliceMe.get("username").asText()).isEqualTo(ALICE_USER);
+    assertThat(aliceMe.get("registry").get("namespace").asText())
+        .isEqualTo(host() + "/" + ALICE_USER);
     signup(BOB);
     RandomImages.ImageLayout image = image("img", 1);
-    String target = "docker://" + host() + "/alice/app:v1";
+    String target = "docker://" + host() + "/" + ALICE_USER + "/app:v1";
 
     Skopeo.Result anonymous =
         skopeo.run("copy", "--dest-tls-verify=false", image.ociReference(), target);
     assertThat(anonymous.succeeded()).as(anonymous.describe()).isFalse();
     assertThat(anonymous.stderr()).contains("401");
 
+    // Signed in by email: the token names the username, which owns <username>/.
+    assertThat(subject(token("/token", ALICE, "repository:alice/app:pull"))).isEqualTo(ALICE_USER);
     skopeo.checked("login", "--tls-verify=false", "-u", ALICE, "-p", PASSWORD, host());
     skopeo.copy(image.ociReference(), target);
     assertThat(Digest.sha256(skopeo.inspectRaw(target))).isEqualTo(image.manifestDigest());
@@ -107,24 +117,64 @@ class AccountRegistryIT {
     assertThat(Files.readString(dir.resolve("back").resolve("index.json")))
         .contains(image.manifestDigest().encoded());
 
+    // Signed in by username, the same.
+    Skopeo byUsername = Skopeo.create(dir.resolve("alice-by-username"));
+    assertThat(subject(token("/token", ALICE_USER, "repository:alice/app:pull")))
+        .isEqualTo(ALICE_USER);
+    byUsername.checked("login", "--tls-verify=false", "-u", ALICE_USER, "-p", PASSWORD, host());
+    String second = "docker://" + host() + "/" + ALICE_USER + "/app:v2";
+    byUsername.copy(image.ociReference(), second);
+    assertThat(Digest.sha256(byUsername.inspectRaw(second))).isEqualTo(image.manifestDigest());
+
     // Signed in, alice still may not push into bob's namespace, nor bob into hers.
     Skopeo.Result intoBob =
         skopeo.run(
             "copy",
             "--dest-tls-verify=false",
             image.ociReference(),
-            "docker://" + host() + "/bob/app:v1");
+            "docker://" + host() + "/" + BOB_USER + "/app:v1");
     assertThat(intoBob.succeeded()).as(intoBob.describe()).isFalse();
+    assertThat(intoBob.stderr()).containsAnyOf("denied", "403");
     Skopeo.Result bobIntoAlice =
         Skopeo.create(dir.resolve("bob"))
             .run(
                 "copy",
                 "--dest-tls-verify=false",
                 "--dest-creds",
-                BOB + ":" + PASSWORD,
+                BOB_USER + ":" + PASSWORD,
                 image.ociReference(),
-                "docker://" + host() + "/alice/app:v2");
+                "docker://" + host() + "/" + ALICE_USER + "/app:v3");
     assertThat(bobIntoAlice.succeeded()).as(bobIntoAlice.describe()).isFalse();
+    // A wrong password is refused under either name.
+    assertThat(basicToken(ALICE_USER, "wrong password").statusCode()).isEqualTo(401);
+    assertThat(basicToken(ALICE, "wrong password").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void rulesThatNameAnAccountsEmailStillApply() throws Exception {
+    hoist.close();
+    start(List.of(AccessRule.of("shared/", List.of(ALICE), List.of("*"))));
+    signup(ALICE);
+    signup(BOB);
+    String scope = "repository:shared/app:pull,push";
+    assertThat(granted(token("/token", ALICE_USER, scope))).contains("push");
+    assertThat(granted(token("/token", BOB_USER, scope))).doesNotContain("push");
+  }
+
+  /** The {@code sub} claim of a token. */
+  private static String subject(String token) throws Exception {
+    return claims(token).path("sub").asText();
+  }
+
+  /** The actions a token grants on its first access entry (empty when it grants none). */
+  private static String granted(String token) throws Exception {
+    JsonNode access = claims(token).path("access");
+    return access.isEmpty() ? "" : access.get(0).path("actions").toString();
+  }
+
+  private static JsonNode claims(String token) throws Exception {
+    String payload = token.split("\\.")[1];
+    return ApiClient.JSON.readTree(Base64.getUrlDecoder().decode(payload));
   }
 
   @Test
@@ -174,6 +224,7 @@ class AccountRegistryIT {
     assertThat(challenged.headers().firstValue("WWW-Authenticate").orElseThrow())
         .startsWith("Bearer realm=\"http://" + host() + "/m/" + a + "/token\",service=\"hoist\"");
 
+    // Alice's namespace is her username's; she signs in with her email here.
     String forA = token("/m/" + a + "/token", ALICE, "repository:alice/app:pull,push");
     assertThat(send("GET", "/m/" + a + "/v2/", forA).statusCode()).isEqualTo(200);
     for (String elsewhere : List.of("/m/" + b + "/v2/", "/v2/")) {

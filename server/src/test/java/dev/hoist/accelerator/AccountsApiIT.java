@@ -3,6 +3,10 @@ package dev.hoist.accelerator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hoist.auth.AccessRule;
+import dev.hoist.auth.AuthConfig;
+import dev.hoist.mirror.MirrorConfig;
+import dev.hoist.mirror.Upstream;
 import dev.hoist.server.HoistServer;
 import dev.hoist.server.ServerConfig;
 import java.net.http.HttpResponse;
@@ -112,15 +116,91 @@ class AccountsApiIT {
                 .send(
                     "POST",
                     "/api/v1/signup",
-                    Map.of("email", "a@example.com", "password", PASSWORD))
-                .statusCode())
-        .isEqualTo(409);
+                    Map.of("email", "a@example.com", "username", "other", "password", PASSWORD))
+                .body())
+        .contains("EMAIL_TAKEN");
     assertThat(
             other
                 .send(
-                    "POST", "/api/v1/signup", Map.of("email", "b@example.com", "password", "short"))
-                .statusCode())
-        .isEqualTo(400);
+                    "POST",
+                    "/api/v1/signup",
+                    Map.of("email", "b@example.com", "username", "bee", "password", "short"))
+                .body())
+        .contains("PASSWORD_INVALID");
+  }
+
+  @Test
+  void aSignupNeedsAValidFreeUsernameAndRefusesOnesTheConfigurationReserves() throws Exception {
+    Path htpasswd = dir.resolve("users.htpasswd");
+    java.nio.file.Files.writeString(
+        htpasswd,
+        "operator:"
+            + org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate(
+                "2y", "pw".toCharArray(), new byte[16], 4)
+            + "\n");
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("hoist"))
+                .withAuth(
+                    AuthConfig.disabled()
+                        .withEnabled(true)
+                        .withHtpasswd(htpasswd)
+                        .withAdmins(java.util.Set.of("root"))
+                        .withRules(
+                            List.of(
+                                AccessRule.of("team/", List.of("ops"), List.of("pull")),
+                                AccessRule.of(
+                                    "shared", List.of("alice@example.com"), List.of("*")))))
+                .withMirror(
+                    MirrorConfig.of(List.of(Upstream.known("ghcr.io").orElseThrow()))
+                        .withHostedPrefixes(List.of("corp/apps")))
+                .withAccelerator(config()));
+    ApiClient alice = new ApiClient(hoist.url());
+    JsonNode me = alice.signup("alice@example.com", "Alice", PASSWORD, null);
+    assertThat(me.get("username").asText()).isEqualTo("alice");
+    String address = "127.0.0.1:" + hoist.port();
+    JsonNode registry = me.get("registry");
+    assertThat(registry.get("user").asText()).isEqualTo("alice");
+    assertThat(registry.get("namespace").asText()).isEqualTo(address + "/alice");
+    assertThat(registry.get("example").asText()).isEqualTo(address + "/alice/app");
+    assertThat(registry.get("dockerLogin").asText())
+        .isEqualTo("docker login " + address + " -u alice");
+    assertThat(registry.get("skopeoLogin").asText())
+        .isEqualTo("skopeo login --tls-verify=false " + address + " -u alice");
+    // Either name signs in to the console.
+    new ApiClient(hoist.url()).login("alice", PASSWORD);
+
+    for (String invalid : new String[] {"", "a", "-alice", "al/ice", "al ice", "a".repeat(31)}) {
+      HttpResponse<String> r = signupAs("b@example.com", invalid);
+      assertThat(r.statusCode()).as(invalid).isEqualTo(400);
+      assertThat(r.body()).as(invalid).contains("USERNAME_INVALID").contains("2 to 30 lowercase");
+    }
+    HttpResponse<String> missing =
+        new ApiClient(hoist.url())
+            .send("POST", "/api/v1/signup", Map.of("email", "b@example.com", "password", PASSWORD));
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(missing.body()).contains("USERNAME_INVALID");
+    // Taken by an account, or given a meaning by the configuration: an htpasswd user, an admin, a
+    // rule's user or prefix, a hosted prefix, an upstream, Docker Hub's official images.
+    for (String taken :
+        new String[] {
+          "alice", "operator", "root", "ops", "team", "shared", "corp", "ghcr.io", "library"
+        }) {
+      HttpResponse<String> r = signupAs("b@example.com", taken);
+      assertThat(r.statusCode()).as(taken).isEqualTo(409);
+      assertThat(r.body()).as(taken).contains("USERNAME_TAKEN").contains(taken);
+    }
+    assertThat(signupAs("b@example.com", "bob").statusCode()).isEqualTo(201);
+  }
+
+  private HttpResponse<String> signupAs(String email, String username) throws Exception {
+    return new ApiClient(hoist.url())
+        .send(
+            "POST",
+            "/api/v1/signup",
+            Map.of("email", email, "username", username, "password", PASSWORD));
   }
 
   @Test
@@ -154,7 +234,7 @@ class AccountsApiIT {
                 .send(
                     "POST",
                     "/api/v1/signup",
-                    Map.of("email", "x@example.com", "password", PASSWORD))
+                    Map.of("email", "x@example.com", "username", "xavier", "password", PASSWORD))
                 .statusCode())
         .isEqualTo(403);
 
@@ -184,7 +264,15 @@ class AccountsApiIT {
                 .send(
                     "POST",
                     "/api/v1/signup",
-                    Map.of("email", "c@example.com", "password", PASSWORD, "invite", "nope"))
+                    Map.of(
+                        "email",
+                        "c@example.com",
+                        "username",
+                        "carol",
+                        "password",
+                        PASSWORD,
+                        "invite",
+                        "nope"))
                 .statusCode())
         .isEqualTo(400);
   }

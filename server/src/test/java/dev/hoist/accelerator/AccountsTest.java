@@ -21,56 +21,121 @@ class AccountsTest {
   final Tenants tenants =
       new Tenants(
           store, InstantSource.fixed(Instant.parse("2026-11-30T12:00:00Z")), QuotaPeriod.NONE);
-  final Accounts accounts =
-      new Accounts(
-          config,
-          store,
-          tenants,
-          new TenantIds(new SecureRandom()),
-          new PasswordHasher(new SecureRandom(), 4));
+  final Accounts accounts = accounts(Set.of("team", "ops"));
+
+  private Accounts accounts(Set<String> reserved) {
+    return new Accounts(
+        config,
+        store,
+        tenants,
+        new TenantIds(new SecureRandom()),
+        new PasswordHasher(new SecureRandom(), 4),
+        reserved);
+  }
+
+  private AccountRecord signup(String email, String invite) {
+    return accounts.signup(email, email.substring(0, email.indexOf('@')), PASSWORD, invite);
+  }
+
+  private static ApiError refusal(Runnable signup) {
+    try {
+      signup.run();
+    } catch (ApiError e) {
+      return e;
+    }
+    throw new AssertionError("the sign-up was not refused");
+  }
 
   @Test
-  void consoleAccountsSignInToTheRegistryByEmail() {
-    accounts.signup("root@example.com", PASSWORD, null);
-    accounts.signup("alice@example.com", PASSWORD, null);
-    assertThat(accounts.authenticate("alice@example.com", PASSWORD))
-        .contains(new User("alice@example.com", false, Set.of()));
-    assertThat(accounts.authenticate("root@example.com", PASSWORD))
-        .contains(new User("root@example.com", true, Set.of()));
-    assertThat(accounts.authenticate("alice@example.com", "wrong password")).isEmpty();
+  void consoleAccountsSignInToTheRegistryByUsernameOrEmailAndAreNamedByTheirUsername() {
+    signup("root@example.com", null);
+    accounts.signup("alice@example.com", "ally", PASSWORD, null);
+    User alice = new User("ally", false, Set.of(), Set.of("alice@example.com"));
+    assertThat(accounts.authenticate("alice@example.com", PASSWORD)).contains(alice);
+    assertThat(accounts.authenticate("ally", PASSWORD)).contains(alice);
+    assertThat(accounts.authenticate(" Ally ", PASSWORD)).contains(alice);
+    assertThat(accounts.authenticate("root", PASSWORD))
+        .contains(new User("root", true, Set.of(), Set.of("root@example.com")));
+    assertThat(accounts.authenticate("ally", "wrong password")).isEmpty();
+    assertThat(accounts.authenticate("alice", PASSWORD)).isEmpty();
     assertThat(accounts.authenticate("nobody@example.com", PASSWORD)).isEmpty();
+    // Refresh tokens name the username; older ones the email.
+    assertThat(accounts.find("ally").map(e -> e.user())).contains(alice);
+    assertThat(accounts.find("alice@example.com").map(e -> e.user())).contains(alice);
+  }
+
+  @Test
+  void aUsernameIsLowercasedAndMustBeAValidRepositoryComponent() {
+    assertThat(accounts.signup("a@example.com", " Alice ", PASSWORD, null).username())
+        .isEqualTo("alice");
+    for (String bad : new String[] {null, "", "x", "-al", "al-", "a/b", "a b", "a..b", "é1"}) {
+      ApiError e = refusal(() -> accounts.signup("b@example.com", bad, PASSWORD, null));
+      assertThat(e.status()).as(bad).isEqualTo(400);
+      assertThat(e.code()).as(bad).isEqualTo("USERNAME_INVALID");
+      assertThat(e.getMessage()).contains("2 to 30 lowercase letters and digits");
+    }
+    assertThat(
+            refusal(() -> accounts.signup("b@example.com", "b".repeat(31), PASSWORD, null)).code())
+        .isEqualTo("USERNAME_INVALID");
+    assertThat(accounts.signup("b@example.com", "b".repeat(30), PASSWORD, null).username())
+        .hasSize(30);
+  }
+
+  @Test
+  void aTakenOrReservedUsernameIsRefusedWithConflict() {
+    accounts.signup("a@example.com", "alice", PASSWORD, null);
+    for (String name : new String[] {"alice", "team", "ops", "library", "localhost"}) {
+      ApiError e = refusal(() -> accounts.signup("b@example.com", name, PASSWORD, null));
+      assertThat(e.status()).as(name).isEqualTo(409);
+      assertThat(e.code()).as(name).isEqualTo("USERNAME_TAKEN");
+      assertThat(e.getMessage()).as(name).contains(name).contains("choose another");
+    }
+    ApiError email = refusal(() -> accounts.signup("a@example.com", "other", PASSWORD, null));
+    assertThat(email.code()).isEqualTo("EMAIL_TAKEN");
+    assertThat(accounts.all()).hasSize(1);
+  }
+
+  @Test
+  void anAccountWhoseUsernameBecameReservedSignsInUnderItsEmailWithoutANamespace() {
+    AccountRecord bob = accounts.signup("bob@example.com", "bob", PASSWORD, null);
+    // Restarted with an htpasswd user (or a rule) named bob.
+    Accounts later = accounts(Set.of("bob"));
+    assertThat(later.usernameReserved(bob)).isTrue();
+    User asBefore = new User("bob@example.com", false, Set.of());
+    assertThat(later.authenticate("bob", PASSWORD)).contains(asBefore);
+    assertThat(later.authenticate("bob@example.com", PASSWORD)).contains(asBefore);
+    assertThat(later.find("bob").map(e -> e.user())).contains(asBefore);
   }
 
   @Test
   void aDisabledAccountCannotSignInToTheRegistry() {
-    AccountRecord alice = accounts.signup("alice@example.com", PASSWORD, null);
+    AccountRecord alice = signup("alice@example.com", null);
     accounts.change(alice.id(), null, true);
     assertThat(accounts.authenticate("alice@example.com", PASSWORD)).isEmpty();
   }
 
   @Test
   void thePasswordIsStoredOnlyAsABcryptHashAndNeverPrinted() {
-    AccountRecord alice = accounts.signup("alice@example.com", PASSWORD, null);
+    AccountRecord alice = signup("alice@example.com", null);
     assertThat(alice.passwordHash()).startsWith("$2y$04$").doesNotContain(PASSWORD);
     assertThat(alice.toString()).doesNotContain(alice.passwordHash()).doesNotContain(PASSWORD);
   }
 
   @Test
   void invitationsGiveBothSidesTheBonus() {
-    AccountRecord alice = accounts.signup("alice@example.com", PASSWORD, null);
-    AccountRecord bob = accounts.signup("bob@example.com", PASSWORD, alice.inviteCode());
+    AccountRecord alice = signup("alice@example.com", null);
+    AccountRecord bob = signup("bob@example.com", alice.inviteCode());
     assertThat(bob.quotaBytes()).isEqualTo(1100);
     assertThat(accounts.account(alice.id()).quotaBytes()).isEqualTo(1100);
     assertThat(accounts.invitees(alice.id()))
         .extracting(AccountRecord::email)
         .containsExactly("bob@example.com");
-    assertThatThrownBy(() -> accounts.signup("c@example.com", PASSWORD, "nope"))
-        .isInstanceOf(ApiError.class);
+    assertThatThrownBy(() -> signup("c@example.com", "nope")).isInstanceOf(ApiError.class);
   }
 
   @Test
   void rotatingMovesTheAddressAndKeepsTheUsage() {
-    AccountRecord alice = accounts.start(accounts.signup("alice@example.com", PASSWORD, null).id());
+    AccountRecord alice = accounts.start(signup("alice@example.com", null).id());
     TenantUsage usage = tenants.tenant(alice.tenantId()).orElseThrow();
     usage.charge(42, tenants.today());
     AccountRecord rotated = accounts.rotate(alice.id());

@@ -68,17 +68,26 @@ final class ApiClient {
     return json;
   }
 
+  /** Signs up with a username made from the email ({@code alice@...}: {@code alice}). */
   JsonNode signup(String email, String password, String invite) throws Exception {
-    return invite == null
-        ? ok("POST", "/api/v1/signup", Map.of("email", email, "password", password))
-        : ok(
-            "POST",
-            "/api/v1/signup",
-            Map.of("email", email, "password", password, "invite", invite));
+    return signup(
+        email, dev.hoist.storage.Username.fromEmail(email, n -> false).value(), password, invite);
   }
 
-  JsonNode login(String email, String password) throws Exception {
-    return ok("POST", "/api/v1/login", Map.of("email", email, "password", password));
+  JsonNode signup(String email, String username, String password, String invite) throws Exception {
+    Map<String, String> body = new java.util.HashMap<>();
+    body.put("email", email);
+    body.put("username", username);
+    body.put("password", password);
+    if (invite != null) {
+      body.put("invite", invite);
+    }
+    return ok("POST", "/api/v1/signup", body);
+  }
+
+  /** Signs in with the email or the username. */
+  JsonNode login(String name, String password) throws Exception {
+    return ok("POST", "/api/v1/login", Map.of("email", name, "password", password));
   }
 
   /** Starts the accelerator; returns the tenant id. */

@@ -97,10 +97,17 @@ class ConsoleIT {
 
   private void signUp(WebDriver b, String url, String email) {
     b.get(url);
+    fillSignUp(b, email, email.substring(0, email.indexOf('@')));
+    assertThat(b.findElement(By.id("account-email")).getText()).isEqualTo(email);
+  }
+
+  private static void fillSignUp(WebDriver b, String email, String username) {
+    b.findElement(By.id("email")).clear();
     b.findElement(By.id("email")).sendKeys(email);
+    b.findElement(By.id("username")).clear();
+    b.findElement(By.id("username")).sendKeys(username);
     b.findElement(By.id("password")).sendKeys(PASSWORD);
     b.findElement(By.id("signup-submit")).click();
-    assertThat(b.findElement(By.id("account-email")).getText()).isEqualTo(email);
   }
 
   private long usedBytes(WebDriver b) {
@@ -111,7 +118,22 @@ class ConsoleIT {
   @Test
   void signUpStartTheAcceleratorPullThroughItAndSeeTheUsageMove() throws Exception {
     WebDriver b = browser();
-    signUp(b, hoist.url() + "/console/signup", "alice@example.com");
+    // A reserved username comes back with the reason, and what was typed is kept.
+    b.get(hoist.url() + "/console/signup");
+    fillSignUp(b, "alice@example.com", "library");
+    assertThat(b.findElement(By.id("error")).getText()).contains("library").contains("reserved");
+    assertThat(b.findElement(By.id("email")).getDomProperty("value"))
+        .isEqualTo("alice@example.com");
+    fillSignUp(b, "alice@example.com", "alice");
+    assertThat(b.findElement(By.id("account-email")).getText()).isEqualTo("alice@example.com");
+    assertThat(b.findElement(By.id("account-username")).getText()).isEqualTo("alice");
+    String address = hoist.url().replaceFirst("^http://", "");
+    assertThat(b.findElement(By.id("namespace-example")).getText())
+        .isEqualTo(address + "/alice/app");
+    assertThat(b.findElement(By.id("docker-login")).getText())
+        .isEqualTo("docker login " + address + " -u alice");
+    assertThat(b.findElement(By.id("skopeo-login")).getText())
+        .isEqualTo("skopeo login --tls-verify=false " + address + " -u alice");
     b.findElement(By.id("start")).click();
     String pathAddress = b.findElement(By.id("path-address")).getText();
     assertThat(pathAddress).startsWith(hoist.url() + "/m/");

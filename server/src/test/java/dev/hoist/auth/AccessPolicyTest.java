@@ -35,6 +35,26 @@ class AccessPolicyTest {
   }
 
   @Test
+  void aRuleNamingAUsersAliasAppliesButTheAliasOwnsNoNamespace() {
+    User carol = new User("carol", false, Set.of(), Set.of("carol@example.com"));
+    AccessPolicy p =
+        new AccessPolicy(
+            List.of(AccessRule.of("ops/", List.of("carol@example.com"), List.of("pull"))),
+            AnonymousPull.NONE,
+            name -> false);
+    assertThat(grant(p, carol, "repository:ops/app:pull,push")).containsExactly("pull");
+    assertThat(grant(p, carol, "repository:carol/app:push")).containsExactly("push");
+  }
+
+  @Test
+  void aRuleReservesItsUsersAndThePrefixsFirstComponent() {
+    assertThat(AccessRule.of("team/app/", List.of("alice", "*"), List.of("pull")).names())
+        .containsExactlyInAnyOrder("alice", "team");
+    assertThat(AccessRule.of("", List.of("ops@example.com"), List.of("pull")).names())
+        .containsExactly("ops@example.com");
+  }
+
+  @Test
   void rulesGrantTheirActionsUnderTheirPrefixToTheirUsersAndGroups() {
     AccessPolicy p = policy(AnonymousPull.NONE);
     assertThat(grant(p, ALICE, "repository:team/app:pull,push,delete"))

@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * @param id a stable random id, never shown as an address
  * @param email the sign-in name, lowercase
+ * @param username the registry name ({@link Username}): the subject of the account's tokens, so the
+ *     account may push to {@code <username>/...}; also accepted at sign-in
  * @param passwordHash an encoded password hash (never the password)
  * @param admin whether the account administers the accelerator
  * @param tenantId the personal mirror address's id, or null before the accelerator is started
@@ -21,6 +23,7 @@ import java.util.Objects;
 public record AccountRecord(
     String id,
     String email,
+    String username,
     String passwordHash,
     boolean admin,
     String tenantId,
@@ -33,6 +36,7 @@ public record AccountRecord(
   public AccountRecord {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(email, "email");
+    Username.of(username); // throws when it is not a valid registry name
     Objects.requireNonNull(passwordHash, "passwordHash");
     Objects.requireNonNull(inviteCode, "inviteCode");
     Objects.requireNonNull(created, "created");
@@ -45,6 +49,7 @@ public record AccountRecord(
     return new AccountRecord(
         id,
         email,
+        username,
         passwordHash,
         admin,
         tenantId,
@@ -59,6 +64,7 @@ public record AccountRecord(
     return new AccountRecord(
         id,
         email,
+        username,
         passwordHash,
         admin,
         tenantId,
@@ -73,6 +79,7 @@ public record AccountRecord(
     return new AccountRecord(
         id,
         email,
+        username,
         passwordHash,
         admin,
         tenantId,
@@ -87,6 +94,7 @@ public record AccountRecord(
     return new AccountRecord(
         id,
         email,
+        username,
         passwordHash,
         admin,
         tenantId,
@@ -100,6 +108,14 @@ public record AccountRecord(
   /** Hides the hash, so that a record never puts it in a log. */
   @Override
   public String toString() {
-    return "AccountRecord[id=" + id + ", email=" + email + ", tenantId=" + tenantId + "]";
+    return "AccountRecord[id="
+        + id
+        + ", email="
+        + email
+        + ", username="
+        + username
+        + ", tenantId="
+        + tenantId
+        + "]";
   }
 }

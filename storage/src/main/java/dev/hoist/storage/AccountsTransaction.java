@@ -7,18 +7,24 @@ import java.util.SortedMap;
 
 /**
  * Accelerator accounts, their tenants and their daily traffic, inside one {@link MetadataStore}
- * transaction. Emails, tenant ids and invite codes are unique. Days are UTC dates. Methods that
- * write throw {@link IllegalStateException} in a read transaction.
+ * transaction. Emails, usernames, tenant ids and invite codes are unique. Days are UTC dates.
+ * Methods that write throw {@link IllegalStateException} in a read transaction.
  */
 public interface AccountsTransaction {
 
-  /** Creates an account; false (and nothing written) when its email or invite code is taken. */
+  /**
+   * Creates an account; false (and nothing written) when its email, username, invite code or tenant
+   * id is taken.
+   */
   boolean createAccount(AccountRecord account);
 
   Optional<AccountRecord> account(String id);
 
   /** By email, exactly as stored (callers lowercase it). */
   Optional<AccountRecord> accountByEmail(String email);
+
+  /** By username, exactly as stored (usernames are lowercase). */
+  Optional<AccountRecord> accountByUsername(String username);
 
   Optional<AccountRecord> accountByTenant(String tenantId);
 
@@ -31,8 +37,9 @@ public interface AccountsTransaction {
   List<AccountRecord> invitedBy(String id);
 
   /**
-   * Replaces an existing account's tenant id, quota, admin and disabled flags (email, hash, invite
-   * code and inviter stay); false when there is no such account or the tenant id is taken.
+   * Replaces an existing account's tenant id, quota, admin and disabled flags (email, username,
+   * hash, invite code and inviter stay); false when there is no such account or the tenant id is
+   * taken.
    */
   boolean updateAccount(AccountRecord account);
 

@@ -43,6 +43,7 @@ final class MemoryAccounts {
         boolean taken =
             accounts.containsKey(a.id())
                 || find(r -> r.email().equals(a.email())).isPresent()
+                || find(r -> r.username().equals(a.username())).isPresent()
                 || find(r -> r.inviteCode().equals(a.inviteCode())).isPresent()
                 || (a.tenantId() != null
                     && find(r -> a.tenantId().equals(r.tenantId())).isPresent());
@@ -63,6 +64,12 @@ final class MemoryAccounts {
       public Optional<AccountRecord> accountByEmail(String email) {
         check.accept(false);
         return find(r -> r.email().equals(email));
+      }
+
+      @Override
+      public Optional<AccountRecord> accountByUsername(String username) {
+        check.accept(false);
+        return find(r -> r.username().equals(username));
       }
 
       @Override

@@ -837,8 +837,13 @@ public abstract class MetadataStoreContract {
   // Accelerator accounts.
 
   protected static AccountRecord account(String id, String email, String invitedBy) {
+    return account(id, email, "user-" + id, invitedBy);
+  }
+
+  protected static AccountRecord account(
+      String id, String email, String username, String invitedBy) {
     return new AccountRecord(
-        id, email, "hash-" + id, false, null, 1000, false, "code-" + id, invitedBy, T0);
+        id, email, username, "hash-" + id, false, null, 1000, false, "code-" + id, invitedBy, T0);
   }
 
   private Optional<AccountRecord> readAccount(
@@ -857,7 +862,7 @@ public abstract class MetadataStoreContract {
   }
 
   @Test
-  void accountsAreFoundByIdEmailTenantAndInviteCode() {
+  void accountsAreFoundByIdEmailUsernameTenantAndInviteCode() {
     boolean created = writeAccounts(a -> a.createAccount(account("a1", "a@example.com", null)));
     assertThat(created).isTrue();
     store.write(
@@ -865,6 +870,8 @@ public abstract class MetadataStoreContract {
     AccountRecord expected = account("a1", "a@example.com", null).withTenantId("t1");
     assertThat(readAccount(a -> a.account("a1"))).contains(expected);
     assertThat(readAccount(a -> a.accountByEmail("a@example.com"))).contains(expected);
+    assertThat(readAccount(a -> a.accountByUsername("user-a1"))).contains(expected);
+    assertThat(readAccount(a -> a.accountByUsername("user-a2"))).isEmpty();
     assertThat(readAccount(a -> a.accountByTenant("t1"))).contains(expected);
     assertThat(readAccount(a -> a.accountByInviteCode("code-a1"))).contains(expected);
     assertThat(readAccount(a -> a.account("nope"))).isEmpty();
@@ -885,16 +892,39 @@ public abstract class MetadataStoreContract {
   }
 
   @Test
+  void usernamesAreUniqueAndAnAccountWithATakenOneIsNotCreated() {
+    store.write(tx -> tx.accounts().createAccount(account("a1", "a@example.com", "alice", null)));
+    AccountRecord sameName = account("a2", "b@example.com", "alice", null);
+    assertThat(writeAccounts(a -> a.createAccount(sameName))).isFalse();
+    assertThat(readAccount(a -> a.account("a2"))).isEmpty();
+    assertThat(readAccount(a -> a.accountByEmail("b@example.com"))).isEmpty();
+    assertThat(readAccount(a -> a.accountByUsername("alice")).map(AccountRecord::id))
+        .contains("a1");
+    // Another name is fine, and the username survives a restart.
+    assertThat(writeAccounts(a -> a.createAccount(account("a2", "b@example.com", "bob", null))))
+        .isTrue();
+    store.close();
+    try {
+      store = openStore(dataDir);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    assertThat(readAccount(a -> a.accountByUsername("bob")).map(AccountRecord::email))
+        .contains("b@example.com");
+  }
+
+  @Test
   void updateKeepsTheHashAndListsInviteesOfAnAccount() {
     store.write(tx -> tx.accounts().createAccount(account("a1", "a@example.com", null)));
     store.write(tx -> tx.accounts().createAccount(account("a2", "b@example.com", "a1")));
     AccountRecord changed =
         new AccountRecord(
-            "a1", "x@example.com", "other", true, "t9", 5000, true, "other", null, T0);
+            "a1", "x@example.com", "renamed", "other", true, "t9", 5000, true, "other", null, T0);
     assertThat(writeAccounts(a -> a.updateAccount(changed))).isTrue();
     AccountRecord a1 = readAccount(a -> a.account("a1")).orElseThrow();
     assertThat(a1.passwordHash()).isEqualTo("hash-a1");
     assertThat(a1.email()).isEqualTo("a@example.com");
+    assertThat(a1.username()).isEqualTo("user-a1");
     assertThat(a1.quotaBytes()).isEqualTo(5000);
     assertThat(a1.admin()).isTrue();
     assertThat(a1.disabled()).isTrue();

@@ -14,7 +14,7 @@ import java.util.TreeMap;
 /** Accelerator accounts and daily usage in one {@link SqliteTransaction}; plain portable SQL. */
 final class SqliteAccounts implements AccountsTransaction {
   private static final String COLUMNS =
-      "id, email, password_hash, admin, tenant_id, quota_bytes, disabled, invite_code,"
+      "id, email, username, password_hash, admin, tenant_id, quota_bytes, disabled, invite_code,"
           + " invited_by, created";
 
   private final Statements sql;
@@ -32,9 +32,10 @@ final class SqliteAccounts implements AccountsTransaction {
     return update(
             "INSERT INTO accounts ("
                 + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             a.id(),
             a.email(),
+            a.username(),
             a.passwordHash(),
             flag(a.admin()),
             a.tenantId(),
@@ -54,6 +55,11 @@ final class SqliteAccounts implements AccountsTransaction {
   @Override
   public Optional<AccountRecord> accountByEmail(String email) {
     return one("email", email);
+  }
+
+  @Override
+  public Optional<AccountRecord> accountByUsername(String username) {
+    return one("username", username);
   }
 
   @Override
@@ -141,13 +147,14 @@ final class SqliteAccounts implements AccountsTransaction {
         rs.getString(1),
         rs.getString(2),
         rs.getString(3),
-        rs.getInt(4) != 0,
-        rs.getString(5),
-        rs.getLong(6),
-        rs.getInt(7) != 0,
-        rs.getString(8),
+        rs.getString(4),
+        rs.getInt(5) != 0,
+        rs.getString(6),
+        rs.getLong(7),
+        rs.getInt(8) != 0,
         rs.getString(9),
-        Instant.ofEpochMilli(rs.getLong(10)));
+        rs.getString(10),
+        Instant.ofEpochMilli(rs.getLong(11)));
   }
 
   private static int flag(boolean value) {

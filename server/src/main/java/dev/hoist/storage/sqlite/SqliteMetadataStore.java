@@ -25,8 +25,9 @@ import org.sqlite.SQLiteDataSource;
  * <p>Writes go through one connection, one at a time ({@code BEGIN IMMEDIATE}), which is all SQLite
  * allows anyway; serialising them here rather than in SQLite keeps waiting fair and cheap. Reads
  * use a small pool of other connections and, thanks to WAL, run beside a write on a snapshot of the
- * last commit. The schema is created and upgraded by Flyway from {@value #MIGRATIONS}, the
- * migrations the PostgreSQL store shares. Blocking: run it off event loops.
+ * last commit. The schema is created and upgraded by Flyway from {@value #MIGRATIONS} and {@link
+ * AccountUsernamesMigration}, the migrations the PostgreSQL store shares. Blocking: run it off
+ * event loops.
  */
 public final class SqliteMetadataStore implements MetadataStore {
   static final String DATABASE_FILE = "hoist.db";
@@ -78,6 +79,7 @@ public final class SqliteMetadataStore implements MetadataStore {
       Flyway.configure()
           .dataSource(dataSource)
           .locations(MIGRATIONS)
+          .javaMigrations(new AccountUsernamesMigration())
           .failOnMissingLocations(true)
           .load()
           .migrate();

@@ -12,6 +12,10 @@
  * manifests(repo, digest)}, {@code tags(repo, tag)} referencing a manifest of the same repository
  * with {@code ON DELETE CASCADE}, {@code blob_links(repo, digest)} and {@code uploads(id)}. Times
  * are epoch milliseconds, digests their text form. A repository has no row of its own: it exists
- * while a manifest or a blob link names it.
+ * while a manifest or a blob link names it. Accelerator accounts ({@code accounts}, {@code
+ * usage_daily}) and sync state have tables of their own.
+ *
+ * <p>Version 5 is a Java migration, {@code AccountUsernamesMigration} (account usernames derived
+ * from emails, which SQL cannot sanitise portably); the next SQL file is {@code V6__...}.
  */
 package dev.hoist.storage.sqlite;

@@ -50,22 +50,102 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     assertThat(versions).containsExactlyElementsOf(migrationVersions());
   }
 
-  /** The versions of the migration files shipped (V1, V2, ...), in order. */
+  /** The versions of the migration files shipped (V1, V2, ...) and the Java one, in order. */
   private static List<String> migrationVersions() {
+    List<String> versions = new ArrayList<>();
+    versions.add(new AccountUsernamesMigration().getVersion().getVersion());
     try {
       java.net.URL dir =
           SqliteMetadataStoreTest.class.getClassLoader().getResource("db/migration/common");
       try (java.util.stream.Stream<java.nio.file.Path> files =
           java.nio.file.Files.list(java.nio.file.Path.of(dir.toURI()))) {
-        return files
+        files
             .map(f -> f.getFileName().toString())
             .filter(n -> n.matches("V\\d+__.*\\.sql"))
             .map(n -> n.substring(1, n.indexOf("__")))
-            .sorted(java.util.Comparator.comparingInt(Integer::parseInt))
-            .toList();
+            .forEach(versions::add);
       }
     } catch (java.io.IOException | java.net.URISyntaxException e) {
       throw new AssertionError(e);
+    }
+    versions.sort(java.util.Comparator.comparingInt(Integer::parseInt));
+    return versions;
+  }
+
+  @Test
+  void accountsOfAnOlderDatabaseGetUniqueUsernamesFromTheirEmailsAndLoseNothing() throws Exception {
+    Path old = dataDir.resolve("old");
+    java.nio.file.Files.createDirectories(old);
+    String url = "jdbc:sqlite:" + old.resolve(SqliteMetadataStore.DATABASE_FILE);
+    // The schema as the release before usernames left it.
+    org.flywaydb.core.Flyway.configure()
+        .dataSource(url, null, null)
+        .locations(SqliteMetadataStore.MIGRATIONS)
+        .target("4")
+        .load()
+        .migrate();
+    String[][] rows = {
+      // id, email, created: the oldest account keeps the plain name
+      {"a1", "alice@example.com", "1000"},
+      {"a2", "alice@other.org", "2000"},
+      {"a3", "John.Smith+hoist@example.com", "3000"},
+      {"a4", "library@example.com", "4000"},
+      {"a5", "x@example.com", "5000"},
+      {"a6", "alice2@example.com", "1500"},
+    };
+    try (Connection c = DriverManager.getConnection(url);
+        java.sql.PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO accounts (id, email, password_hash, admin, tenant_id, quota_bytes,"
+                    + " disabled, invite_code, invited_by, created)"
+                    + " VALUES (?, ?, ?, 0, ?, 1000, 0, ?, ?, ?)")) {
+      for (String[] r : rows) {
+        insert.setString(1, r[0]);
+        insert.setString(2, r[1]);
+        insert.setString(3, "hash-" + r[0]);
+        insert.setString(4, "tenant-" + r[0]);
+        insert.setString(5, "code-" + r[0]);
+        insert.setString(6, r[0].equals("a2") ? "a1" : null);
+        insert.setLong(7, Long.parseLong(r[2]));
+        insert.executeUpdate();
+      }
+      try (Statement s = c.createStatement()) {
+        s.executeUpdate("INSERT INTO usage_daily (account, day, bytes) VALUES ('a1', 20000, 42)");
+      }
+    }
+
+    MetadataStore migrated = SqliteMetadataStore.open(old);
+    try {
+      java.util.Map<String, String> usernames = new java.util.TreeMap<>();
+      for (var a : migrated.read(tx -> tx.accounts().accounts())) {
+        usernames.put(a.id(), a.username());
+      }
+      assertThat(usernames)
+          .containsExactlyEntriesOf(
+              new java.util.TreeMap<>(
+                  java.util.Map.of(
+                      "a1", "alice",
+                      "a2", "alice3",
+                      "a3", "john.smith-hoist",
+                      "a4", "library2",
+                      "a5", "x2",
+                      "a6", "alice2")));
+      var a2 = migrated.read(tx -> tx.accounts().accountByUsername("alice3")).orElseThrow();
+      assertThat(a2.email()).isEqualTo("alice@other.org");
+      assertThat(a2.passwordHash()).isEqualTo("hash-a2");
+      assertThat(a2.tenantId()).isEqualTo("tenant-a2");
+      assertThat(a2.inviteCode()).isEqualTo("code-a2");
+      assertThat(a2.invitedBy()).isEqualTo("a1");
+      assertThat(a2.created().toEpochMilli()).isEqualTo(2000);
+      java.util.SortedMap<java.time.LocalDate, Long> usage =
+          migrated.read(tx -> tx.accounts().usage("a1", java.time.LocalDate.ofEpochDay(0)));
+      assertThat(usage).containsEntry(java.time.LocalDate.ofEpochDay(20000), 42L);
+      // The new column is unique like the email.
+      var clash = account("a7", "new@example.com", "alice", null);
+      boolean created = migrated.write(tx -> tx.accounts().createAccount(clash));
+      assertThat(created).isFalse();
+    } finally {
+      migrated.close();
     }
   }
 
