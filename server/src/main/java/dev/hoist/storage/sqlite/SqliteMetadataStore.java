@@ -16,6 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -30,6 +33,7 @@ import org.sqlite.SQLiteDataSource;
  * event loops.
  */
 public final class SqliteMetadataStore implements MetadataStore {
+  private static final Logger log = LoggerFactory.getLogger(SqliteMetadataStore.class);
   static final String DATABASE_FILE = "hoist.db";
   static final String MIGRATIONS = "classpath:db/migration/common";
 
@@ -76,13 +80,23 @@ public final class SqliteMetadataStore implements MetadataStore {
     SQLiteDataSource dataSource = new SQLiteDataSource(config);
     dataSource.setUrl("jdbc:sqlite:" + file);
     try {
-      Flyway.configure()
-          .dataSource(dataSource)
-          .locations(MIGRATIONS)
-          .javaMigrations(new AccountUsernamesMigration())
-          .failOnMissingLocations(true)
-          .load()
-          .migrate();
+      MigrateResult migrated =
+          Flyway.configure()
+              .dataSource(dataSource)
+              .locations(MIGRATIONS)
+              .javaMigrations(new AccountUsernamesMigration())
+              .failOnMissingLocations(true)
+              .load()
+              .migrate();
+      if (migrated.migrationsExecuted > 0) {
+        // One line for the operator; Flyway's own step-by-step lines are turned down to warnings.
+        log.info(
+            "metadata schema migrated: database={} from={} to={} steps={}",
+            file,
+            migrated.initialSchemaVersion == null ? "empty" : migrated.initialSchemaVersion,
+            migrated.targetSchemaVersion,
+            migrated.migrationsExecuted);
+      }
     } catch (FlywayException e) {
       throw new SqliteFailure("migrating " + file, e);
     }
