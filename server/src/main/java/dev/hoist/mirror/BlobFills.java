@@ -659,27 +659,12 @@ final class BlobFills {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
       Objects.checkFromIndexSize(off, len, b.length);
-      if (len == 0) {
-        return 0;
-      }
-      if (position >= end) {
-        return -1;
-      }
-      long readable = Math.min(fill.awaitReadable(position), end);
-      if (readable <= position) {
-        throw new IOException("mirror fill of " + fill.digest + " ended before " + end + " bytes");
-      }
-      int n =
-          channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, readable - position)), position);
-      if (n <= 0) {
-        throw new IOException("spool of " + fill.digest + " is shorter than its fill says");
-      }
-      position += n;
-      return n;
+      return read(ByteBuffer.wrap(b, off, len));
     }
 
     /**
-     * As {@link #read(byte[], int, int)}, into a buffer (a direct one costs no copy to the heap).
+     * Reads what the fill has released at the position, waiting for it; into a direct buffer this
+     * costs no copy through the heap.
      */
     @Override
     public int read(ByteBuffer dst) throws IOException {

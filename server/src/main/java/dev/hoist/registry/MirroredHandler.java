@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
-import dev.hoist.oci.MediaTypes;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.registry.RemoteContent.Lookup;
 import dev.hoist.registry.RemoteContent.RemoteRepository;
@@ -130,32 +129,28 @@ final class MirroredHandler {
    * ?artifactType=} here, whatever the upstream supports.
    */
   private Future<Void> referrers(Exchange ex, RemoteRepository repository, Digest subject) {
-    String filter = ex.param("artifactType");
-    String artifactType = filter == null || filter.isEmpty() ? null : filter;
+    String artifactType = ReferrersHandler.artifactTypeFilter(ex);
     return backend
         .blocking()
         .run(() -> remote.referrers(repository, subject))
         .map(
             referrers -> {
-              ObjectNode index = Json.object();
-              index.put("schemaVersion", 2);
-              index.put("mediaType", MediaTypes.OCI_INDEX);
-              ArrayNode manifests = index.putArray("manifests");
-              for (Descriptor d : referrers) {
-                if (artifactType == null || artifactType.equals(d.artifactType())) {
-                  ReferrersHandler.addReferrer(
-                      manifests,
-                      d.mediaType(),
-                      d.digest(),
-                      d.size(),
-                      d.artifactType(),
-                      d.annotations());
-                }
-              }
-              if (artifactType != null) {
-                ex.response().putHeader(Headers.OCI_FILTERS_APPLIED, "artifactType");
-              }
-              ex.json(200, MediaTypes.OCI_INDEX, Json.bytes(index));
+              ReferrersHandler.reply(
+                  ex,
+                  artifactType,
+                  manifests -> {
+                    for (Descriptor d : referrers) {
+                      if (artifactType == null || artifactType.equals(d.artifactType())) {
+                        ReferrersHandler.addReferrer(
+                            manifests,
+                            d.mediaType(),
+                            d.digest(),
+                            d.size(),
+                            d.artifactType(),
+                            d.annotations());
+                      }
+                    }
+                  });
               return null;
             });
   }

@@ -22,6 +22,27 @@ final class ReferrersHandler {
     this.backend = backend;
   }
 
+  /**
+   * Answers with a referrers index: {@code fill} adds the entries (with {@link #addReferrer});
+   * {@code artifactType}, when not null, is the filter it applied.
+   */
+  static void reply(Exchange ex, String artifactType, java.util.function.Consumer<ArrayNode> fill) {
+    ObjectNode index = Json.object();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", MediaTypes.OCI_INDEX);
+    fill.accept(index.putArray("manifests"));
+    if (artifactType != null) {
+      ex.response().putHeader(Headers.OCI_FILTERS_APPLIED, "artifactType");
+    }
+    ex.json(200, MediaTypes.OCI_INDEX, Json.bytes(index));
+  }
+
+  /** The {@code ?artifactType=} filter of a referrers request, or null for none. */
+  static String artifactTypeFilter(Exchange ex) {
+    String filter = ex.param("artifactType");
+    return filter == null || filter.isEmpty() ? null : filter;
+  }
+
   /** Adds one entry to a referrers index's {@code manifests}. */
   static void addReferrer(
       ArrayNode manifests,
@@ -49,30 +70,26 @@ final class ReferrersHandler {
       default -> throw Methods.notAllowed(ex, "GET, HEAD");
     }
     Digest subject = Errors.digest(digestText);
-    String filter = ex.param("artifactType");
-    String artifactType = filter == null || filter.isEmpty() ? null : filter;
+    String artifactType = artifactTypeFilter(ex);
     return backend
         .blocking()
         .run(() -> backend.metadata().read(tx -> tx.referrers(name, subject, artifactType)))
         .map(
             referrers -> {
-              ObjectNode index = Json.object();
-              index.put("schemaVersion", 2);
-              index.put("mediaType", MediaTypes.OCI_INDEX);
-              ArrayNode manifests = index.putArray("manifests");
-              for (ManifestRecord r : referrers) {
-                addReferrer(
-                    manifests,
-                    r.mediaType(),
-                    r.digest(),
-                    r.size(),
-                    r.artifactType(),
-                    r.annotations());
-              }
-              if (artifactType != null) {
-                ex.response().putHeader(Headers.OCI_FILTERS_APPLIED, "artifactType");
-              }
-              ex.json(200, MediaTypes.OCI_INDEX, Json.bytes(index));
+              reply(
+                  ex,
+                  artifactType,
+                  manifests -> {
+                    for (ManifestRecord r : referrers) {
+                      addReferrer(
+                          manifests,
+                          r.mediaType(),
+                          r.digest(),
+                          r.size(),
+                          r.artifactType(),
+                          r.annotations());
+                    }
+                  });
               return null;
             });
   }
