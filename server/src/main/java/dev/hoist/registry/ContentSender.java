@@ -28,7 +28,12 @@ import java.util.Map;
  * redirect to a presigned URL.
  */
 final class ContentSender {
-  static final int STREAM_CHUNK = 64 * 1024;
+  /**
+   * Bytes per streamed write. Each chunk costs a hop to a virtual thread and back to the event
+   * loop: a cold 25 MiB blob through the mirror took 0.31 s in 64 KiB chunks, 0.20 s in 256 KiB
+   * ones, and no less in 1 MiB ones (loopback, warm JIT).
+   */
+  static final int STREAM_CHUNK = 256 * 1024;
 
   private final Blocking blocking;
 
