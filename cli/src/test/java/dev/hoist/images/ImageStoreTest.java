@@ -131,6 +131,34 @@ class ImageStoreTest {
   }
 
   @Test
+  void aBlobLargerThanTheEarlyFlushStepIsStoredWholeAfterAResetAndAnAbandonedWriterLeavesNothing()
+      throws IOException {
+    ImageStore store = ImageStore.open(root);
+    byte[] content = new byte[80 << 20]; // 80 MiB: background flushes start every 32 MiB
+    new java.util.Random(5).nextBytes(content);
+    Digest d = Digest.sha256(content);
+    try (BlobWriter w = store.newBlobWriter(d, content.length)) {
+      w.transferFrom(new ByteArrayInputStream(content, 0, 40 << 20), null);
+      w.reset(); // as after a source that sent wrong bytes
+      w.transferFrom(new ByteArrayInputStream(content), null);
+      w.commit();
+    }
+    try (java.io.InputStream in = store.openBlob(d)) {
+      assertThat(Digest.compute("sha256", in)).isEqualTo(d);
+    }
+    assertThat(store.blobSize(d)).isEqualTo(content.length);
+
+    byte[] other = java.util.Arrays.copyOf(content, 70 << 20);
+    try (BlobWriter w = store.newBlobWriter(Digest.sha256(other), other.length)) {
+      w.transferFrom(new ByteArrayInputStream(other, 0, 50 << 20), null);
+    }
+    assertThat(store.hasBlob(Digest.sha256(other))).isFalse();
+    try (var left = java.nio.file.Files.list(root.resolve("ingest"))) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
   void blobWriterRefusesMoreBytesThanExpected() throws IOException {
     ImageStore store = ImageStore.open(root);
     byte[] content = "abc".getBytes(StandardCharsets.UTF_8);
