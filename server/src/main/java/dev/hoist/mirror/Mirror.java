@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,9 @@ public final class Mirror implements RemoteContent, AutoCloseable {
   private final MirrorConfig config;
   private final MirrorRouting routing;
   private final Map<String, RegistryClient> clients;
+  // One per upstream, so that it remembers an upstream without the referrers API (Distribution
+  // 2.8) and goes straight to the referrers tag, instead of asking the API on every request.
+  private final ConcurrentMap<String, RegistrySource> referrerSources = new ConcurrentHashMap<>();
   private final BlobStore blobs;
   private final MetadataStore metadata;
   private final BlobFills fills;
@@ -576,7 +581,9 @@ public final class Mirror implements RemoteContent, AutoCloseable {
   @Override
   public List<Descriptor> referrers(RemoteRepository repo, Digest subject) throws IOException {
     try {
-      return new RegistrySource(client(repo)).referrers(repo.upstreamName(), subject);
+      return referrerSources
+          .computeIfAbsent(repo.upstream(), upstream -> new RegistrySource(client(repo)))
+          .referrers(repo.upstreamName(), subject);
     } catch (RegistryException e) {
       throw upstreamFailure(repo, new UpstreamException(e));
     }
