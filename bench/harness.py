@@ -399,10 +399,11 @@ class Bench:
             return False
         return True
 
-    # The memory defaults ./hoist gives `serve` (see the launcher): "default settings" are what a
-    # user gets from the README's command.
+    # The JVM options ./hoist gives `serve` and the other commands (see the launcher): "default
+    # settings" are what a user gets from the README's command.
     SERVE_DEFAULTS = ["-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
                       "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m"]
+    COMMAND_DEFAULTS = ["-XX:+UseSerialGC"]
 
     def java_cmd(self, command, extra=()):
         return [
@@ -411,7 +412,7 @@ class Bench:
             f"-XX:SharedArchiveFile={self.work}/hoist-{command}.jsa",
             "-Xlog:cds=off",
             "--enable-native-access=ALL-UNNAMED",
-            *(self.SERVE_DEFAULTS if command == "serve" else []),
+            *(self.SERVE_DEFAULTS if command == "serve" else self.COMMAND_DEFAULTS),
             *extra,
             "-jar",
             self.a.jar,

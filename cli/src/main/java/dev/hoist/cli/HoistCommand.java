@@ -12,31 +12,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The top-level {@code hoist} command; each action is a subcommand. */
+/** The top-level {@code hoist} command; each action is a subcommand ({@link Main#SUBCOMMANDS}). */
 @Command(
     name = "hoist",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Container image registry mirror, private registry and pull client.",
-    subcommands = {
-      RefCommand.class,
-      ServeCommand.class,
-      PullCommand.class,
-      ImagesCommand.class,
-      TagCommand.class,
-      RmiCommand.class,
-      InspectCommand.class,
-      LoginCommand.class,
-      LogoutCommand.class,
-      PushCommand.class,
-      SaveCommand.class,
-      LoadCommand.class,
-      ExportCommand.class,
-      TagsCommand.class,
-      MirrorConfigCommand.class,
-      SyncCommand.class,
-      CopyCommand.class
-    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",

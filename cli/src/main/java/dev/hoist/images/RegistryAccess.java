@@ -5,14 +5,10 @@ import dev.hoist.client.RegistryClient;
 import dev.hoist.client.RegistryEndpoint;
 import dev.hoist.client.RetryPolicy;
 import dev.hoist.oci.ImageReference;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,10 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * How the client commands reach registries: one {@link RegistryClient} per origin registry and per
@@ -143,7 +135,7 @@ public final class RegistryAccess implements AutoCloseable {
       return RegistryEndpoint.of(https).withName(r);
     }
     int port = https.getPort() < 0 ? 443 : https.getPort();
-    if (speaksTls(https.getHost(), port)) {
+    if (TlsProbe.speaksTls(https.getHost(), port, 3000)) {
       return RegistryEndpoint.of(https).withName(r).withInsecureTls(true);
     }
     return RegistryEndpoint.of(uri("http://" + r)).withName(r);
@@ -224,22 +216,6 @@ public final class RegistryAccess implements AutoCloseable {
     }
   }
 
-  /** Whether a TLS handshake with {@code host:port} succeeds (certificates not checked). */
-  static boolean speaksTls(String host, int port) {
-    try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new TrustManager[] {new TrustAll()}, null);
-      try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
-        s.connect(new InetSocketAddress(host, port), 3000);
-        s.setSoTimeout(3000);
-        s.startHandshake();
-        return true;
-      }
-    } catch (IOException | GeneralSecurityException e) {
-      return false;
-    }
-  }
-
   private static URI uri(String text) throws ImageException {
     try {
       URI u = new URI(text);
@@ -280,18 +256,5 @@ public final class RegistryAccess implements AutoCloseable {
   public synchronized void close() {
     clients.values().forEach(RegistryClient::close);
     clients.clear();
-  }
-
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

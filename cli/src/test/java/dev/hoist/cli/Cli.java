@@ -79,11 +79,9 @@ final class Cli {
             false);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new HoistCommand(e));
+    CommandLine cl = Main.commandLine(new HoistCommand(e), args);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    cl.setExecutionExceptionHandler(new ErrorHandler());
-    cl.setExitCodeExceptionMapper(ExitCodes::forException);
     int code = cl.execute(args);
     return new Run(code, out.toString(), err.toString());
   }

@@ -231,11 +231,9 @@ class SaveLoadIT {
       ClientEnvironment env =
           new ClientEnvironment(
               Map.of("HOIST_ROOT", cli.store().toString()), dir.resolve("home"), in, false);
-      CommandLine cl = new CommandLine(new HoistCommand(env));
+      CommandLine cl = Main.commandLine(new HoistCommand(env), "load");
       cl.setOut(new PrintWriter(out, true));
       cl.setErr(new PrintWriter(err, true));
-      cl.setExecutionExceptionHandler(new ErrorHandler());
-      cl.setExitCodeExceptionMapper(ExitCodes::forException);
       exit = cl.execute("load");
     }
 

@@ -86,10 +86,7 @@ public final class RegistryClient implements AutoCloseable {
               .version(HttpClient.Version.HTTP_2)
               .connectTimeout(b.connectTimeout)
               .followRedirects(HttpClient.Redirect.NEVER);
-      if (endpoint.insecureTls()) {
-        hb.sslContext(InsecureTls.context());
-      }
-      http = hb.build();
+      http = LazyTls.configure(hb, endpoint.insecureTls()).build();
       this.ownedHttpClient = http;
     } else {
       this.ownedHttpClient = null;
