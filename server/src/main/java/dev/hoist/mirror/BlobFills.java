@@ -64,7 +64,7 @@ final class BlobFills {
   /** How many bytes at the end of a blob are held back from readers until it is committed. */
   static final int HOLD_BACK = 64 * 1024;
 
-  private static final int BUFFER_SIZE = 64 * 1024;
+  private static final int BUFFER_SIZE = 256 * 1024;
   private static final Logger log = LoggerFactory.getLogger(BlobFills.class);
 
   private final BlobStore blobs;
