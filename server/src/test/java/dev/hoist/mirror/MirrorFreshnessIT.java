@@ -114,6 +114,10 @@ class MirrorFreshnessIT {
     startHoist(mirrorOf(upstream, Duration.ZERO));
     assertThat(Digest.sha256(manifest("/v2/library/app/manifests/1").body()))
         .isEqualTo(first.manifestDigest());
+    assertThat(upstream.requestCount("HEAD", "/v2/library/app/manifests/.*"))
+        .as("a tag seen for the first time is fetched with one GET, no HEAD before it")
+        .isZero();
+    assertThat(upstream.requestCount("GET", "/v2/library/app/manifests/1")).isEqualTo(1);
     HttpResponse<byte[]> same = manifest("/v2/library/app/manifests/1");
     assertThat(cache(same)).isEqualTo("REVALIDATED");
     assertThat(upstream.requestCount("HEAD", "/v2/library/app/manifests/1")).isGreaterThan(0);
