@@ -261,12 +261,119 @@ public final class Puller {
           }
         }
       }
-      for (Descriptor c : configs.values()) {
-        if (!store.hasBlob(c.digest())) {
-          fetchBlob(c, null);
+      AtomicInteger threadNo = new AtomicInteger();
+      pool =
+          Executors.newFixedThreadPool(
+              concurrency,
+              r -> {
+                Thread t = new Thread(r, "hoist-pull-" + threadNo.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      // The configs download beside the layers, not before them: a layer needs its config's
+      // diff_id only once it is down, so a pull does not wait a round trip (or, from a far
+      // registry, a token and a redirect) before its first layer starts. Submitted first, the
+      // configs' task never waits behind a layer's.
+      Future<Map<Digest, Digest>> diffIdsFetched =
+          pool.submit(
+              () -> {
+                for (Descriptor c : configs.values()) {
+                  if (!store.hasBlob(c.digest())) {
+                    fetchBlob(c, null);
+                  }
+                }
+                return diffIds(images, mustMatch);
+              });
+      List<Progress.Line> lines = new ArrayList<>();
+      List<Descriptor> order = new ArrayList<>(layers.values());
+      int waiting = 0;
+      for (Descriptor l : order) {
+        if (store.hasBlob(l.digest())) {
+          lines.add(progress.line(l.digest().encoded(), "Already exists"));
+        } else {
+          Progress.Line line = progress.line(l.digest().encoded(), "Pulling fs layer");
+          lines.add(line);
+          if (waiting++ >= concurrency) {
+            line.status("Waiting");
+          }
         }
       }
-      // diff_ids by layer, from each image's config, for checking.
+      List<Future<Downloaded>> downloads = new ArrayList<>();
+      for (int i = 0; i < order.size(); i++) {
+        Descriptor l = order.get(i);
+        Progress.Line line = lines.get(i);
+        downloads.add(
+            pool.submit(
+                () -> {
+                  boolean had = store.hasBlob(l.digest());
+                  LayerMeasure measure = had ? null : fetchBlob(l, line);
+                  if (measure == null) {
+                    measure = LayerMeasure.of(store, l.mediaType(), l.digest());
+                  }
+                  return new Downloaded(measure, !had);
+                }));
+      }
+      long total = 0;
+      try {
+        // Checked here, not in the download tasks: a task waiting for the configs would hold a
+        // download slot while they come.
+        Map<Digest, Digest> diffIds = diffIdsFetched.get();
+        for (int i = 0; i < order.size(); i++) {
+          Descriptor l = order.get(i);
+          Downloaded done = downloads.get(i).get();
+          LayerMeasure measure = done.measure();
+          Digest expected = diffIds.get(l.digest());
+          if (expected != null && measure.diffId() != null && !expected.equals(measure.diffId())) {
+            throw new ImageException(
+                ImageException.Kind.OTHER,
+                "layer "
+                    + l.digest()
+                    + " of "
+                    + reference.familiar()
+                    + " does not match its diff_id "
+                    + expected
+                    + " (uncompressed content is "
+                    + measure.diffId()
+                    + ")");
+          }
+          if (done.fetched()) {
+            lines.get(i).status("Pull complete");
+          }
+          total += imageLayers.contains(l.digest()) ? measure.uncompressedSize() : 0L;
+        }
+      } catch (ExecutionException e) {
+        pool.shutdownNow();
+        Throwable c = e.getCause();
+        if (c instanceof ImageException ie) {
+          throw ie;
+        }
+        if (c instanceof IOException io) {
+          throw io;
+        }
+        if (c instanceof UncheckedIOException u) {
+          throw u.getCause();
+        }
+        throw new ImageException(ImageException.Kind.OTHER, "pull failed: " + c, c);
+      } catch (ImageException e) {
+        pool.shutdownNow();
+        throw e;
+      } catch (InterruptedException e) {
+        pool.shutdownNow();
+        Thread.currentThread().interrupt();
+        throw new ImageException(ImageException.Kind.OTHER, "interrupted", e);
+      }
+      return total;
+    }
+
+    /** A layer in the store, measured; fetched when this pull downloaded it. */
+    private record Downloaded(LayerMeasure measure, boolean fetched) {}
+
+    /**
+     * The diff_id of every image layer, from its image's config (stored by now); checks a single
+     * image pulled with an explicit platform is for that platform.
+     */
+    private Map<Digest, Digest> diffIds(java.util.Collection<Fetched> images, Platform mustMatch)
+        throws ImageException, IOException {
       Map<Digest, Digest> diffIds = new LinkedHashMap<>();
       for (Fetched f : images) {
         ImageManifest m = (ImageManifest) f.manifest;
@@ -302,91 +409,9 @@ public final class Puller {
           }
         }
       }
-
-      List<Progress.Line> lines = new ArrayList<>();
-      List<Descriptor> order = new ArrayList<>(layers.values());
-      int waiting = 0;
-      for (Descriptor l : order) {
-        if (store.hasBlob(l.digest())) {
-          lines.add(progress.line(l.digest().encoded(), "Already exists"));
-        } else {
-          Progress.Line line = progress.line(l.digest().encoded(), "Pulling fs layer");
-          lines.add(line);
-          if (waiting++ >= concurrency) {
-            line.status("Waiting");
-          }
-        }
-      }
-      AtomicInteger threadNo = new AtomicInteger();
-      pool =
-          Executors.newFixedThreadPool(
-              concurrency,
-              r -> {
-                Thread t = new Thread(r, "hoist-pull-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
-      List<Future<Long>> futures = new ArrayList<>();
-      for (int i = 0; i < order.size(); i++) {
-        Descriptor l = order.get(i);
-        Progress.Line line = lines.get(i);
-        futures.add(
-            pool.submit(
-                () -> {
-                  boolean had = store.hasBlob(l.digest());
-                  LayerMeasure measure = had ? null : fetchBlob(l, line);
-                  if (measure == null) {
-                    measure = LayerMeasure.of(store, l.mediaType(), l.digest());
-                  }
-                  Digest expected = diffIds.get(l.digest());
-                  if (expected != null
-                      && measure.diffId() != null
-                      && !expected.equals(measure.diffId())) {
-                    throw new ImageException(
-                        ImageException.Kind.OTHER,
-                        "layer "
-                            + l.digest()
-                            + " of "
-                            + reference.familiar()
-                            + " does not match its diff_id "
-                            + expected
-                            + " (uncompressed content is "
-                            + measure.diffId()
-                            + ")");
-                  }
-                  if (!had) {
-                    line.status("Pull complete");
-                  }
-                  return imageLayers.contains(l.digest()) ? measure.uncompressedSize() : 0L;
-                }));
-      }
-      long total = 0;
-      try {
-        for (Future<Long> f : futures) {
-          total += f.get();
-        }
-      } catch (ExecutionException e) {
-        pool.shutdownNow();
-        Throwable c = e.getCause();
-        if (c instanceof ImageException ie) {
-          throw ie;
-        }
-        if (c instanceof IOException io) {
-          throw io;
-        }
-        if (c instanceof UncheckedIOException u) {
-          throw u.getCause();
-        }
-        throw new ImageException(ImageException.Kind.OTHER, "pull failed: " + c, c);
-      } catch (InterruptedException e) {
-        pool.shutdownNow();
-        Thread.currentThread().interrupt();
-        throw new ImageException(ImageException.Kind.OTHER, "interrupted", e);
-      }
-      return total;
+      return diffIds;
     }
 
-    /** One blob from the first source that serves it whole; line may be null (a config). */
     /**
      * Downloads a blob into the store, trying each source in turn; returns the layer's measure,
      * taken while it downloaded, or null when there is none (not a layer, or another compression).

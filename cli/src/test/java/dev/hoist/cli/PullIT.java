@@ -2,6 +2,7 @@ package dev.hoist.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.images.HandmadeImages;
 import dev.hoist.images.ImageStore;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ImageReference;
@@ -257,8 +258,59 @@ class PullIT {
         assertThat(run.out())
             .contains(Progress12.of(layer) + ": Download complete from " + origin.hostPort());
       }
-      // The first damaged blob (the config) made the mirror untrusted for the rest of the pull.
-      assertThat(mirror.requestCount("GET", "/v2/.+/blobs/.*")).isEqualTo(1);
+      // The config and the layers download at once, so each may have asked the mirror; the first
+      // damaged blob made it untrusted for the rest of the pull: no blob was asked of it twice.
+      List<Digest> blobs = new ArrayList<>(app.layerDigests());
+      blobs.add(app.configDigest());
+      for (Digest blob : blobs) {
+        assertThat(mirror.requestCount("GET", "/v2/.+/blobs/" + blob)).isLessThanOrEqualTo(1);
+      }
+      assertThat(mirror.requestCount("GET", "/v2/.+/blobs/.*")).isBetween(1, blobs.size());
+      assertStoredAndVerified(cli.store(), app.image());
+    }
+  }
+
+  @Test
+  void aLayerThatIsNotWhatItsConfigSaysIsRefusedAndNothingIsNamed() throws Exception {
+    byte[] good = HandmadeImages.gzip(new HandmadeImages.Layer().file("etc/os", "hoist").tar());
+    byte[] other = HandmadeImages.gzip(new HandmadeImages.Layer().file("etc/os", "other").tar());
+    Digest claimed = Digest.sha256(HandmadeImages.gzip(other)); // any digest but the true one
+    HandmadeImages.writeLayout(
+        dir.resolve("bad"),
+        "1",
+        List.of(good, other),
+        List.of(Digest.sha256(new HandmadeImages.Layer().file("etc/os", "hoist").tar()), claimed));
+    skopeo.copy(
+        "oci:" + dir.resolve("bad") + ":1", "docker://" + origin.hostPort() + "/team/bad:1");
+    Cli cli = new Cli(dir);
+
+    Cli.Run run = cli.run("pull", origin.hostPort() + "/team/bad:1");
+
+    assertThat(run.exit()).as(run.all()).isNotZero();
+    assertThat(run.err()).contains("does not match its diff_id " + claimed);
+    assertThat(cli.run("images", "-q").out()).isEmpty();
+  }
+
+  @Test
+  void theLayersDoNotWaitForTheConfig() throws Exception {
+    try (TamperingProxy mirror = TamperingProxy.start(origin.url())) {
+      mirror
+          .on("GET", "/v2/.+/blobs/" + app.configDigest())
+          .always()
+          .delayHeaders(Duration.ofSeconds(2));
+      Cli cli = new Cli(dir);
+
+      Cli.Run run = cli.run("pull", "--mirror", mirror.url(), appName());
+
+      assertThat(run.exit()).as(run.all()).isZero();
+      List<String> finished =
+          mirror.exchanges().stream()
+              .filter(e -> e.method().equals("GET") && e.path().contains("/blobs/"))
+              .map(e -> e.path().substring(e.path().lastIndexOf('/') + 1))
+              .toList();
+      // Every layer came down while the config was still held back.
+      assertThat(finished).hasSize(app.layerDigests().size() + 1);
+      assertThat(finished.getLast()).isEqualTo(app.configDigest().toString());
       assertStoredAndVerified(cli.store(), app.image());
     }
   }

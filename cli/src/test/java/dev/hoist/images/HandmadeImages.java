@@ -173,6 +173,11 @@ public final class HandmadeImages {
    * given zstd's media type). The config's diff_ids are computed.
    */
   public static Built build(List<byte[]> layers) throws IOException {
+    return build(layers, null);
+  }
+
+  /** As {@link #build(List)}, but the config claims {@code diffIds} (null: the true ones). */
+  public static Built build(List<byte[]> layers, List<Digest> claimedDiffIds) throws IOException {
     ObjectNode config = JSON.createObjectNode();
     config.put("architecture", "amd64");
     config.put("os", "linux");
@@ -193,6 +198,10 @@ public final class HandmadeImages {
         diffIds.add(Digest.sha256(l).toString());
         types.add(MediaTypes.OCI_LAYER_TAR);
       }
+    }
+    if (claimedDiffIds != null) {
+      diffIds.removeAll();
+      claimedDiffIds.forEach(d -> diffIds.add(d.toString()));
     }
     byte[] configBytes = JSON.writeValueAsBytes(config);
     ObjectNode m = JSON.createObjectNode();
@@ -228,7 +237,14 @@ public final class HandmadeImages {
   /** Writes the image as an OCI layout at {@code dir}, named {@code refName} in index.json. */
   public static Built writeLayout(Path dir, String refName, List<byte[]> layers)
       throws IOException {
-    Built b = build(layers);
+    return writeLayout(dir, refName, layers, null);
+  }
+
+  /** As {@link #writeLayout(Path, String, List)}, the config claiming {@code diffIds}. */
+  public static Built writeLayout(
+      Path dir, String refName, List<byte[]> layers, List<Digest> claimedDiffIds)
+      throws IOException {
+    Built b = build(layers, claimedDiffIds);
     Path blobs = dir.resolve("blobs").resolve("sha256");
     Files.createDirectories(blobs);
     Files.write(blobs.resolve(b.configDigest().encoded()), b.config());
