@@ -476,66 +476,21 @@ class Bench:
         self.local = self.start_dist("local", root=os.path.join(self.run, "dist-upstream"))
         self.local.data = None  # shared with the upstream; not ours to delete
         # nginx: the physical reference for serving a file.
-        port = free_port()
-        ngx = os.path.join(self.run, "nginx")
-        os.makedirs(os.path.join(ngx, "tmp"))
-        user = "user root root;\n" if os.geteuid() == 0 else ""
-        conf = f"""{user}daemon off;
-master_process on;
-worker_processes auto;
-pid {ngx}/nginx.pid;
-error_log {ngx}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
+        self.nginx = self.start_nginx("nginx", lambda ngx, port: f"""
   keepalive_requests 100000;
   default_type application/octet-stream;
-  client_body_temp_path {ngx}/tmp/body;
-  proxy_temp_path {ngx}/tmp/proxy;
-  fastcgi_temp_path {ngx}/tmp/fastcgi;
-  uwsgi_temp_path {ngx}/tmp/uwsgi;
-  scgi_temp_path {ngx}/tmp/scgi;
   server {{
     listen 127.0.0.1:{port};
     root {self.a.images};
     location = /v2/ {{ return 200 '{{}}'; }}
-  }}
-}}
-"""
-        with open(os.path.join(ngx, "nginx.conf"), "w") as f:
-            f.write(conf)
-        self.nginx = Server(
-            "nginx", [self.a.nginx, "-p", ngx, "-e", f"{ngx}/error.log", "-c", f"{ngx}/nginx.conf"],
-            port, self.run,
-        ).start()
-        self.nginx.wait_ready()
+  }}""")
         self.nginx.data = None
 
     def start_nginx_cache(self, tag):
-        """nginx as a pull-through cache of the upstream (proxy_cache): C, sendfile, and each miss
-        streamed to its client while it is written to the cache. Its cold pull is the floor any
-        mirror that stores what it relays can reach on this machine (row a's note)."""
-        port = free_port()
-        ngx = os.path.join(self.run, f"nginx-cache-{tag}")
-        os.makedirs(os.path.join(ngx, "tmp"))
-        user = "user root root;\n" if os.geteuid() == 0 else ""
-        conf = f"""{user}daemon off;
-master_process on;
-worker_processes auto;
-pid {ngx}/nginx.pid;
-error_log {ngx}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path {ngx}/tmp/body;
-  proxy_temp_path {ngx}/tmp/proxy;
-  fastcgi_temp_path {ngx}/tmp/fastcgi;
-  uwsgi_temp_path {ngx}/tmp/uwsgi;
-  scgi_temp_path {ngx}/tmp/scgi;
+        """nginx as a pull-through cache of the upstream (proxy_cache): C, sendfile, each miss
+        streamed to its client while it is written to the cache, no digest checked. Its cold pull
+        is what a lean storing mirror reaches on this machine (row a's note)."""
+        return self.start_nginx(f"nginx-cache-{tag}", lambda ngx, port: f"""
   proxy_cache_path {ngx}/cache levels=1:2 keys_zone=mirror:10m max_size=20g inactive=1h use_temp_path=off;
   server {{
     listen 127.0.0.1:{port};
@@ -549,13 +504,36 @@ http {{
       proxy_cache_lock on;
       proxy_buffering on;
     }}
-  }}
+  }}""")
+
+    def start_nginx(self, name, http_body):
+        """Starts an nginx in run/<name> whose http block ends with http_body(dir, port); waits
+        until /v2/ answers 200."""
+        port = free_port()
+        ngx = os.path.join(self.run, name)
+        os.makedirs(os.path.join(ngx, "tmp"))
+        user = "user root root;\n" if os.geteuid() == 0 else ""
+        conf = f"""{user}daemon off;
+master_process on;
+worker_processes auto;
+pid {ngx}/nginx.pid;
+error_log {ngx}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path {ngx}/tmp/body;
+  proxy_temp_path {ngx}/tmp/proxy;
+  fastcgi_temp_path {ngx}/tmp/fastcgi;
+  uwsgi_temp_path {ngx}/tmp/uwsgi;
+  scgi_temp_path {ngx}/tmp/scgi;{http_body(ngx, port)}
 }}
 """
         with open(os.path.join(ngx, "nginx.conf"), "w") as f:
             f.write(conf)
         s = Server(
-            f"nginx-cache-{tag}", [self.a.nginx, "-p", ngx, "-e", f"{ngx}/error.log", "-c", f"{ngx}/nginx.conf"],
+            name, [self.a.nginx, "-p", ngx, "-e", f"{ngx}/error.log", "-c", f"{ngx}/nginx.conf"],
             port, self.run,
         ).start()
         s.startup = s.wait_ready()
