@@ -8,6 +8,7 @@ import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.ImageIndex;
+import dev.hoist.oci.ImageManifest;
 import dev.hoist.oci.Manifest;
 import dev.hoist.oci.ManifestInvalidException;
 import dev.hoist.oci.MediaTypes;
@@ -439,7 +440,38 @@ public final class Mirror implements RemoteContent, AutoCloseable {
     if (config.prefetchSiblings() && manifest instanceof ImageIndex index) {
       background.execute(() -> prefetch(repo, index));
     }
+    if (manifest instanceof ImageManifest image) {
+      background.execute(() -> prefetchConfig(repo, image.config()));
+    }
     return record;
+  }
+
+  /**
+   * Fetches an image's config as soon as its manifest is: every client pulling the image asks for
+   * it next (skopeo after the layers, Docker before them), and then finds it stored or filling, a
+   * round trip to the upstream sooner. A config is a few KB and a pull fetches it anyway, so the
+   * upstream sends no more than without this; only a manifest read without a pull (an inspect)
+   * costs it one small blob. It goes through the fills, so a client asking meanwhile joins it.
+   */
+  private void prefetchConfig(RemoteRepository repo, Descriptor config) {
+    try {
+      if (blobs.size(config.digest()).isPresent()) {
+        return; // a client's request links it, once the upstream confirms this repository has it
+      }
+      Lookup found = findBlob(repo, config.digest(), false);
+      if (found.content() != null) {
+        try (var in = openAll(found.content())) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug(
+          "prefetch of a config failed: upstream={} repository={} digest={} error={}",
+          repo.upstream(),
+          repo.upstreamName(),
+          config.digest(),
+          e.toString());
+    }
   }
 
   /** Fetches every child manifest of an index and their blobs, so other platforms are hits. */

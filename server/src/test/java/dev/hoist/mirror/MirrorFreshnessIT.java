@@ -92,12 +92,50 @@ class MirrorFreshnessIT {
     return r.headers().firstValue("X-Hoist-Cache").orElse("(none)");
   }
 
+  /** Waits until the upstream has answered {@code n} GETs of the blob (the config prefetch). */
+  private void awaitBlobGets(Digest blob, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (upstream.requestCount("GET", "/v2/.+/blobs/" + blob) < n
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(upstream.requestCount("GET", "/v2/.+/blobs/" + blob)).isEqualTo(n);
+  }
+
+  @Test
+  void theConfigIsFetchedWithItsManifestSoThePullThatAsksForItHitsIt() throws Exception {
+    upstream = DockerRegistryProcess.builder().workDir(dir.resolve("up")).start();
+    RandomImages.ImageLayout image = push(upstream, "library/app", "1", 1);
+    startHoist(mirrorOf(upstream, Duration.ofHours(1)));
+
+    assertThat(cache(manifest("/v2/library/app/manifests/1"))).isEqualTo("MISS");
+    awaitBlobGets(image.configDigest(), 1);
+
+    HttpResponse<byte[]> config =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(hoist.url() + "/v2/library/app/blobs/" + image.configDigest()))
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(config.statusCode()).isEqualTo(200);
+    assertThat(cache(config)).isEqualTo("HIT");
+    assertThat(Digest.sha256(config.body())).isEqualTo(image.configDigest());
+    assertThat(upstream.requestCount("GET", "/v2/.+/blobs/" + image.configDigest()))
+        .as("fetched once, by the prefetch")
+        .isEqualTo(1);
+    assertThat(upstream.requestCount("GET", "/v2/.+/blobs/" + image.layerDigests().get(0)))
+        .as("layers are not prefetched: a client may have them")
+        .isZero();
+  }
+
   @Test
   void aFreshTagIsServedWithoutAskingTheUpstream() throws Exception {
     upstream = DockerRegistryProcess.builder().workDir(dir.resolve("up")).start();
     RandomImages.ImageLayout image = push(upstream, "library/app", "1", 1);
     startHoist(mirrorOf(upstream, Duration.ofHours(1)));
     assertThat(cache(manifest("/v2/library/app/manifests/1"))).isEqualTo("MISS");
+    awaitBlobGets(image.configDigest(), 1); // the config prefetch, done before the log is cleared
     upstream.clearAccessLog();
     for (int i = 0; i < 5; i++) {
       HttpResponse<byte[]> r = manifest("/v2/library/app/manifests/1");

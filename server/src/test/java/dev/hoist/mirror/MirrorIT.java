@@ -316,10 +316,15 @@ class MirrorIT {
     skopeo.copy("docker://" + hoistHost() + "/library/m:1", "oci:" + dir.resolve("m1") + ":1");
     skopeo.copy("docker://" + hoistHost() + "/library/m:1", "oci:" + dir.resolve("m2") + ":1");
     String metrics = new String(get("/metrics").body());
-    assertThat(metricValue(metrics, "hoist_mirror_requests_total{kind=\"blob\",result=\"miss\"}"))
-        .isGreaterThanOrEqualTo(2);
-    assertThat(metricValue(metrics, "hoist_mirror_requests_total{kind=\"blob\",result=\"hit\"}"))
-        .isGreaterThanOrEqualTo(2);
+    // The layer is a miss on the first pull; the config is one too, unless the prefetch that
+    // follows its manifest stored it before skopeo asked; the second pull hits both.
+    double blobMisses =
+        metricValue(metrics, "hoist_mirror_requests_total{kind=\"blob\",result=\"miss\"}");
+    double blobHits =
+        metricValue(metrics, "hoist_mirror_requests_total{kind=\"blob\",result=\"hit\"}");
+    assertThat(blobMisses).isBetween(1.0, 2.0);
+    assertThat(blobHits).isGreaterThanOrEqualTo(2);
+    assertThat(blobMisses + blobHits).isEqualTo(4);
     assertThat(metricValue(metrics, "hoist_mirror_fill_bytes_total"))
         .isGreaterThanOrEqualTo(200_000);
     assertThat(metrics).contains("hoist_upstream_requests_seconds_count{method=\"GET\"");
