@@ -1085,8 +1085,8 @@ def main():
         if n is not None and d:
             floor.append(f"{image} {fmt(n)} s = {n / d:.2f}× direct")
     if floor:
-        b.notes.append("a: nginx proxy_cache, a C pull-through cache, cold: " + ", ".join(floor)
-                       + " (what storing while relaying costs on this machine)")
+        b.notes.append("a: nginx proxy_cache, a C pull-through cache that checks no digest, cold: "
+                       + ", ".join(floor) + " (what a lean storing mirror reaches on this machine)")
     if b.hwm_phase:
         b.notes.append("peak RSS by phase (MB, max): " + ", ".join(
             f"{k} {max(v) / 1024:.0f}" for k, v in b.hwm_phase.items()))

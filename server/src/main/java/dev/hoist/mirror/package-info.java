@@ -6,10 +6,10 @@
  *   <li>{@code MirrorRouting}: which upstream a {@code /v2/<name>} request is for ({@code ?ns=},
  *       path prefix, hosted prefixes, default upstream); only configured upstreams are ever named.
  *   <li>{@code Mirror}: manifests (a new tag fetched with one GET, a known one revalidated with
- *       HEAD once its fresh time ends, stale-while-revalidate, stale-if-error, negative caching; one
- *       upstream request per manifest for concurrent callers; an image's config fetched right after
- *       its manifest, since every pull asks for it next) and blobs (served from the store, else
- *       filled).
+ *       HEAD once its fresh time ends, stale-while-revalidate, stale-if-error, negative caching;
+ *       one upstream request per manifest for concurrent callers; an image's config fetched right
+ *       after its manifest, since every pull asks for it next) and blobs (served from the store,
+ *       else filled).
  *   <li>{@code BlobFills}: one upstream fetch per digest, spooled under {@code <data-dir>/spool},
  *       streamed to every waiting client as it grows, the tail held back until the digest checks,
  *       resumed with Range, committed with {@code BlobStore.importFile}.
