@@ -32,7 +32,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code hoist pull}: fetches an image into the {@link ImageStore}, trying each mirror and then the
@@ -251,9 +250,7 @@ public final class Puller {
       for (Fetched f : images) {
         ImageManifest m = (ImageManifest) f.manifest;
         configs.putIfAbsent(m.config().digest(), m.config());
-        boolean image =
-            MediaTypes.OCI_CONFIG.equals(m.config().mediaType())
-                || MediaTypes.DOCKER_CONFIG.equals(m.config().mediaType());
+        boolean image = isImageConfig(m.config());
         for (Descriptor l : m.layers()) {
           layers.putIfAbsent(l.digest(), l);
           if (image) {
@@ -261,15 +258,9 @@ public final class Puller {
           }
         }
       }
-      AtomicInteger threadNo = new AtomicInteger();
       pool =
           Executors.newFixedThreadPool(
-              concurrency,
-              r -> {
-                Thread t = new Thread(r, "hoist-pull-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
+              concurrency, Thread.ofPlatform().name("hoist-pull-", 1).daemon().factory());
       // The configs download beside the layers, not before them: a layer needs its config's
       // diff_id only once it is down, so a pull does not wait a round trip (or, from a far
       // registry, a token and a redirect) before its first layer starts. Submitted first, the
@@ -365,6 +356,12 @@ public final class Puller {
       return total;
     }
 
+    /** Whether a manifest's config is an image's (not an artifact's): its layers have diff_ids. */
+    private static boolean isImageConfig(Descriptor config) {
+      return MediaTypes.OCI_CONFIG.equals(config.mediaType())
+          || MediaTypes.DOCKER_CONFIG.equals(config.mediaType());
+    }
+
     /** A layer in the store, measured; fetched when this pull downloaded it. */
     private record Downloaded(LayerMeasure measure, boolean fetched) {}
 
@@ -377,8 +374,7 @@ public final class Puller {
       Map<Digest, Digest> diffIds = new LinkedHashMap<>();
       for (Fetched f : images) {
         ImageManifest m = (ImageManifest) f.manifest;
-        if (!MediaTypes.OCI_CONFIG.equals(m.config().mediaType())
-            && !MediaTypes.DOCKER_CONFIG.equals(m.config().mediaType())) {
+        if (!isImageConfig(m.config())) {
           continue; // an artifact: no diff_ids to check
         }
         ImageConfig config;

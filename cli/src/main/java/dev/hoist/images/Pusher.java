@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code hoist push}: sends an image (or an index and every child) from the {@link ImageStore} to
@@ -209,15 +208,9 @@ public final class Pusher {
       for (int i = concurrency; i < lines.size(); i++) {
         lines.get(i).status("Waiting");
       }
-      AtomicInteger threadNo = new AtomicInteger();
       ExecutorService pool =
           Executors.newFixedThreadPool(
-              concurrency,
-              r -> {
-                Thread t = new Thread(r, "hoist-push-" + threadNo.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
+              concurrency, Thread.ofPlatform().name("hoist-push-", 1).daemon().factory());
       try {
         List<Future<Void>> futures = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {

@@ -458,12 +458,7 @@ public final class Mirror implements RemoteContent, AutoCloseable {
       if (blobs.size(config.digest()).isPresent()) {
         return; // a client's request links it, once the upstream confirms this repository has it
       }
-      Lookup found = findBlob(repo, config.digest(), false);
-      if (found.content() != null) {
-        try (var in = openAll(found.content())) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-      }
+      drain(findBlob(repo, config.digest(), false));
     } catch (IOException | RuntimeException e) {
       log.debug(
           "prefetch of a config failed: upstream={} repository={} digest={} error={}",
@@ -492,12 +487,7 @@ public final class Mirror implements RemoteContent, AutoCloseable {
           if (MediaTypes.isManifest(blob.mediaType())) {
             continue;
           }
-          Lookup found = blob(repo, blob.digest(), false);
-          if (found.content() != null) {
-            try (var in = openAll(found.content())) {
-              in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-          }
+          drain(blob(repo, blob.digest(), false));
         }
       } catch (IOException | RuntimeException e) {
         log.warn(
@@ -506,6 +496,15 @@ public final class Mirror implements RemoteContent, AutoCloseable {
             repo.upstreamName(),
             child.digest(),
             e.toString());
+      }
+    }
+  }
+
+  /** Reads a looked-up blob to its end: a prefetch waits for its fill this way. */
+  private static void drain(Lookup found) throws IOException {
+    if (found.content() != null) {
+      try (var in = openAll(found.content())) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
       }
     }
   }
