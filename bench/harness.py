@@ -122,6 +122,28 @@ def wchar(pid):
     return 0
 
 
+def page_cost(directory, mib=256):
+    """CPU-seconds to write `mib` MiB to a new file, first into whatever pages the kernel hands
+    out, then again right after deleting it, into the pages just freed. On a virtual machine whose
+    host backs guest memory on first write and takes freed memory back (virtio-balloon free page
+    reporting), the first costs several times the second: a mirror's stored files pay it, a
+    deleted client output does not (bench/README.md, "Memory")."""
+    import resource
+
+    chunk = os.urandom(MiB)
+    costs = []
+    for i in range(2):
+        path = os.path.join(directory, f"page-cost-{i}")
+        t = resource.getrusage(resource.RUSAGE_SELF)
+        with open(path, "wb") as f:
+            for _ in range(mib):
+                f.write(chunk)
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        os.unlink(path)
+        costs.append(u.ru_stime + u.ru_utime - t.ru_stime - t.ru_utime)
+    return costs
+
+
 def machine_busy():
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
@@ -570,9 +592,13 @@ http {{
                 for t in order:
                     port = self.up.server.port if t == "direct" else m[t].port
                     mark = self.up.mark()
+                    cpu0 = self.cold_cpu(m.get(t))
                     ok = self.timed_pull(f"cold.{image}.{t}", port, image)
                     up = self.up.bytes_since(mark, settle=(t != "direct"))
                     self.add(f"coldbytes.{image}.{t}", up / size if ok else None)
+                    cpu = [b - a for a, b in zip(cpu0, self.cold_cpu(m.get(t)))]
+                    for k, v in zip(("client", "upstream", "server"), cpu):
+                        self.add(f"coldcpu.{k}.{image}.{t}", v if ok else None)
                 for t in order:
                     port = self.up.server.port if t == "direct" else m[t].port
                     self.timed_pull(f"warm.{image}.{t}", port, image)
@@ -583,6 +609,14 @@ http {{
             else:
                 keep = m
         return keep
+
+    def cold_cpu(self, server):
+        """CPU-seconds so far of the clients this process waited for, of the upstream and of the
+        server (0 without one); a cold pull's cost is the difference around it."""
+        import resource
+
+        c = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (c.ru_utime + c.ru_stime, self.up.server.cpu(), server.cpu() if server else 0.0)
 
     def timed_pull(self, key, port, image):
         """Records the time of one skopeo pull, or None and a note when it fails."""
@@ -603,9 +637,10 @@ http {{
                 break
             log(f"c: {n} concurrent cold pulls of big, repetition {r + 1}/{reps}")
             m = self.mirrors(f"c{r}")
+            m["ngx"] = self.start_nginx_cache(f"c{r}")
             self.warm_up(m)
-            order = ["direct", "hoist", "dist"]
-            order = order[r % 3 :] + order[: r % 3]
+            order = ["direct", "hoist", "dist", "ngx"]
+            order = order[r % 4 :] + order[: r % 4]
             for t in order:
                 port = self.up.server.port if t == "direct" else m[t].port
                 cmds = [
@@ -623,6 +658,7 @@ http {{
                 if failures:
                     self.notes.append(f"c: {failures}/{n} concurrent pulls through {t} failed (rep {r + 1})")
                 log(f"   {t}: {wall:.2f}s, upstream {up / size:.2f}x image, {failures} failed")
+            self.stop(m.pop("ngx"))
             for k, s in m.items():
                 self.stop(s, k, "c")
 
@@ -833,6 +869,10 @@ http {{
     # -- the whole run --------------------------------------------------------------------
     def main(self):
         a = self.a
+        fresh, reused = page_cost(self.run)
+        self.notes.append(
+            f"memory: writing 256 MiB to a new file took {fresh:.2f} CPU-s, and {reused:.2f} right after"
+            " deleting it (into the pages just freed): bench/README.md, \"Memory\"")
         busy0 = machine_busy()
         load0 = open("/proc/loadavg").read().split()[:3]
         self.setup()
@@ -950,12 +990,18 @@ def build_table(b):
         row(f"a. upstream bytes per cold pull, {image}", "× image", h, d, ref, "direct", "1.00×",
             le(h, 1.005))
     for image in ("medium", "big"):
+        h, d, ref = (s.get(f"coldcpu.server.{image}.{t}") for t in ("hoist", "dist", "ngx"))
+        row(f"a. server CPU per cold pull, {image}", "CPU-s", h, d, ref, "nginx cache", "—", None)
+    for image in ("medium", "big"):
         h, d, ref = (s.get(f"warm.{image}.{t}") for t in ("hoist", "dist", "direct"))
         row(f"b. warm pull, {image}", "s", h, d, ref, "direct", "—", None)
     n = b.a.concurrency
     h, d, ref = (s.get(f"conc.wall.{t}") for t in ("hoist", "dist", "direct"))
     row(f"c. {n} concurrent cold pulls of big, wall", "s", h, d, ref, f"{n} direct", "≤ 1.1× direct",
         le(ratio(h, ref), 1.1))
+    h, d, ref = (s.get(f"conc.wall.{t}") for t in ("hoist", "dist", "ngx"))
+    row(f"c. {n} concurrent cold pulls of big, against nginx proxy_cache", "s", h, d, ref, "nginx cache",
+        "—", None)
     h, d, ref = (s.get(f"conc.bytes.{t}") for t in ("hoist", "dist", "direct"))
     row(f"c. {n} concurrent cold pulls of big, upstream bytes", "× image", h, d, ref, f"{n} direct",
         "≤ 1.05×", le(h, 1.05))
@@ -1087,6 +1133,21 @@ def main():
     if floor:
         b.notes.append("a: nginx proxy_cache, a C pull-through cache that checks no digest, cold: "
                        + ", ".join(floor) + " (what a lean storing mirror reaches on this machine)")
+    n, d = b_median(b, "conc.wall.ngx"), b_median(b, "conc.wall.direct")
+    if n is not None and d:
+        b.notes.append(f"c: nginx proxy_cache, {b.a.concurrency} concurrent cold pulls of big:"
+                       f" {fmt(n)} s = {n / d:.2f}× {b.a.concurrency} direct")
+    budget = [b_median(b, f"coldcpu.{k}.big.direct") for k in ("client", "upstream")]
+    wall = b_median(b, "cold.big.direct")
+    if None not in budget and wall:
+        busy = sum(budget) / (wall * os.cpu_count())
+        per = ", ".join(f"{t} {fmt(b_median(b, f'coldcpu.server.big.{t}'))}"
+                        for t in ("hoist", "dist", "ngx") if b_median(b, f"coldcpu.server.big.{t}") is not None)
+        b.notes.append(
+            f"a: the direct cold pull of big kept the {os.cpu_count()} cores {100 * busy:.0f}% busy"
+            f" (skopeo {fmt(budget[0])} CPU-s, upstream {fmt(budget[1])} CPU-s in {fmt(wall)} s), so each"
+            f" CPU-second a mirror spends adds about 1/{os.cpu_count()} s to a cold pull; mirror CPU-s"
+            f" per cold pull of big: {per}")
     if b.hwm_phase:
         b.notes.append("peak RSS by phase (MB, max): " + ", ".join(
             f"{k} {max(v) / 1024:.0f}" for k, v in b.hwm_phase.items()))

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * headers excluded: manifests and blobs, hits and misses, ranges, error bodies, and of a transfer
  * cut short what was written before the cut) is charged to the tenant's account when the response
  * ends or its connection closes. Metered responses are never sent with zero-copy {@code sendFile}
- * so that a cut transfer is counted by the chunk (64 KiB), not by its promised length. Counts live
+ * so that a cut transfer is counted by the chunk (256 KiB), not by its promised length. Counts live
  * in memory and are written to the database every {@code flushInterval} (2 s by default) and on
  * close: a crash loses at most that much traffic.
  *

@@ -9,6 +9,7 @@ import dev.hoist.oci.DigestMismatchException;
 import dev.hoist.oci.Digester;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.BlobStore;
+import dev.hoist.storage.GrowingFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -637,7 +638,8 @@ final class BlobFills {
    * Reads a byte range of a fill's file with its own channel, waiting for bytes the fill has not
    * written (or not yet released) and failing when the fill fails.
    */
-  private static final class SpoolReader extends InputStream implements ReadableByteChannel {
+  private static final class SpoolReader extends InputStream
+      implements ReadableByteChannel, GrowingFile {
     private final Fill fill;
     private final FileChannel channel;
     private final long end;
@@ -692,6 +694,21 @@ final class BlobFills {
     @Override
     public boolean isOpen() {
       return channel.isOpen();
+    }
+
+    @Override
+    public FileChannel channel() {
+      return channel;
+    }
+
+    @Override
+    public long readableNow() {
+      return fill.readableNow();
+    }
+
+    @Override
+    public long awaitReadable(long position) throws IOException {
+      return fill.awaitReadable(position);
     }
 
     @Override

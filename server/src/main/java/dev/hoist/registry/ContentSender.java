@@ -3,8 +3,10 @@ package dev.hoist.registry;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.storage.BlobContent;
+import dev.hoist.storage.GrowingFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -12,6 +14,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.impl.VertxConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -20,12 +23,14 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Sends stored bytes (a blob or a manifest) with their headers, in the cheapest way the store
  * offers: a local file with zero-copy {@code sendFile} (opened on a worker; an open file survives a
- * concurrent garbage collection of its path), a stream copied in chunks with backpressure, or a
- * redirect to a presigned URL.
+ * concurrent garbage collection of its path), a file still being filled by the mirror in zero-copy
+ * regions as it grows, a stream copied in chunks with backpressure, or a redirect to a presigned
+ * URL.
  */
 final class ContentSender {
   /**
@@ -36,9 +41,15 @@ final class ContentSender {
   static final int STREAM_CHUNK = 256 * 1024;
 
   private final Blocking blocking;
+  private final LongAdder fileRegionBytes = new LongAdder();
 
   ContentSender(Blocking blocking) {
     this.blocking = blocking;
+  }
+
+  /** Body bytes sent by {@link RegionPump}, which the responses' {@code bytesWritten()} miss. */
+  long fileRegionBytes() {
+    return fileRegionBytes.sum();
   }
 
   /** Serves a manifest: the whole of it, byte for byte. */
@@ -114,9 +125,30 @@ final class ContentSender {
     return sendStream(ex, (BlobContent.Streamed) content, offset, length);
   }
 
+  /**
+   * Whether this response may be sent with zero-copy file transfer: HTTP/2 frames every byte, and a
+   * metered request counts the bytes as they are written.
+   */
+  private static boolean zeroCopyAllowed(Exchange ex) {
+    boolean unmetered = !(ex.request() instanceof TransferGate gate) || gate.zeroCopy();
+    return unmetered && ex.request().version() != HttpVersion.HTTP_2;
+  }
+
+  /**
+   * The connection to send file regions on, or null. Vert.x's public API sends a file only as a
+   * whole response ({@code HttpServerResponse.sendFile}); a file that is still growing goes out in
+   * regions through the HTTP/1.x connection's own {@code sendFile}, which is internal API, so any
+   * other connection falls back to copying.
+   */
+  private static VertxConnection regionConnection(Exchange ex) {
+    if (!zeroCopyAllowed(ex)) {
+      return null;
+    }
+    return ex.request().connection() instanceof VertxConnection connection ? connection : null;
+  }
+
   private Future<Void> sendFile(Exchange ex, BlobContent.LocalFile file, long offset, long length) {
-    boolean zeroCopy = !(ex.request() instanceof TransferGate gate) || gate.zeroCopy();
-    if (ex.request().version() == HttpVersion.HTTP_2 || !zeroCopy) {
+    if (!zeroCopyAllowed(ex)) {
       // HTTP/2 frames every byte, so there is no zero-copy path: copy the file like a stream (so
       // too for a metered request, which counts the bytes as they are written).
       BlobContent.Streamed streamed =
@@ -151,7 +183,12 @@ final class ContentSender {
         .compose(
             in -> {
               Promise<Void> done = Promise.promise();
-              new StreamPump(ex, in, length, done).next();
+              VertxConnection connection = regionConnection(ex);
+              if (in instanceof GrowingFile file && connection != null) {
+                new RegionPump(ex, connection, file, offset, offset + length, done).start();
+              } else {
+                new StreamPump(ex, in, length, done).next();
+              }
               return done.future()
                   .andThen(
                       ar ->
@@ -161,6 +198,94 @@ final class ContentSender {
                                 return null;
                               }));
             });
+  }
+
+  /**
+   * Sends a growing file (a mirror fill) with zero-copy file transfer: each time, every byte the
+   * fill has released beyond what was sent goes out as one file region, and the next region starts
+   * when the socket took it, so the socket sets the pace. Only a reader that caught up with the
+   * fill waits, on a virtual thread. Against copying through the heap in chunks, this saves a copy,
+   * a hop to a virtual thread and back per chunk, and most of the CPU when many clients follow one
+   * fill.
+   */
+  private final class RegionPump {
+    private final Exchange ex;
+    private final VertxConnection connection;
+    private final GrowingFile file;
+    private final long end;
+    private final Promise<Void> done;
+    private long position;
+
+    RegionPump(
+        Exchange ex,
+        VertxConnection connection,
+        GrowingFile file,
+        long offset,
+        long end,
+        Promise<Void> done) {
+      this.ex = ex;
+      this.connection = connection;
+      this.file = file;
+      this.position = offset;
+      this.end = end;
+      this.done = done;
+    }
+
+    void start() {
+      ex.response().writeHead();
+      next();
+    }
+
+    private void next() {
+      if (ex.aborted() != null) {
+        done.tryFail(ex.aborted());
+        return;
+      }
+      if (position == end) {
+        ex.response().end().onComplete(done);
+        return;
+      }
+      long readable = Math.min(file.readableNow(), end);
+      if (readable > position) {
+        send(readable - position);
+        return;
+      }
+      long at = position;
+      blocking
+          .run(() -> file.awaitReadable(at))
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  done.tryFail(ar.cause());
+                } else {
+                  next();
+                }
+              });
+    }
+
+    private void send(long count) {
+      long from = position;
+      position += count;
+      ChannelFuture sent;
+      try {
+        sent = connection.sendFile(file.channel(), from, count);
+      } catch (RuntimeException closed) {
+        done.tryFail(closed);
+        return;
+      }
+      sent.addListener(
+          result ->
+              ex.context()
+                  .runOnContext(
+                      v -> {
+                        if (result.isSuccess()) {
+                          fileRegionBytes.add(count);
+                          next();
+                        } else {
+                          done.tryFail(result.cause());
+                        }
+                      }));
+    }
   }
 
   /** Copies a stream to the response a chunk at a time, waiting for the socket to drain. */

@@ -88,6 +88,15 @@ public final class RegistryApi implements AutoCloseable {
   }
 
   /** The request handler for every path; anything that is no endpoint gets a 404 in JSON. */
+  /**
+   * Body bytes sent so far as file regions straight from a file that was still being written (a
+   * mirror fill): Vert.x's {@code HttpServerResponse.bytesWritten()} does not count them, so a
+   * count of bytes served adds this.
+   */
+  public long fileRegionBytes() {
+    return router.fileRegionBytes();
+  }
+
   public Handler<HttpServerRequest> handler() {
     return router;
   }

@@ -26,6 +26,7 @@ final class Router implements Handler<HttpServerRequest> {
   private final MirroredHandler mirrored;
   private final RemoteContent remote;
   private final AccessController access;
+  private final ContentSender sender;
 
   Router(Vertx vertx, Backend backend, UploadSessions sessions) {
     this(vertx, backend, sessions, AccessController.ALLOW_ALL);
@@ -35,6 +36,7 @@ final class Router implements Handler<HttpServerRequest> {
     this.vertx = vertx;
     this.access = access;
     ContentSender sender = new ContentSender(backend.blocking());
+    this.sender = sender;
     this.base = new BaseHandler();
     this.catalog = new CatalogHandler(backend);
     this.tags = new TagsHandler(backend);
@@ -44,6 +46,11 @@ final class Router implements Handler<HttpServerRequest> {
     this.uploads = new UploadHandler(backend, sessions);
     this.remote = backend.remote();
     this.mirrored = new MirroredHandler(backend, sender, remote);
+  }
+
+  /** Body bytes sent as file regions, which no response's {@code bytesWritten()} counts. */
+  long fileRegionBytes() {
+    return sender.fileRegionBytes();
   }
 
   @Override

@@ -62,10 +62,12 @@
  *
  * <h2>Threads and memory</h2>
  *
- * Handlers run on the event loop; every storage call runs on the Vert.x worker pool. An upload body
- * streams into the store in batches, one write in flight, the request paused while the next batch
- * is full (about 1 MiB per upload whatever the blob's size). Requests to one upload session run one
- * at a time. Downloads of local files use {@code sendFile}; streamed content is copied in 64 KiB
- * chunks, waiting for the socket to drain.
+ * Handlers run on the event loop; every storage call runs on a virtual thread ({@code Blocking}).
+ * An upload body streams into the store in batches, one write in flight, the request paused while
+ * the next batch is full (about 1 MiB per upload whatever the blob's size). Requests to one upload
+ * session run one at a time. Downloads of local files use {@code sendFile}. A blob still arriving
+ * from a mirror's upstream is sent from its spool file the same way, zero-copy, one file region per
+ * stretch the fill has released ({@code GrowingFile}). Other streamed content (object storage,
+ * HTTP/2, metered requests) is copied in 256 KiB chunks, waiting for the socket to drain.
  */
 package dev.hoist.registry;

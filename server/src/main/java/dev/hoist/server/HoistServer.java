@@ -16,7 +16,7 @@ import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.storage.sqlite.SqliteMetadataStore;
 import dev.hoist.sync.SyncApi;
 import dev.hoist.sync.SyncFeature;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Handler;
@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -177,7 +178,7 @@ public final class HoistServer implements AutoCloseable {
       HttpServer http =
           vertx
               .createHttpServer(httpOptions)
-              .requestHandler(sync.wrap(routes(api.handler(), tokens, accelerator, meters)));
+              .requestHandler(sync.wrap(routes(api, tokens, accelerator, meters)));
       http.listen().await(30, TimeUnit.SECONDS);
       return new HoistServer(config, vertx, http, api, mirror, metadata, sync, accelerator);
     } catch (Exception e) {
@@ -230,15 +231,18 @@ public final class HoistServer implements AutoCloseable {
    * null); everything else is the registry, with bytes served counted.
    */
   private static Handler<HttpServerRequest> routes(
-      Handler<HttpServerRequest> registry,
+      RegistryApi api,
       Handler<HttpServerRequest> tokens,
       Accelerator accelerator,
       PrometheusMeterRegistry meters) {
-    Counter served =
-        Counter.builder("hoist.served.bytes")
-            .description("Bytes written to clients (headers and bodies)")
-            .baseUnit("bytes")
-            .register(meters);
+    Handler<HttpServerRequest> registry = api.handler();
+    LongAdder responseBytes = new LongAdder();
+    // Responses count their own body bytes, except those the registry sent as file regions.
+    FunctionCounter.builder(
+            "hoist.served.bytes", api, a -> responseBytes.sum() + a.fileRegionBytes())
+        .description("Body bytes sent to clients")
+        .baseUnit("bytes")
+        .register(meters);
     return request -> {
       if (request.path().equals("/metrics")) {
         String body = meters.scrape();
@@ -256,7 +260,7 @@ public final class HoistServer implements AutoCloseable {
       // The accelerator (a pass-through when disabled) serves its API and console, finds the
       // tenant a request addresses, meters it, and owns the response's end handler.
       accelerator.handle(
-          request, v -> served.increment(request.response().bytesWritten()), registry);
+          request, v -> responseBytes.add(request.response().bytesWritten()), registry);
     };
   }
 

@@ -151,6 +151,53 @@ class MirrorFaultsIT {
   }
 
   @Test
+  void readersOfABlobStillArrivingGetItsBytesAsTheyComeRangesIncludedAndAllAreCounted()
+      throws Exception {
+    byte[] expected =
+        java.nio.file.Files.readAllBytes(image.dir().resolve("blobs/sha256/" + layer.encoded()));
+    proxy.on("GET", blobPath()).once().trickle(64 * 1024, Duration.ofMillis(50));
+    HttpResponse<java.io.InputStream> whole =
+        http.send(
+            HttpRequest.newBuilder(URI.create(hoist.url() + blobPath())).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(whole.statusCode()).isEqualTo(200);
+    Path stored = hoist.dataDir().resolve("blobs/sha256").resolve(layer.encoded().substring(0, 2));
+    try (java.io.InputStream body = whole.body()) {
+      byte[] start = body.readNBytes(100_000);
+      assertThat(start).isEqualTo(java.util.Arrays.copyOf(expected, 100_000));
+      assertThat(stored).as("the first bytes come before the blob is complete").doesNotExist();
+
+      HttpResponse<byte[]> range =
+          http.send(
+              HttpRequest.newBuilder(URI.create(hoist.url() + blobPath()))
+                  .header("Range", "bytes=1000000-1099999")
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(range.statusCode()).isEqualTo(206);
+      assertThat(range.body())
+          .isEqualTo(java.util.Arrays.copyOfRange(expected, 1_000_000, 1_100_000));
+
+      byte[] rest = body.readAllBytes();
+      assertThat(rest).isEqualTo(java.util.Arrays.copyOfRange(expected, 100_000, expected.length));
+    }
+    assertThat(proxy.requestCount("GET", blobPath())).isEqualTo(1);
+    String metrics =
+        http.send(
+                HttpRequest.newBuilder(URI.create(hoist.url() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    double served =
+        metrics
+            .lines()
+            .filter(line -> line.startsWith("hoist_served_bytes_total "))
+            .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
+            .findFirst()
+            .orElseThrow();
+    assertThat(served).isGreaterThanOrEqualTo(expected.length + 100_000);
+  }
+
+  @Test
   void throttlingWithRetryAfterIsHonouredThenTheRequestSucceeds() throws Exception {
     proxy.on("GET", "/v2/library/app/manifests/.*").once().tooManyRequests(Duration.ofSeconds(1));
     proxy.on("HEAD", "/v2/library/app/manifests/.*").once().tooManyRequests(Duration.ofSeconds(1));

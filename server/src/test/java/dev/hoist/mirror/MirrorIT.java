@@ -164,7 +164,12 @@ class MirrorIT {
     for (Digest blob : List.of(image.configDigest(), image.layerDigests().get(0))) {
       HttpResponse<byte[]> first = get("/v2/library/web/blobs/" + blob);
       assertThat(first.statusCode()).isEqualTo(200);
-      assertThat(cache(first)).isEqualTo("MISS");
+      if (blob.equals(image.configDigest())) {
+        // Storing the manifest started a prefetch of its config, which may have finished first.
+        assertThat(cache(first)).isIn("MISS", "HIT");
+      } else {
+        assertThat(cache(first)).isEqualTo("MISS");
+      }
       assertThat(Digest.sha256(first.body())).isEqualTo(blob);
       HttpResponse<byte[]> again = get("/v2/library/web/blobs/" + blob);
       assertThat(cache(again)).isEqualTo("HIT");
