@@ -145,7 +145,7 @@ python3 "$bench/mkimages.py" "$work/images" --seed "$seed"
 machine_id="$(cut -c1-8 /etc/machine-id 2>/dev/null || hostname | sha256sum | cut -c1-8)"
 date_utc="$(date -u +%Y-%m-%d)"
 commit="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(cd "$root" && GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/dev/null | head -1)" ]; then
+if [ -n "$(cd "$root" && GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no -- . ':!bench/results' 2>/dev/null | head -1)" ]; then
   commit="$commit + uncommitted changes"
 fi
 jdk="$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.\(vm\.vendor\|runtime\.version\) = //p' | tr '\n' ' ')"
