@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.VertxConnection;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -132,24 +133,17 @@ final class ContentSender {
   }
 
   /**
-   * Whether this response may be sent with zero-copy file transfer: HTTP/2 frames every byte, and a
-   * metered request counts the bytes as they are written.
-   */
-  private static boolean zeroCopyAllowed(Exchange ex) {
-    boolean unmetered = !(ex.request() instanceof TransferGate gate) || gate.zeroCopy();
-    return unmetered && ex.request().version() != HttpVersion.HTTP_2;
-  }
-
-  /**
-   * The connection to write file regions to, or null. Vert.x's public API sends a file only as a
-   * whole response ({@code HttpServerResponse.sendFile}), which cannot follow a file that is still
-   * growing, and which cost more: 8 rounds of 8 concurrent GETs of a stored 200 MiB blob took 0.28
-   * CPU-s per GB and 5.3 s that way, against 0.21 CPU-s per GB and 4.3 s with {@link RegionPump}
-   * (nginx: 0.20 and 4.6 s; interleaved, one run). The HTTP/1.x connection class is internal API,
-   * so any other connection falls back to copying.
+   * The connection to write file regions to, or null when this response must be copied: HTTP/2
+   * frames every byte, and a metered request counts the bytes as they are written. Vert.x's public
+   * API sends a file only as a whole response ({@code HttpServerResponse.sendFile}), which cannot
+   * follow a file that is still growing, and which cost more: in interleaved rounds of 8 concurrent
+   * GETs of a stored 200 MiB blob, 0.23-0.28 CPU-s per GB that way against 0.20-0.24 with {@link
+   * RegionPump} (nginx: 0.14-0.21). The HTTP/1.x connection class is internal API, so any other
+   * connection falls back to copying.
    */
   private static VertxConnection regionConnection(Exchange ex) {
-    if (!zeroCopyAllowed(ex)) {
+    boolean unmetered = !(ex.request() instanceof TransferGate gate) || gate.zeroCopy();
+    if (!unmetered || ex.request().version() == HttpVersion.HTTP_2) {
       return null;
     }
     return ex.request().connection() instanceof VertxConnection connection ? connection : null;
@@ -169,15 +163,19 @@ final class ContentSender {
               Promise<Void> done = Promise.promise();
               GrowingFile whole = new StoredFile(channel, file.size());
               new RegionPump(ex, connection, whole, offset, offset + length, done).start();
-              return done.future()
-                  .andThen(
-                      ar ->
-                          blocking.run(
-                              () -> {
-                                channel.close();
-                                return null;
-                              }));
+              return closeAfter(done.future(), channel);
             });
+  }
+
+  /** Closes what a transfer read from, on a worker, once the transfer ended either way. */
+  private Future<Void> closeAfter(Future<Void> transfer, Closeable source) {
+    return transfer.andThen(
+        ar ->
+            blocking.run(
+                () -> {
+                  source.close();
+                  return null;
+                }));
   }
 
   private static BlobContent.Opener openFile(BlobContent.LocalFile file) {
@@ -214,14 +212,7 @@ final class ContentSender {
               } else {
                 new StreamPump(ex, in, length, done).next();
               }
-              return done.future()
-                  .andThen(
-                      ar ->
-                          blocking.run(
-                              () -> {
-                                in.close();
-                                return null;
-                              }));
+              return closeAfter(done.future(), in);
             });
   }
 
