@@ -547,6 +547,32 @@ public final class Mirror implements RemoteContent, AutoCloseable {
     return found;
   }
 
+  /**
+   * Reads a blob of an upstream repository the way a client pull would fill it: from the store, or
+   * through the fill of it, which a client asking for the same blob meanwhile shares (and which
+   * shares a fill a client started). Sync uses this for copies into the mirror cache, so a blob
+   * crosses from the upstream once however the two overlap. The stream ends only after every byte
+   * was verified; it does not count as a served request.
+   *
+   * @throws IOException the upstream is not configured, refused or failed, or the fill failed
+   */
+  public java.io.InputStream openBlob(String upstream, RepositoryName upstreamName, Digest digest)
+      throws IOException {
+    if (!clients.containsKey(upstream)) {
+      throw new IOException("upstream " + upstream + " is not configured");
+    }
+    RemoteRepository repo =
+        new RemoteRepository(
+            upstream, upstreamName, RepositoryName.of(upstream + "/" + upstreamName.value()));
+    Lookup found;
+    try {
+      found = findBlob(repo, digest, false);
+    } catch (OciException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    return openAll(found.content());
+  }
+
   private Lookup findBlob(RemoteRepository repo, Digest digest, boolean head) throws IOException {
     boolean linked = metadata.read(tx -> tx.linkedBlobSize(repo.cacheName(), digest)).isPresent();
     // Asked before the store: a fill verified now is in the store or still committing below. A

@@ -1,8 +1,11 @@
 package dev.hoist.sync;
 
 import dev.hoist.client.RegistryClient;
+import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -14,6 +17,13 @@ public interface MirrorAccess {
 
   /** The registry client of a configured upstream, or empty when it is not configured. */
   Optional<RegistryClient> client(String upstream);
+
+  /**
+   * A blob of an upstream repository read through the mirror's cache: from its store, or through
+   * the mirror's fill of it, which a client pulling the same blob meanwhile shares.
+   */
+  InputStream cachedBlob(String upstream, RepositoryName repository, Digest digest)
+      throws IOException;
 
   /** How long the mirror trusts a cached tag, by its cache name. */
   Duration freshFor(RepositoryName cacheName, Tag tag);
@@ -27,6 +37,12 @@ public interface MirrorAccess {
         @Override
         public Optional<RegistryClient> client(String upstream) {
           return Optional.empty();
+        }
+
+        @Override
+        public InputStream cachedBlob(String upstream, RepositoryName repository, Digest digest)
+            throws IOException {
+          throw new IOException("upstream " + upstream + " is not configured");
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.hoist.sync;
 
 import dev.hoist.client.RegistryClient;
 import dev.hoist.mirror.Mirror;
+import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.BlobStore;
@@ -10,6 +11,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
@@ -91,6 +94,12 @@ public final class SyncFeature implements AutoCloseable {
     @Override
     public Optional<RegistryClient> client(String upstream) {
       return mirror.upstreamClient(upstream);
+    }
+
+    @Override
+    public InputStream cachedBlob(String upstream, RepositoryName repository, Digest digest)
+        throws IOException {
+      return mirror.openBlob(upstream, repository, digest);
     }
 
     @Override

@@ -280,7 +280,7 @@ public final class SyncService implements AutoCloseable {
     if (client.isEmpty()) {
       counts.error("upstream " + rule.upstream() + " is not configured");
     } else {
-      ImageSource source = new RegistrySource(client.get(), budget(rule.upstream()));
+      ImageSource source = source(client.get(), rule.upstream(), rule.destination().mirrorCache());
       ImageDestination destination =
           new LocalDestination(blobs, metadata, clock, rule.destination().mirrorCache());
       ImageCopier copier = new ImageCopier(source, destination);
@@ -424,6 +424,17 @@ public final class SyncService implements AutoCloseable {
     T call() throws Exception;
   }
 
+  /**
+   * Where a copy reads from: the upstream, through the mirror's fills when it goes into the mirror
+   * cache (where a client may be pulling the same blobs).
+   */
+  private ImageSource source(RegistryClient client, String upstream, boolean intoMirrorCache) {
+    ImageSource registry = new RegistrySource(client, budget(upstream));
+    return intoMirrorCache
+        ? new MirrorCacheSource(registry, mirror, upstream, budget(upstream))
+        : registry;
+  }
+
   private UpstreamBudget budget(String upstream) {
     return budgets.computeIfAbsent(
         upstream, u -> new UpstreamBudget(config.concurrency(), config.requestsPerMinute()));
@@ -514,7 +525,7 @@ public final class SyncService implements AutoCloseable {
       }
       ImageCopier copier =
           new ImageCopier(
-              new RegistrySource(client.get(), budget(hot.upstream())),
+              source(client.get(), hot.upstream(), true),
               new LocalDestination(blobs, metadata, clock, true));
       Optional<ImageCopier.Result> result =
           copier.copyTag(hot.repository(), hot.tag(), cacheName, List.of());

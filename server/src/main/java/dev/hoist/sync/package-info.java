@@ -15,6 +15,10 @@
  *       Basic credentials of a Hoist user to read and of an admin to change rules or run them, and
  *       is served on any address; without auth it is open and served by default only when Hoist
  *       listens on a loopback address ({@code sync.api.enabled} overrides both defaults).
+ *   <li>A copy into the mirror cache reads its blobs through the mirror's fills ({@code
+ *       MirrorCacheSource}), so a client pulling the same image meanwhile shares each blob's one
+ *       upstream transfer. The copy then writes its own verified copy of each blob as well, which
+ *       costs local disk writes, never upstream bytes.
  *   <li>Referrers of every copied manifest are copied with it (see {@code ImageCopier}); a {@code
  *       vanished: delete} rule into the mirror cache records a vanished tag as absent upstream.
  * </ul>

@@ -10,6 +10,8 @@ import dev.hoist.storage.MirrorTagState;
 import dev.hoist.testkit.MemoryBlobStore;
 import dev.hoist.testkit.MemoryMetadataStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -35,6 +37,12 @@ class PrewarmTest {
         public Optional<RegistryClient> client(String upstream) {
           warmed.add(upstream);
           return Optional.empty();
+        }
+
+        @Override
+        public InputStream cachedBlob(String upstream, RepositoryName repository, Digest digest)
+            throws IOException {
+          throw new IOException("no blobs here");
         }
 
         @Override

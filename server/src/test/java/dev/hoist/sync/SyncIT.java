@@ -24,6 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -309,6 +312,56 @@ class SyncIT {
   }
 
   @Test
+  void aClientPullingWhileARunCopiesIntoTheMirrorCacheSharesEachBlobsOneUpstreamTransfer()
+      throws Exception {
+    RandomImages.ImageLayout x = push("library/shared", "1", 7, 1_000_000);
+    Digest layer = x.layerDigests().get(0);
+    String layerPath = ".*/blobs/" + layer;
+    // About 1.6 s for the layer: the run is still copying it when the client asks.
+    TamperingProxy.Rule slow =
+        proxy.on("GET", layerPath).always().trickle(64 * 1024, Duration.ofMillis(100));
+    startHoist(List.of());
+    createRule(
+        """
+        {"name": "warm-shared", "upstream": "docker.io", "repositories": ["library/shared"],
+         "tags": {"include": "1"}, "destination": {"type": "mirror"}}
+        """);
+    var running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return run("warm-shared");
+              } catch (Exception e) {
+                throw new CompletionException(e);
+              }
+            });
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (slow.fired() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(slow.fired()).as("the run is copying the layer").isEqualTo(1);
+
+    skopeo.copy(
+        "docker://127.0.0.1:" + hoist.port() + "/library/shared:1",
+        "oci:" + dir.resolve("shared") + ":1");
+    JsonNode ran = running.get(1, TimeUnit.MINUTES);
+
+    assertThat(ran.get("copiedImages").asLong()).isEqualTo(1);
+    assertThat(ran.get("failedImages").asLong()).isZero();
+    assertThat(slow.fired()).isEqualTo(1);
+    assertThat(proxy.requestCount("GET", layerPath)).isEqualTo(1);
+    assertThat(Files.readAllBytes(blobFile(dir.resolve("shared"), layer)))
+        .isEqualTo(Files.readAllBytes(blobFile(x.dir(), layer)));
+    // The cache holds it: the next pull is served without the upstream.
+    HttpResponse<byte[]> tag = manifest("library/shared", "1");
+    assertThat(tag.headers().firstValue("X-Hoist-Cache")).contains("HIT");
+  }
+
+  private static Path blobFile(Path layout, Digest digest) {
+    return layout.resolve("blobs").resolve(digest.algorithm()).resolve(digest.encoded());
+  }
+
+  @Test
   void aHotMirroredTagIsRevalidatedBeforeItsFreshTimeEnds() throws Exception {
     push("library/hot", "1", 6, 10_000);
     // Fresh for 2 s; pre-warming starts 30 s before the end, so at once after each pull.
@@ -499,7 +552,7 @@ class SyncIT {
     // upstream is stopped; no proxy: the registry process itself goes away.
     startHoist(upstream.url(), List.of(), SYNC.withLimits(4, 60, Duration.ofSeconds(5)));
     createRule(APP_RULE);
-    java.util.concurrent.CompletableFuture<HttpResponse<String>> running =
+    CompletableFuture<HttpResponse<String>> running =
         http.sendAsync(
             HttpRequest.newBuilder(URI.create(hoist.url() + "/api/v1/sync/app/run?wait=true"))
                 .timeout(Duration.ofMinutes(3))
@@ -518,8 +571,7 @@ class SyncIT {
     assertThat(config).exists();
     upstream.stop();
 
-    JsonNode interrupted =
-        JSON.readTree(running.get(3, java.util.concurrent.TimeUnit.MINUTES).body());
+    JsonNode interrupted = JSON.readTree(running.get(3, TimeUnit.MINUTES).body());
     assertThat(interrupted.get("copiedImages").asLong()).as(interrupted.toString()).isEqualTo(1);
     assertThat(interrupted.get("failedImages").asLong()).isEqualTo(1);
     assertThat(interrupted.get("lastError").asText()).contains("1.0");

@@ -9,7 +9,6 @@ import dev.hoist.oci.ImageIndex;
 import dev.hoist.oci.Manifest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.oci.RepositoryName;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -61,18 +60,8 @@ public final class RegistrySource implements ImageSource {
       throws IOException, RegistryException {
     RequestGate.Permit p = budget.acquire();
     try {
-      InputStream in = client.getBlob(repository, digest, 0).stream();
       // The concurrency slot is held until the body has been read.
-      return new FilterInputStream(in) {
-        @Override
-        public void close() throws IOException {
-          try {
-            super.close();
-          } finally {
-            p.close();
-          }
-        }
-      };
+      return p.heldUntilClosed(client.getBlob(repository, digest, 0).stream());
     } catch (RegistryException | RuntimeException e) {
       p.close();
       throw e;

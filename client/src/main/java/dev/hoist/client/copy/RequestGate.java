@@ -1,6 +1,8 @@
 package dev.hoist.client.copy;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * What a {@link RegistrySource} asks before each request: a budget (concurrency, rate) that may
@@ -16,6 +18,20 @@ public interface RequestGate {
   interface Permit extends AutoCloseable {
     @Override
     void close();
+
+    /** A response body that gives this permit back when it is closed. */
+    default InputStream heldUntilClosed(InputStream body) {
+      return new FilterInputStream(body) {
+        @Override
+        public void close() throws IOException {
+          try {
+            super.close();
+          } finally {
+            Permit.this.close();
+          }
+        }
+      };
+    }
   }
 
   /** No limits. */
