@@ -125,13 +125,36 @@ public final class Mirror implements RemoteContent, AutoCloseable {
             blobs, dataDir.resolve("spool"), executor, BlobFills.DEFAULT_MAX_RESUMES, metrics);
     metrics.watch(fills);
     Mirror mirror = new Mirror(config, clients, blobs, metadata, fills, clock, executor, metrics);
-    mirror.onClose = executor::shutdownNow;
+    mirror.onClose = () -> stop(executor);
     return mirror;
+  }
+
+  /**
+   * How long fills and prefetches still running at shutdown may take to finish. A fill whose client
+   * got every byte is only committing (milliseconds), and interrupting it would throw the verified
+   * blob away; one still downloading for nobody is cut after this.
+   */
+  static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+  private static void stop(java.util.concurrent.ExecutorService executor) {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(
+          STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   private Runnable onClose = () -> {};
 
-  /** Releases the upstream clients and stops background work. */
+  /**
+   * Stops background work, letting fills and prefetches still running finish for up to {@link
+   * #STOP_GRACE}, then releases the upstream clients.
+   */
   @Override
   public void close() {
     onClose.run();

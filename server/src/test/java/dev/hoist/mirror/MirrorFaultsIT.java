@@ -12,13 +12,17 @@ import dev.hoist.testkit.RandomImages;
 import dev.hoist.testkit.Skopeo;
 import dev.hoist.testkit.TamperingProxy;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +103,38 @@ class MirrorFaultsIT {
     assertThat(Digest.sha256(again.body())).isEqualTo(layer);
     assertThat(again.headers().firstValue("X-Hoist-Cache")).hasValue("MISS");
     assertThat(proxy.requestCount("GET", blobPath())).isEqualTo(2);
+  }
+
+  @Test
+  void aClientReadingAFillWhenTheServerStopsGetsEveryByteAndTheFillIsCommitted() throws Exception {
+    // About 2.3 s for the layer: the server is asked to stop while the fill is still running.
+    proxy.on("GET", blobPath()).always().trickle(32 * 1024, Duration.ofMillis(50));
+    URI uri = URI.create(hoist.url() + "/v2/library/app/blobs/" + layer);
+    HttpResponse<InputStream> download =
+        http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(download.statusCode()).isEqualTo(200);
+    CompletableFuture<Void> stopping;
+    try (InputStream in = download.body()) {
+      byte[] first = in.readNBytes(100_000);
+      stopping = CompletableFuture.runAsync(hoist::close);
+      byte[] rest = in.readAllBytes();
+      assertThat(Digest.sha256(concat(first, rest))).isEqualTo(layer);
+    }
+    stopping.get(30, TimeUnit.SECONDS);
+    assertThat(proxy.requestCount("GET", blobPath())).isEqualTo(1);
+    assertThat(
+            hoist
+                .dataDir()
+                .resolve("blobs/sha256")
+                .resolve(layer.encoded().substring(0, 2))
+                .resolve(layer.encoded()))
+        .exists();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
   }
 
   @Test
