@@ -168,12 +168,21 @@ json.dump({
 }, open(sys.argv[1], "w"))
 EOF
 
+# A second run on the same day and machine gets its own file; the first stays as it was.
+results_dir="${BENCH_RESULTS:-$bench/results}"
+results="$results_dir/$date_utc-$machine_id.md"
+n=2
+while [ -e "$results" ]; do
+  results="$results_dir/$date_utc-$machine_id-$n.md"
+  n=$((n + 1))
+done
+
 args=(
   --java "$java_bin" --jar "$work/hoist.jar" --images "$work/images" --workdir "$work"
   --hload "$work/hload" --reps "$reps" --concurrency "$concurrency" --streams "$streams"
   --manifest-seconds "$manifest_seconds" --startup-runs "$startup_runs" --huge-mib "$huge_mib"
   --seed "$seed" --max-minutes "$max_minutes" --facts "$facts"
-  --results "${BENCH_RESULTS:-$bench/results}/$date_utc-$machine_id.md"
+  --results "$results"
 )
 [ "$profile" = 1 ] && args+=(--profile)
 [ "$keep" = 1 ] && args+=(--keep)
