@@ -181,6 +181,21 @@ final class BlobFills {
     return fill != null && fill.isVerified();
   }
 
+  /**
+   * Waits for a fill of the digest in progress to end (its readers may be done before it is
+   * committed); says whether the store then has the blob.
+   *
+   * @throws IOException the fill made no progress for the stall timeout, or the wait was
+   *     interrupted
+   */
+  boolean awaitStored(Digest digest) throws IOException {
+    Fill fill = fills.get(digest);
+    if (fill != null) {
+      fill.awaitEnd();
+    }
+    return blobs.size(digest).isPresent();
+  }
+
   /** Who started the fill in progress for the digest, if one is. */
   Optional<String> origin(Digest digest) {
     Fill fill = fills.get(digest);
@@ -579,6 +594,18 @@ final class BlobFills {
           if (readable > position || state == State.COMMITTED || state == State.VERIFIED) {
             return readable;
           }
+          awaitChange();
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Waits until the fill committed, found the blob stored, or failed. */
+    void awaitEnd() throws IOException {
+      lock.lock();
+      try {
+        while (state != State.COMMITTED && state != State.STORED && state != State.FAILED) {
           awaitChange();
         }
       } finally {

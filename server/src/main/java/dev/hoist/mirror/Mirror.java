@@ -574,8 +574,8 @@ public final class Mirror implements RemoteContent, AutoCloseable {
    * Reads a blob of an upstream repository the way a client pull would fill it: from the store, or
    * through the fill of it, which a client asking for the same blob meanwhile shares (and which
    * shares a fill a client started). Sync uses this for copies into the mirror cache, so a blob
-   * crosses from the upstream once however the two overlap. The stream ends only after every byte
-   * was verified; it does not count as a served request.
+   * crosses from the upstream once however the two overlap. The stream ends only once every byte
+   * was verified and the blob is in the store; it does not count as a served request.
    *
    * @throws IOException the upstream is not configured, refused or failed, or the fill failed
    */
@@ -593,7 +593,38 @@ public final class Mirror implements RemoteContent, AutoCloseable {
     } catch (OciException e) {
       throw new IOException(e.getMessage(), e);
     }
-    return openAll(found.content());
+    return new StoredAtEnd(openAll(found.content()), digest);
+  }
+
+  /** A blob's bytes whose end waits until the fill that brought them has stored the blob. */
+  private final class StoredAtEnd extends java.io.FilterInputStream {
+    private final Digest digest;
+    private boolean checked;
+
+    StoredAtEnd(java.io.InputStream in, Digest digest) {
+      super(in);
+      this.digest = digest;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return atEnd(super.read());
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return atEnd(super.read(b, off, len));
+    }
+
+    private int atEnd(int result) throws IOException {
+      if (result < 0 && !checked) {
+        if (!fills.awaitStored(digest)) {
+          throw new IOException("the mirror's fill of " + digest + " did not store it");
+        }
+        checked = true;
+      }
+      return result;
+    }
   }
 
   private Lookup findBlob(RemoteRepository repo, Digest digest, boolean head) throws IOException {

@@ -13,6 +13,7 @@ import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MirrorTagState;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,9 @@ import java.util.UUID;
  *       of mirrored names as an empty list.
  * </ul>
  *
- * Blobs are written through {@link BlobUpload}, which verifies digest and size before commit.
+ * Blobs are written through {@link BlobUpload}, which verifies digest and size before commit; one
+ * read through the mirror's fill ({@link MirrorCacheSource.StoredBlob}) is stored by that fill, and
+ * is only read to its end here.
  */
 final class LocalDestination implements ImageDestination {
   private static final int PAGE = 1000;
@@ -68,6 +71,20 @@ final class LocalDestination implements ImageDestination {
   @Override
   public long putBlob(RepositoryName repository, Descriptor blob, InputStream content)
       throws IOException {
+    if (content instanceof MirrorCacheSource.StoredBlob) {
+      long n = content.transferTo(OutputStream.nullOutputStream());
+      long stored = blobs.size(blob.digest()).orElse(-1L);
+      if (stored != blob.size()) {
+        throw new IOException(
+            "blob "
+                + blob.digest()
+                + " is "
+                + stored
+                + " bytes in the store, but the manifest says "
+                + blob.size());
+      }
+      return n;
+    }
     BlobUpload upload = blobs.startUpload(UUID.randomUUID().toString());
     try {
       long n = upload.write(content);

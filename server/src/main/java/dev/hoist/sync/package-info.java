@@ -17,8 +17,7 @@
  *       listens on a loopback address ({@code sync.api.enabled} overrides both defaults).
  *   <li>A copy into the mirror cache reads its blobs through the mirror's fills ({@code
  *       MirrorCacheSource}), so a client pulling the same image meanwhile shares each blob's one
- *       upstream transfer. The copy then writes its own verified copy of each blob as well, which
- *       costs local disk writes, never upstream bytes.
+ *       upstream transfer, and the fill alone writes the blob to the store.
  *   <li>Referrers of every copied manifest are copied with it (see {@code ImageCopier}); a {@code
  *       vanished: delete} rule into the mirror cache records a vanished tag as absent upstream.
  * </ul>

@@ -594,6 +594,46 @@ class BlobFillsTest {
     assertThat(upstream.offsets).containsExactly(0L, 0L);
   }
 
+  @Test
+  void awaitStoredReturnsOnceTheFillHasCommittedWhatItsReadersAlreadyGot() throws Exception {
+    CountDownLatch commitMayEnd = new CountDownLatch(1);
+    CommitGate store = new CommitGate(new FileSystemBlobStore(dataDir), commitMayEnd, null);
+    BlobFills fills = fills(store);
+    byte[] content = bytes(SIZE, 21);
+    Digest digest = Digest.sha256(content);
+    FakeUpstream upstream =
+        new FakeUpstream((call, offset) -> answer(content, slice(content, 0, SIZE)));
+
+    assertThat(readAll(fills.serve(digest, SIZE, upstream))).isEqualTo(content);
+    assertThat(store.commitStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    Future<Boolean> stored = clients.submit(() -> fills.awaitStored(digest));
+    Thread.sleep(100);
+    assertThat(stored).as("still committing").isNotDone();
+
+    commitMayEnd.countDown();
+    assertThat(stored.get(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(store.size(digest)).hasValue((long) SIZE);
+    assertThat(fills.awaitStored(digest)).as("no fill: the store answers").isTrue();
+  }
+
+  @Test
+  void awaitStoredSaysFalseWhenTheCommitFailed() throws Exception {
+    CountDownLatch commitMayEnd = new CountDownLatch(1);
+    CommitGate store =
+        new CommitGate(new FileSystemBlobStore(dataDir), commitMayEnd, "disk full (simulated)");
+    BlobFills fills = fills(store);
+    byte[] content = bytes(SIZE, 22);
+    Digest digest = Digest.sha256(content);
+    FakeUpstream upstream =
+        new FakeUpstream((call, offset) -> answer(content, slice(content, 0, SIZE)));
+
+    assertThat(readAll(fills.serve(digest, SIZE, upstream))).isEqualTo(content);
+    Future<Boolean> stored = clients.submit(() -> fills.awaitStored(digest));
+    commitMayEnd.countDown();
+    assertThat(stored.get(10, TimeUnit.SECONDS)).isFalse();
+    assertThat(store.size(digest)).isEmpty();
+  }
+
   /** A blob store whose commits of spooled files wait for a latch, and may fail. */
   private static final class CommitGate implements BlobStore {
     private final BlobStore store;
