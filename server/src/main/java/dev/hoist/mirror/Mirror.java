@@ -185,6 +185,14 @@ public final class Mirror implements RemoteContent, AutoCloseable {
     return Optional.ofNullable(clients.get(upstream));
   }
 
+  /**
+   * Where the cache keeps a repository of a configured upstream ({@code <upstream>/<path>}, a
+   * {@code :} in the upstream's name written as {@code -}); empty for an upstream not configured.
+   */
+  public Optional<RepositoryName> cacheName(String upstream, RepositoryName upstreamName) {
+    return config.upstream(upstream).map(u -> MirrorRouting.cacheName(u, upstreamName));
+  }
+
   /** How long a cached tag is trusted, by its cache name ({@code <upstream>/<path>}). */
   public Duration freshFor(RepositoryName cacheName, Tag tag) {
     for (FreshnessRule rule : config.freshnessRules()) {
@@ -581,12 +589,12 @@ public final class Mirror implements RemoteContent, AutoCloseable {
    */
   public java.io.InputStream openBlob(String upstream, RepositoryName upstreamName, Digest digest)
       throws IOException {
-    if (!clients.containsKey(upstream)) {
-      throw new IOException("upstream " + upstream + " is not configured");
-    }
     RemoteRepository repo =
         new RemoteRepository(
-            upstream, upstreamName, RepositoryName.of(upstream + "/" + upstreamName.value()));
+            upstream,
+            upstreamName,
+            cacheName(upstream, upstreamName)
+                .orElseThrow(() -> new IOException("upstream " + upstream + " is not configured")));
     Lookup found;
     try {
       found = findBlob(repo, digest, false);

@@ -72,13 +72,16 @@ final class MirrorRouting {
     String upstreamPath =
         upstream.name().equals("docker.io") && !path.contains("/") ? "library/" + path : path;
     try {
-      return new RemoteRepository(
-          upstream.name(),
-          RepositoryName.of(upstreamPath),
-          RepositoryName.of(upstream.cacheKey() + "/" + upstreamPath));
+      RepositoryName upstreamName = RepositoryName.of(upstreamPath);
+      return new RemoteRepository(upstream.name(), upstreamName, cacheName(upstream, upstreamName));
     } catch (InvalidReferenceException e) {
       throw new OciException(ErrorCode.NAME_INVALID, e.getMessage());
     }
+  }
+
+  /** Where the cache keeps a repository of an upstream: {@code <upstream's cache key>/<path>}. */
+  static RepositoryName cacheName(Upstream upstream, RepositoryName upstreamName) {
+    return RepositoryName.of(upstream.cacheKey() + "/" + upstreamName.value());
   }
 
   private static String shorten(String s) {

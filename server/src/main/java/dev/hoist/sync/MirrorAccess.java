@@ -25,6 +25,12 @@ public interface MirrorAccess {
   InputStream cachedBlob(String upstream, RepositoryName repository, Digest digest)
       throws IOException;
 
+  /**
+   * Where the mirror caches a repository of a configured upstream; empty when the upstream is not
+   * configured.
+   */
+  Optional<RepositoryName> cacheName(String upstream, RepositoryName repository);
+
   /** How long the mirror trusts a cached tag, by its cache name. */
   Duration freshFor(RepositoryName cacheName, Tag tag);
 
@@ -43,6 +49,11 @@ public interface MirrorAccess {
         public InputStream cachedBlob(String upstream, RepositoryName repository, Digest digest)
             throws IOException {
           throw new IOException("upstream " + upstream + " is not configured");
+        }
+
+        @Override
+        public Optional<RepositoryName> cacheName(String upstream, RepositoryName repository) {
+          return Optional.empty();
         }
 
         @Override

@@ -103,6 +103,11 @@ public final class SyncFeature implements AutoCloseable {
     }
 
     @Override
+    public Optional<RepositoryName> cacheName(String upstream, RepositoryName repository) {
+      return mirror.cacheName(upstream, repository);
+    }
+
+    @Override
     public Duration freshFor(RepositoryName cacheName, Tag tag) {
       return mirror.freshFor(cacheName, tag);
     }

@@ -332,9 +332,10 @@ public final class SyncService implements AutoCloseable {
       ImageDestination destination,
       ImageCopier copier,
       Counts counts) {
+    // The run checked that the upstream is configured, so a mirror-cache name exists.
     RepositoryName to =
         rule.destination().mirrorCache()
-            ? RepositoryName.of(rule.upstream() + "/" + repository.value())
+            ? mirror.cacheName(rule.upstream(), repository).orElseThrow()
             : rule.destination().map(repository);
     List<String> upstreamTags;
     try {
@@ -492,7 +493,11 @@ public final class SyncService implements AutoCloseable {
     candidates.addAll(named);
     Instant now = clock.instant();
     for (PullCounter.HotTag hot : candidates) {
-      RepositoryName cacheName = RepositoryName.of(hot.upstream() + "/" + hot.repository().value());
+      Optional<RepositoryName> cached = mirror.cacheName(hot.upstream(), hot.repository());
+      if (cached.isEmpty()) {
+        continue; // a rule naming an upstream that is not configured: its runs say so
+      }
+      RepositoryName cacheName = cached.get();
       Optional<MirrorTagState> state = metadata.read(tx -> tx.mirrorTag(cacheName, hot.tag()));
       if (state.isEmpty() && !named.contains(hot)) {
         // Counted but not cached yet: the pull that counted it is filling the cache right now,

@@ -40,6 +40,11 @@ class PrewarmTest {
         }
 
         @Override
+        public Optional<RepositoryName> cacheName(String upstream, RepositoryName repository) {
+          return Optional.of(RepositoryName.of(upstream + "/" + repository.value()));
+        }
+
+        @Override
         public InputStream cachedBlob(String upstream, RepositoryName repository, Digest digest)
             throws IOException {
           throw new IOException("no blobs here");

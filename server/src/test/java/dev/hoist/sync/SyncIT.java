@@ -362,6 +362,43 @@ class SyncIT {
   }
 
   @Test
+  void aRunIntoTheMirrorCacheOfAnUpstreamNamedWithAPortLandsWhereTheMirrorServesIt()
+      throws Exception {
+    RandomImages.ImageLayout x = push("library/x", "1", 8, 10_000);
+    String name = upstream.hostPort(); // 127.0.0.1:<port>, cached as 127.0.0.1-<port>/...
+    hoist =
+        HoistServer.start(
+            ServerConfig.defaults()
+                .withListen("127.0.0.1", 0)
+                .withDataDir(dir.resolve("hoist"))
+                .withMirror(
+                    MirrorConfig.of(
+                        List.of(
+                            Upstream.known("docker.io")
+                                .orElseThrow()
+                                .withUrl(URI.create(proxy.url())),
+                            new Upstream(name, URI.create(upstream.url()), null, null, null))))
+                .withSync(SYNC));
+    createRule(
+        """
+        {"name": "ported", "upstream": "%s", "repositories": ["library/x"],
+         "tags": {"include": "1"}, "destination": {"type": "mirror"}}
+        """
+            .formatted(name));
+    JsonNode ran = run("ported");
+    assertThat(ran.get("copiedImages").asLong()).as(ran.toString()).isEqualTo(1);
+
+    settle();
+    upstream.clearAccessLog();
+    HttpResponse<byte[]> tag = manifest("library/x", "1?ns=" + name);
+    assertThat(tag.statusCode()).isEqualTo(200);
+    assertThat(tag.headers().firstValue("X-Hoist-Cache")).contains("HIT");
+    assertThat(digestOf(tag)).isEqualTo(x.manifestDigest().toString());
+    settle();
+    assertThat(upstream.accessLog()).isEmpty();
+  }
+
+  @Test
   void aHotMirroredTagIsRevalidatedBeforeItsFreshTimeEnds() throws Exception {
     push("library/hot", "1", 6, 10_000);
     // Fresh for 2 s; pre-warming starts 30 s before the end, so at once after each pull.
