@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * A registry error: a code from {@link ErrorCode}, a message for people, and an optional JSON
- * detail. {@link #toJson()} gives the spec's body {@code {"errors":[{"code","message","detail"}]}}.
+ * A registry error: a code from {@link ErrorCode}, a message for people, an optional JSON detail,
+ * and the response headers a client needs to act on it (a {@code Retry-After}, the {@code Range} of
+ * an upload after a 416, a {@code WWW-Authenticate} challenge). {@link #toJson()} gives the spec's
+ * body {@code {"errors":[{"code","message","detail"}]}}.
  */
 public class OciException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -17,6 +20,7 @@ public class OciException extends RuntimeException {
 
   private final ErrorCode code;
   private final transient JsonNode detail;
+  private final transient Map<String, String> headers;
 
   public OciException(ErrorCode code, String message) {
     this(code, message, null, null);
@@ -27,9 +31,24 @@ public class OciException extends RuntimeException {
   }
 
   public OciException(ErrorCode code, String message, JsonNode detail, Throwable cause) {
+    this(code, message, detail, cause, Map.of());
+  }
+
+  private OciException(
+      ErrorCode code,
+      String message,
+      JsonNode detail,
+      Throwable cause,
+      Map<String, String> headers) {
     super(message == null ? code.defaultMessage() : message, cause);
     this.code = Objects.requireNonNull(code, "code");
     this.detail = detail;
+    this.headers = Map.copyOf(headers);
+  }
+
+  /** The same error, answered with {@code responseHeaders} too. */
+  public OciException withHeaders(Map<String, String> responseHeaders) {
+    return new OciException(code, getMessage(), detail, getCause(), responseHeaders);
   }
 
   public ErrorCode code() {
@@ -42,6 +61,11 @@ public class OciException extends RuntimeException {
 
   public JsonNode detail() {
     return detail;
+  }
+
+  /** Response headers that go with the error; empty for most errors. */
+  public Map<String, String> headers() {
+    return headers;
   }
 
   /** The spec's error body. */

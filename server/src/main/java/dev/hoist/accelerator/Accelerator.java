@@ -4,18 +4,16 @@ import dev.hoist.auth.LoginLimiter;
 import dev.hoist.auth.UserDirectory;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.OciException;
-import dev.hoist.registry.TransferGate;
+import dev.hoist.pipeline.Call;
+import dev.hoist.pipeline.Stage;
+import dev.hoist.registry.RegistryErrors;
 import dev.hoist.storage.MetadataStore;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -25,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The accelerator: tenants with personal mirror addresses, traffic metering and quotas, accounts,
  * invitations, the JSON API ({@code /api/v1/}) and the console ({@code /console}). The composition
- * root puts {@link #handle} in front of the registry; when the accelerator is disabled it only
- * passes requests through.
+ * root puts its {@link #stage()} in the pipeline before the registry, and {@link QuotaNamespace}
+ * around the namespace; when the accelerator is disabled both only pass requests through.
  *
  * <p>Metering: every body byte Vert.x is given for a tenant's response ({@code bytesWritten()},
  * headers excluded: manifests and blobs, hits and misses, ranges, error bodies, and of a transfer
@@ -41,8 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Accelerator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Accelerator.class);
-  private static final Pattern CONTENT =
-      Pattern.compile("^/v2/.+/(manifests/[^/]+|blobs/(?!uploads/)[^/]+)$");
   private static final Pattern TENANT_TOKEN = Pattern.compile("^/m/[a-z0-9]{1,63}/token$");
 
   private final AcceleratorConfig config;
@@ -136,26 +132,28 @@ public final class Accelerator implements AutoCloseable {
   }
 
   /**
-   * Serves one request: the API or the console, or the registry ({@code registry}) as the tenant it
-   * addresses. {@code onEnd} is called when the response ends or its connection closes (the
-   * response's end handler belongs to this method).
+   * The accelerator's stage of the server's pipeline: it answers the API and the console, and finds
+   * the tenant a registry request addresses (by Host or {@code /m/<id>} prefix). A tenant's request
+   * goes on with its path below the prefix, the prefix as its address, and its quota as the
+   * transfer gate ({@link QuotaNamespace} applies it); every body byte of its response is charged
+   * once the response is over. When the accelerator is disabled, everything passes through.
    */
-  public void handle(
-      HttpServerRequest request, Handler<Void> onEnd, Handler<HttpServerRequest> registry) {
-    HttpServerResponse response = request.response();
-    String path = request.path();
+  public Stage stage() {
+    return this::handle;
+  }
+
+  private void handle(Call call, Stage.Next next) {
+    HttpServerRequest request = call.request();
+    String path = call.context().path();
     if (!config.enabled()) {
-      response.endHandler(onEnd);
-      registry.handle(request);
+      next.handle(call);
       return;
     }
     if (path.startsWith(ApiHandler.PREFIX)) {
-      response.endHandler(onEnd);
       api.handle(request);
       return;
     }
     if (console.handles(path)) {
-      response.endHandler(onEnd);
       console.handle(request);
       return;
     }
@@ -166,26 +164,24 @@ public final class Accelerator implements AutoCloseable {
             request.getHeader("Host"),
             request.getHeader("X-Forwarded-Host"),
             remote == null ? null : remote.hostAddress());
-    response.endHandler(onEnd);
     if (where.problem() != null) {
-      sendError(response, new OciException(ErrorCode.NAME_UNKNOWN, where.problem()), Map.of());
+      sendError(request, new OciException(ErrorCode.NAME_UNKNOWN, where.problem()));
       return;
     }
     if (where.tenantId() == null) {
       if (!config.serveWithoutTenant() && (path.equals("/v2") || path.startsWith("/v2/"))) {
         sendError(
-            response,
+            request,
             new OciException(
-                ErrorCode.DENIED, "this registry is served only through accelerator addresses"),
-            Map.of());
+                ErrorCode.DENIED, "this registry is served only through accelerator addresses"));
         return;
       }
-      registry.handle(request);
+      next.handle(call);
       return;
     }
     Optional<TenantUsage> cached = tenants.cachedTenant(where.tenantId());
     if (cached.isPresent()) {
-      serveTenant(request, where, cached, onEnd, registry);
+      serveTenant(call, where, cached, next);
       return;
     }
     request.pause();
@@ -195,43 +191,39 @@ public final class Accelerator implements AutoCloseable {
             ar -> {
               if (ar.failed()) {
                 log.warn("tenant lookup failed", ar.cause());
-                sendError(response, new OciException(ErrorCode.UNAVAILABLE, "try again"), Map.of());
+                sendError(request, new OciException(ErrorCode.UNAVAILABLE, "try again"));
                 return;
               }
-              serveTenant(request, where, ar.result(), onEnd, registry);
+              serveTenant(call, where, ar.result(), next);
             });
   }
 
   private void serveTenant(
-      HttpServerRequest request,
+      Call call,
       TenantResolver.Resolution where,
       Optional<TenantUsage> found,
-      Handler<Void> onEnd,
-      Handler<HttpServerRequest> registry) {
-    HttpServerResponse response = request.response();
+      Stage.Next next) {
+    HttpServerResponse response = call.response();
     if (found.isEmpty()) {
       sendError(
-          response,
+          call.request(),
           new OciException(
               ErrorCode.DENIED,
               "no such accelerator address",
-              OciException.detail("tenant", where.tenantId())),
-          Map.of());
+              OciException.detail("tenant", where.tenantId())));
       return;
     }
     TenantUsage usage = found.get();
     if (usage.disabled()) {
       sendError(
-          response,
+          call.request(),
           new OciException(
               ErrorCode.DENIED,
               "this accelerator address is disabled",
-              OciException.detail("tenant", where.tenantId())),
-          Map.of());
+              OciException.detail("tenant", where.tenantId())));
       return;
     }
-    TenantRequest tenantRequest =
-        new TenantRequest(request, where.path(), where.addressPath(), usage, quota);
+    TenantTransfer transfer = new TenantTransfer(usage, quota);
     // The registry writes Locations as /v2/...; the client must stay on its tenant's address
     // (upload sessions above all), so they get the prefix back.
     response.headersEndHandler(
@@ -241,29 +233,15 @@ public final class Accelerator implements AutoCloseable {
             response.headers().set("Location", where.clientPath(location));
           }
         });
-    response.endHandler(
-        v -> {
-          tenantRequest.finished(response.bytesWritten());
-          onEnd.handle(v);
-        });
-    if (request.method() == HttpMethod.GET
-        && CONTENT.matcher(where.path()).matches()
-        && !usage.underLimit(quota.today())) {
-      TransferGate.Refusal refusal = quota.refusal(usage);
-      sendError(response, refusal.error(), refusal.headers());
-      return;
-    }
-    registry.handle(tenantRequest);
+    call.atEnd(() -> transfer.finished(response.bytesWritten()));
+    next.handle(
+        call.with(
+            call.context()
+                .forTenant(where.tenantId(), where.path(), where.addressPath(), transfer)));
   }
 
-  private static void sendError(
-      HttpServerResponse response, OciException error, Map<String, String> headers) {
-    headers.forEach(response::putHeader);
-    response
-        .setStatusCode(error.httpStatus())
-        .putHeader("Content-Type", "application/json")
-        .putHeader("Docker-Distribution-API-Version", "registry/2.0")
-        .end(Buffer.buffer(error.toJson()));
+  private static void sendError(HttpServerRequest request, OciException error) {
+    RegistryErrors.send(request, error);
   }
 
   /**

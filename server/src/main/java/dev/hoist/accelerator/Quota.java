@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.OciException;
-import dev.hoist.registry.TransferGate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -41,19 +40,17 @@ final class Quota {
         .orElse(NO_RESET_RETRY_SECONDS);
   }
 
-  TransferGate.Refusal refusal(TenantUsage usage) {
+  OciException refusal(TenantUsage usage) {
     long used = usage.used(today());
     long limit = usage.limit();
     ObjectNode detail = JsonNodeFactory.instance.objectNode();
     detail.put("used", used);
     detail.put("limit", limit);
     period.nextReset(clock.instant()).ifPresent(r -> detail.put("resets", r.toString()));
-    OciException error =
-        new OciException(
+    return new OciException(
             ErrorCode.TOOMANYREQUESTS,
             "traffic quota used up: " + used + " of " + limit + " bytes",
-            detail);
-    return new TransferGate.Refusal(
-        error, Map.of("Retry-After", Long.toString(retryAfterSeconds())));
+            detail)
+        .withHeaders(Map.of("Retry-After", Long.toString(retryAfterSeconds())));
   }
 }

@@ -1,7 +1,7 @@
 package dev.hoist.mirror;
 
 import dev.hoist.oci.Digest;
-import dev.hoist.registry.RemoteContent.CacheStatus;
+import dev.hoist.repository.CacheStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;

@@ -4,7 +4,8 @@ import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.InvalidReferenceException;
 import dev.hoist.oci.OciException;
 import dev.hoist.oci.RepositoryName;
-import dev.hoist.registry.RemoteContent.RemoteRepository;
+import dev.hoist.repository.MirrorCache;
+import dev.hoist.repository.Repository.Origin;
 import java.util.Optional;
 
 /**
@@ -28,7 +29,7 @@ final class MirrorRouting {
     this.config = config;
   }
 
-  Optional<RemoteRepository> route(RepositoryName name, String namespace) {
+  Optional<Origin> route(RepositoryName name, String namespace) {
     if (!config.enabled()) {
       return Optional.empty();
     }
@@ -68,20 +69,16 @@ final class MirrorRouting {
     return Optional.of(remote(config.upstream(config.defaultUpstream()).orElseThrow(), value));
   }
 
-  private static RemoteRepository remote(Upstream upstream, String path) {
+  private static Origin remote(Upstream upstream, String path) {
     String upstreamPath =
         upstream.name().equals("docker.io") && !path.contains("/") ? "library/" + path : path;
     try {
       RepositoryName upstreamName = RepositoryName.of(upstreamPath);
-      return new RemoteRepository(upstream.name(), upstreamName, cacheName(upstream, upstreamName));
+      return new Origin(
+          upstream.name(), upstreamName, MirrorCache.cacheName(upstream.name(), upstreamName));
     } catch (InvalidReferenceException e) {
       throw new OciException(ErrorCode.NAME_INVALID, e.getMessage());
     }
-  }
-
-  /** Where the cache keeps a repository of an upstream: {@code <upstream's cache key>/<path>}. */
-  static RepositoryName cacheName(Upstream upstream, RepositoryName upstreamName) {
-    return RepositoryName.of(upstream.cacheKey() + "/" + upstreamName.value());
   }
 
   private static String shorten(String s) {

@@ -91,7 +91,7 @@ public record Upstream(
    * repository names) written as {@code -}.
    */
   String cacheKey() {
-    return name.replace(':', '-');
+    return dev.hoist.repository.MirrorCache.cacheKey(name);
   }
 
   @Override

@@ -12,10 +12,10 @@ import java.time.Duration;
 import java.time.InstantSource;
 
 /** Builds the registry client of an upstream, with its meters. */
-final class UpstreamClients {
+public final class UpstreamClients {
   private UpstreamClients() {}
 
-  static RegistryClient create(Upstream upstream, InstantSource clock, MeterRegistry meters) {
+  public static RegistryClient create(Upstream upstream, InstantSource clock, MeterRegistry meters) {
     RegistryEndpoint endpoint = RegistryEndpoint.of(upstream.url()).withName(upstream.name());
     if (upstream.username() != null) {
       endpoint =

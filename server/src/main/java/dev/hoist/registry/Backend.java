@@ -1,25 +1,14 @@
 package dev.hoist.registry;
 
-import dev.hoist.storage.BlobStore;
-import dev.hoist.storage.MetadataStore;
-import java.time.InstantSource;
+import dev.hoist.repository.Namespace;
 import java.util.Objects;
 
-/** What every handler works with: the stores, the options, the clock, and the worker pool. */
-record Backend(
-    BlobStore blobs,
-    MetadataStore metadata,
-    RegistryOptions options,
-    InstantSource clock,
-    Blocking blocking,
-    RemoteContent remote) {
+/** What every handler works with: the namespace, the options, and the worker pool. */
+record Backend(Namespace namespace, RegistryOptions options, Blocking blocking) {
 
   Backend {
-    Objects.requireNonNull(blobs, "blobs");
-    Objects.requireNonNull(metadata, "metadata");
+    Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(options, "options");
-    Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(blocking, "blocking");
-    Objects.requireNonNull(remote, "remote");
   }
 }

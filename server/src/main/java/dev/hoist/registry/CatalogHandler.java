@@ -29,7 +29,7 @@ final class CatalogHandler {
             () ->
                 n == 0
                     ? List.<RepositoryName>of()
-                    : backend.metadata().read(tx -> tx.repositories(last, n + 1)))
+                    : backend.namespace().repositories(last, n + 1))
         .map(
             names -> {
               boolean more = names.size() > n;

@@ -64,8 +64,8 @@ final class Errors {
     return new OciException(code, message, OciException.detail(detail));
   }
 
-  static ApiException withHeaders(ErrorCode code, String message, Map<String, String> headers) {
-    return ApiException.of(code, message, headers);
+  static OciException withHeaders(ErrorCode code, String message, Map<String, String> headers) {
+    return new OciException(code, message).withHeaders(headers);
   }
 
   /** A repository name from the raw (not decoded) path; NAME_INVALID when it is not one. */

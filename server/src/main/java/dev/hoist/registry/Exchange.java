@@ -1,6 +1,7 @@
 package dev.hoist.registry;
 
 import dev.hoist.oci.OciException;
+import dev.hoist.pipeline.Call;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -25,9 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
-  static final String API_VERSION = "Docker-Distribution-API-Version";
-  static final String API_VERSION_VALUE = "registry/2.0";
 
+  private final Call call;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Context context;
@@ -37,8 +37,9 @@ final class Exchange {
   private boolean continued;
   private boolean bodyClaimed;
 
-  Exchange(HttpServerRequest request, Context context) {
-    this.request = request;
+  Exchange(Call call, Context context) {
+    this.call = call;
+    this.request = call.request();
     this.response = request.response();
     this.context = context;
     request.pause();
@@ -46,11 +47,21 @@ final class Exchange {
     request.exceptionHandler(this::abort);
     response.exceptionHandler(this::abort);
     response.closeHandler(v -> abort(new IOException("connection closed by the client")));
-    response.putHeader(API_VERSION, API_VERSION_VALUE);
+    response.putHeader(RegistryErrors.API_VERSION, RegistryErrors.API_VERSION_VALUE);
   }
 
   HttpServerRequest request() {
     return request;
+  }
+
+  /** The request with what the pipeline learned about it (tenant, address prefix, quota). */
+  Call call() {
+    return call;
+  }
+
+  /** The path as the registry sees it (below a tenant's address prefix, if any). */
+  String path() {
+    return call.context().path();
   }
 
   HttpServerResponse response() {
@@ -215,20 +226,16 @@ final class Exchange {
     }
     if (aborted != null) {
       // The client went away: there is nobody to answer, and nothing worth a warning.
-      log.debug("request aborted by the client: method={} path={}", method(), request.path());
+      log.debug("request aborted by the client: method={} path={}", method(), path());
       return;
     }
     if (response.headWritten()) {
       response.reset();
       return;
     }
-    OciException error = Errors.toOci(failure, request.method().name(), request.path());
+    OciException error = Errors.toOci(failure, request.method().name(), path());
     discardBody();
     response.headers().clear();
-    response.putHeader(API_VERSION, API_VERSION_VALUE);
-    if (error instanceof ApiException withHeaders) {
-      withHeaders.headers().forEach(response::putHeader);
-    }
-    json(error.httpStatus(), "application/json", error.toJson());
+    RegistryErrors.send(request, error);
   }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.MediaTypes;
-import dev.hoist.oci.RepositoryName;
-import dev.hoist.storage.ManifestRecord;
+import dev.hoist.oci.Descriptor;
+import dev.hoist.repository.Repository;
 import io.vertx.core.Future;
 import java.util.Map;
 import java.util.TreeMap;
@@ -64,7 +64,7 @@ final class ReferrersHandler {
     }
   }
 
-  Future<Void> handle(Exchange ex, RepositoryName name, String digestText) {
+  Future<Void> handle(Exchange ex, Repository repository, String digestText) {
     switch (ex.method().name()) {
       case "GET", "HEAD" -> {}
       default -> throw Methods.notAllowed(ex, "GET, HEAD");
@@ -73,14 +73,14 @@ final class ReferrersHandler {
     String artifactType = artifactTypeFilter(ex);
     return backend
         .blocking()
-        .run(() -> backend.metadata().read(tx -> tx.referrers(name, subject, artifactType)))
+        .run(() -> repository.referrers().of(subject, artifactType))
         .map(
             referrers -> {
               reply(
                   ex,
                   artifactType,
                   manifests -> {
-                    for (ManifestRecord r : referrers) {
+                    for (Descriptor r : referrers) {
                       addReferrer(
                           manifests,
                           r.mediaType(),

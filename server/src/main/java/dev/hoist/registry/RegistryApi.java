@@ -1,5 +1,10 @@
 package dev.hoist.registry;
 
+import dev.hoist.pipeline.Call;
+import dev.hoist.pipeline.Stage;
+import dev.hoist.repository.LocalNamespace;
+import dev.hoist.repository.Namespace;
+import dev.hoist.repository.UploadJanitor;
 import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.MetadataStore;
 import io.vertx.core.Future;
@@ -26,14 +31,21 @@ public final class RegistryApi implements AutoCloseable {
 
   private final Vertx vertx;
   private final Backend backend;
+  private final InstantSource clock;
   private final UploadSessions sessions;
   private final Router router;
   private final long purgeTimer;
 
-  private RegistryApi(Vertx vertx, Backend backend, AccessController access) {
+  private RegistryApi(
+      Vertx vertx,
+      Backend backend,
+      UploadJanitor janitor,
+      InstantSource clock,
+      AccessController access) {
     this.vertx = vertx;
     this.backend = backend;
-    this.sessions = new UploadSessions(backend);
+    this.clock = clock;
+    this.sessions = new UploadSessions(backend.blocking(), janitor);
     this.router = new Router(vertx, backend, sessions, access);
     this.purgeTimer =
         vertx.setPeriodic(
@@ -41,9 +53,10 @@ public final class RegistryApi implements AutoCloseable {
   }
 
   /**
-   * The API over the given stores.
+   * The API over repositories held in {@code blobs} and {@code metadata} only: no mirror, no
+   * quotas, no auth (tests, and the simplest embedding).
    *
-   * @param vertx runs the handlers (on its event loops) and the storage calls (on its worker pool)
+   * @param vertx runs the handlers (on its event loops)
    * @param clock gives the time recorded on manifests and upload sessions
    */
   public static RegistryApi create(
@@ -52,53 +65,49 @@ public final class RegistryApi implements AutoCloseable {
       MetadataStore metadata,
       RegistryOptions options,
       InstantSource clock) {
-    return create(vertx, blobs, metadata, options, clock, RemoteContent.NONE);
+    LocalNamespace local = new LocalNamespace(blobs, metadata, clock);
+    return create(vertx, local, local.uploadJanitor(), options, clock, AccessController.ALLOW_ALL);
   }
 
   /**
-   * The API over the given stores, with some repositories living in other registries (the mirror):
-   * {@code remote} says which, and serves them.
+   * The API over a namespace (the composition root's, decorated with the mirror and quotas), with
+   * an access controller that is asked before every request is dispatched (auth).
+   *
+   * @param janitor removes upload sessions abandoned for {@link RegistryOptions#uploadPurgeAge()}
    */
   public static RegistryApi create(
       Vertx vertx,
-      BlobStore blobs,
-      MetadataStore metadata,
+      Namespace namespace,
+      UploadJanitor janitor,
       RegistryOptions options,
       InstantSource clock,
-      RemoteContent remote) {
-    return create(vertx, blobs, metadata, options, clock, remote, AccessController.ALLOW_ALL);
-  }
-
-  /**
-   * The API with remote repositories and an access controller that is asked before every request is
-   * dispatched (auth).
-   */
-  public static RegistryApi create(
-      Vertx vertx,
-      BlobStore blobs,
-      MetadataStore metadata,
-      RegistryOptions options,
-      InstantSource clock,
-      RemoteContent remote,
       AccessController access) {
     Objects.requireNonNull(vertx, "vertx");
     Objects.requireNonNull(access, "access");
     return new RegistryApi(
-        vertx, new Backend(blobs, metadata, options, clock, new Blocking(vertx), remote), access);
+        vertx, new Backend(namespace, options, new Blocking(vertx)), janitor, clock, access);
   }
 
-  /** The request handler for every path; anything that is no endpoint gets a 404 in JSON. */
   /**
-   * Body bytes sent so far as file regions straight from a file that was still being written (a
-   * mirror fill): Vert.x's {@code HttpServerResponse.bytesWritten()} does not count them, so a
+   * Body bytes sent so far as file regions straight from a file (a stored blob, or a mirror fill
+   * still growing): Vert.x's {@code HttpServerResponse.bytesWritten()} does not count them, so a
    * count of bytes served adds this.
    */
   public long fileRegionBytes() {
     return router.fileRegionBytes();
   }
 
-  public Handler<HttpServerRequest> handler() {
+  /** The registry as the last stage of the server's pipeline: it answers every call it gets. */
+  public Stage.Endpoint endpoint() {
     return router;
+  }
+
+  /**
+   * The request handler for every path (the registry alone, not behind a pipeline); anything that
+   * is no endpoint gets a 404 in JSON.
+   */
+  public Handler<HttpServerRequest> handler() {
+    return request -> router.handle(Call.of(request));
   }
 
   /**
@@ -107,8 +116,7 @@ public final class RegistryApi implements AutoCloseable {
    */
   public Future<Integer> purgeStaleUploads() {
     return sessions.purge(
-        vertx.getOrCreateContext(),
-        backend.clock().instant().minus(backend.options().uploadPurgeAge()));
+        vertx.getOrCreateContext(), clock.instant().minus(backend.options().uploadPurgeAge()));
   }
 
   /** Stops the periodic purge. */

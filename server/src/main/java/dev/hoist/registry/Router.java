@@ -1,21 +1,26 @@
 package dev.hoist.registry;
 
 import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.OciException;
 import dev.hoist.oci.RepositoryName;
-import io.vertx.core.Context;
+import dev.hoist.pipeline.Call;
+import dev.hoist.pipeline.Stage;
+import dev.hoist.repository.Repository;
+import dev.hoist.repository.RepositoryRequest;
+import dev.hoist.repository.TransferGate;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Sends each request to its resource's handler ({@link Route} says which), and every failure to
- * {@link Exchange#fail}, the one place where errors become responses.
+ * Sends each request to its resource's handler ({@link Route} says which) with the {@link
+ * Repository} it addresses, after asking the access controller; every failure goes to {@link
+ * Exchange#fail}, the one place where errors become responses.
  */
-final class Router implements Handler<HttpServerRequest> {
+final class Router implements Stage.Endpoint {
   private final Vertx vertx;
+  private final Backend backend;
   private final BaseHandler base;
   private final CatalogHandler catalog;
   private final TagsHandler tags;
@@ -23,20 +28,14 @@ final class Router implements Handler<HttpServerRequest> {
   private final ReferrersHandler referrers;
   private final BlobHandler blobs;
   private final UploadHandler uploads;
-  private final MirroredHandler mirrored;
-  private final RemoteContent remote;
   private final AccessController access;
   private final ContentSender sender;
 
-  Router(Vertx vertx, Backend backend, UploadSessions sessions) {
-    this(vertx, backend, sessions, AccessController.ALLOW_ALL);
-  }
-
   Router(Vertx vertx, Backend backend, UploadSessions sessions, AccessController access) {
     this.vertx = vertx;
+    this.backend = backend;
     this.access = access;
-    ContentSender sender = new ContentSender(backend.blocking());
-    this.sender = sender;
+    this.sender = new ContentSender(backend.blocking());
     this.base = new BaseHandler();
     this.catalog = new CatalogHandler(backend);
     this.tags = new TagsHandler(backend);
@@ -44,8 +43,6 @@ final class Router implements Handler<HttpServerRequest> {
     this.referrers = new ReferrersHandler(backend);
     this.blobs = new BlobHandler(backend, sender);
     this.uploads = new UploadHandler(backend, sessions);
-    this.remote = backend.remote();
-    this.mirrored = new MirroredHandler(backend, sender, remote);
   }
 
   /** Body bytes sent as file regions, which no response's {@code bytesWritten()} counts. */
@@ -54,9 +51,8 @@ final class Router implements Handler<HttpServerRequest> {
   }
 
   @Override
-  public void handle(HttpServerRequest request) {
-    Context context = vertx.getOrCreateContext();
-    Exchange ex = new Exchange(request, context);
+  public void handle(Call call) {
+    Exchange ex = new Exchange(call, vertx.getOrCreateContext());
     Future<Void> done;
     try {
       done = dispatch(ex);
@@ -75,14 +71,14 @@ final class Router implements Handler<HttpServerRequest> {
 
   private Future<Void> dispatch(Exchange ex) {
     Route route =
-        Route.parse(ex.request().path())
+        Route.parse(ex.path())
             .orElseThrow(
                 () ->
                     Errors.error(
                         ErrorCode.NAME_UNKNOWN,
                         "no such endpoint of the distribution API",
                         "path",
-                        Errors.shorten(ex.request().path())));
+                        Errors.shorten(ex.path())));
     if (route.kind() == Route.Kind.BASE) {
       authorize(ex, List.of());
       return base.handle(ex);
@@ -93,18 +89,18 @@ final class Router implements Handler<HttpServerRequest> {
       return catalog.handle(ex);
     }
     RepositoryName name = Errors.repositoryName(route.name());
-    var remoteRepository = remote.route(name, ex.param("ns"));
-    authorize(ex, needed(ex, route, name, remoteRepository.isPresent()));
-    if (remoteRepository.isPresent()) {
-      return mirrored.handle(ex, route, name, remoteRepository.get());
-    }
+    Repository repository =
+        backend
+            .namespace()
+            .repository(new RepositoryRequest(name, ex.param("ns"), ex.call().context().gate()));
+    authorize(ex, needed(ex, route, repository.origin().isPresent()));
     return switch (route.kind()) {
-      case TAGS -> tags.handle(ex, name);
-      case MANIFEST -> manifests.handle(ex, name, route.last());
-      case REFERRERS -> referrers.handle(ex, name, route.last());
-      case BLOB -> blobs.handle(ex, name, route.last());
-      case UPLOADS -> uploads.handleStart(ex, name, mountSourceReadable(ex));
-      case UPLOAD -> uploads.handleSession(ex, name, route.last());
+      case TAGS -> tags.handle(ex, repository);
+      case MANIFEST -> manifests.handle(ex, repository, route.last());
+      case REFERRERS -> referrers.handle(ex, repository, route.last());
+      case BLOB -> blobs.handle(ex, repository, route.last());
+      case UPLOADS -> uploads.handleStart(ex, repository, mountSourceReadable(ex));
+      case UPLOAD -> uploads.handleSession(ex, repository, route.last());
       case BASE, CATALOG -> throw new IllegalStateException("handled above");
     };
   }
@@ -125,7 +121,7 @@ final class Router implements Handler<HttpServerRequest> {
             new AccessController.Request(
                 request.method().name(),
                 host,
-                request instanceof PrefixedRequest prefixed ? prefixed.addressPath() : "",
+                ex.call().context().addressPrefix(),
                 remoteAddress == null ? null : remoteAddress.hostAddress(),
                 request.isSSL(),
                 request::getHeader,
@@ -140,8 +136,7 @@ final class Router implements Handler<HttpServerRequest> {
    * The access a repository request needs, from its method: GET and HEAD pull; PUT, POST and PATCH
    * push (and pull); DELETE deletes.
    */
-  private static List<AccessController.Access> needed(
-      Exchange ex, Route route, RepositoryName name, boolean mirrored) {
+  private static List<AccessController.Access> needed(Exchange ex, Route route, boolean mirrored) {
     List<String> actions =
         switch (ex.method().name()) {
           case "PUT", "POST", "PATCH" -> List.of("pull", "push");
@@ -169,7 +164,12 @@ final class Router implements Handler<HttpServerRequest> {
     }
     boolean fromMirrored;
     try {
-      fromMirrored = remote.route(source, ex.param("ns")).isPresent();
+      fromMirrored =
+          backend
+              .namespace()
+              .repository(new RepositoryRequest(source, ex.param("ns"), TransferGate.UNLIMITED))
+              .origin()
+              .isPresent();
     } catch (RuntimeException e) {
       fromMirrored = false;
     }
@@ -180,7 +180,7 @@ final class Router implements Handler<HttpServerRequest> {
               new AccessController.Access(
                   "repository", source.value(), List.of("pull"), fromMirrored)));
       return true;
-    } catch (ApiException e) {
+    } catch (OciException e) {
       return false;
     }
   }

@@ -3,8 +3,8 @@ package dev.hoist.registry;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.oci.ErrorCode;
-import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
+import dev.hoist.repository.Repository;
 import io.vertx.core.Future;
 import java.util.List;
 
@@ -16,7 +16,7 @@ final class TagsHandler {
     this.backend = backend;
   }
 
-  Future<Void> handle(Exchange ex, RepositoryName name) {
+  Future<Void> handle(Exchange ex, Repository repository) {
     switch (ex.method().name()) {
       case "GET", "HEAD" -> {}
       default -> throw Methods.notAllowed(ex, "GET, HEAD");
@@ -25,35 +25,22 @@ final class TagsHandler {
     Tag last = last(ex.param("last"));
     return backend
         .blocking()
-        .run(
-            () ->
-                backend
-                    .metadata()
-                    .read(
-                        tx -> {
-                          if (!tx.repositoryExists(name)) {
-                            throw Errors.error(
-                                ErrorCode.NAME_UNKNOWN,
-                                "repository name not known to registry",
-                                "name",
-                                name.value());
-                          }
-                          return n == 0 ? List.<Tag>of() : tx.tags(name, last, n + 1);
-                        }))
+        .run(() -> repository.tags().list(last, n))
         .map(
-            tags -> {
-              boolean more = tags.size() > n;
-              List<Tag> page = more ? tags.subList(0, n) : tags;
+            page -> {
+              List<Tag> tags = page.tags();
               ObjectNode body = Json.object();
-              body.put("name", name.value());
+              body.put("name", repository.name().value());
               ArrayNode array = body.putArray("tags");
-              page.forEach(t -> array.add(t.value()));
-              if (more) {
+              tags.forEach(t -> array.add(t.value()));
+              if (page.more()) {
                 ex.response()
                     .putHeader(
                         Headers.LINK,
                         Pagination.nextLink(
-                            "/v2/" + name + "/tags/list", page.get(page.size() - 1).value(), n));
+                            "/v2/" + repository.name() + "/tags/list",
+                            tags.get(tags.size() - 1).value(),
+                            n));
               }
               ex.json(200, "application/json", Json.bytes(body));
               return null;

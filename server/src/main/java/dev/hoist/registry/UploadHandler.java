@@ -4,6 +4,8 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.InvalidReferenceException;
 import dev.hoist.oci.RepositoryName;
+import dev.hoist.repository.Repository;
+import dev.hoist.repository.Uploads;
 import dev.hoist.storage.BlobUpload;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
@@ -31,12 +33,11 @@ final class UploadHandler {
     this.sessions = sessions;
   }
 
-  Future<Void> handleStart(Exchange ex, RepositoryName name) {
-    return handleStart(ex, name, true);
-  }
-
   /** {@code mountAllowed} false: a mount request starts a plain upload instead (no access). */
-  Future<Void> handleStart(Exchange ex, RepositoryName name, boolean mountAllowed) {
+  Future<Void> handleStart(Exchange ex, Repository repository, boolean mountAllowed) {
+    Repository.Writer writer = repository.writer();
+    RepositoryName name = repository.name();
+    Uploads uploads = writer.uploads();
     if (!ex.method().name().equals("POST")) {
       throw Methods.notAllowed(ex, "POST");
     }
@@ -45,26 +46,29 @@ final class UploadHandler {
       Digest digest = Errors.digest(mount);
       RepositoryName from = mountAllowed ? repositoryOrNull(ex.param("from")) : null;
       if (from == null) {
-        return startSession(ex, name);
+        return startSession(ex, name, uploads);
       }
       return backend
           .blocking()
-          .run(() -> mount(name, from, digest))
-          .compose(mounted -> mounted ? created(ex, name, digest) : startSession(ex, name));
+          .run(() -> writer.mountBlob(digest, from))
+          .compose(
+              mounted -> mounted ? created(ex, name, digest) : startSession(ex, name, uploads));
     }
     String digestText = ex.param("digest");
     if (digestText != null) {
-      return monolithic(ex, name, Errors.digest(digestText));
+      return monolithic(ex, name, uploads, Errors.digest(digestText));
     }
-    return startSession(ex, name);
+    return startSession(ex, name, uploads);
   }
 
-  Future<Void> handleSession(Exchange ex, RepositoryName name, String id) {
+  Future<Void> handleSession(Exchange ex, Repository repository, String id) {
+    Uploads uploads = repository.writer().uploads();
+    RepositoryName name = repository.name();
     return switch (ex.method().name()) {
-      case "GET" -> status(ex, name, id);
-      case "PATCH" -> patch(ex, name, id);
-      case "PUT" -> put(ex, name, id);
-      case "DELETE" -> cancel(ex, name, id);
+      case "GET" -> status(ex, name, uploads, id);
+      case "PATCH" -> patch(ex, name, uploads, id);
+      case "PUT" -> put(ex, name, uploads, id);
+      case "DELETE" -> cancel(ex, uploads, id);
       default -> throw Methods.notAllowed(ex, "GET, PATCH, PUT, DELETE");
     };
   }
@@ -80,30 +84,11 @@ final class UploadHandler {
     }
   }
 
-  /** Links the blob from {@code from} into {@code name}; false when {@code from} lacks it. */
-  private boolean mount(RepositoryName name, RepositoryName from, Digest digest)
-      throws IOException {
-    if (backend.metadata().read(tx -> tx.linkedBlobSize(from, digest)).isEmpty()
-        || backend.blobs().size(digest).isEmpty()) {
-      return false;
-    }
-    return backend
-        .metadata()
-        .write(
-            tx -> {
-              Long size = tx.linkedBlobSize(from, digest).orElse(null);
-              if (size == null) {
-                return false;
-              }
-              tx.linkBlob(name, digest, size);
-              return true;
-            });
-  }
 
-  private Future<Void> startSession(Exchange ex, RepositoryName name) {
+  private Future<Void> startSession(Exchange ex, RepositoryName name, Uploads uploads) {
     return backend
         .blocking()
-        .run(() -> sessions.create(name))
+        .run(uploads::create)
         .map(
             upload -> {
               sessionHeaders(ex, name, upload.id(), 0);
@@ -116,14 +101,15 @@ final class UploadHandler {
             });
   }
 
-  private Future<Void> monolithic(Exchange ex, RepositoryName name, Digest digest) {
+  private Future<Void> monolithic(
+      Exchange ex, RepositoryName name, Uploads uploads, Digest digest) {
     return backend
         .blocking()
-        .run(() -> sessions.create(name))
+        .run(uploads::create)
         .compose(
             upload ->
                 sessions.locked(
-                    ex.context(), upload.id(), () -> receiveWhole(ex, name, upload, digest)))
+                    ex.context(), upload.id(), () -> receiveWhole(ex, uploads, upload, digest)))
         .compose(size -> created(ex, name, digest));
   }
 
@@ -132,30 +118,30 @@ final class UploadHandler {
    * id, so it cannot come back to it.
    */
   private Future<Long> receiveWhole(
-      Exchange ex, RepositoryName name, BlobUpload upload, Digest digest) {
+      Exchange ex, Uploads uploads, BlobUpload upload, Digest digest) {
     String id = upload.id();
     return BodyStreamer.stream(ex, backend.blocking(), upload)
-        .compose(n -> backend.blocking().run(() -> sessions.complete(name, id, upload, digest)))
+        .compose(n -> backend.blocking().run(() -> uploads.complete(id, upload, digest)))
         .recover(
             failure ->
                 backend
                     .blocking()
                     .run(
                         () -> {
-                          sessions.end(id);
+                          uploads.end(id);
                           return 0L;
                         })
                     .transform(ar -> Future.<Long>failedFuture(failure)));
   }
 
-  private Future<Void> status(Exchange ex, RepositoryName name, String id) {
+  private Future<Void> status(Exchange ex, RepositoryName name, Uploads uploads, String id) {
     return sessions.locked(
         ex.context(),
         id,
         () ->
             backend
                 .blocking()
-                .run(() -> sessions.get(name, id))
+                .run(() -> uploads.open(id))
                 .map(
                     progress -> {
                       sessionHeaders(ex, name, id, progress.size());
@@ -164,7 +150,7 @@ final class UploadHandler {
                     }));
   }
 
-  private Future<Void> patch(Exchange ex, RepositoryName name, String id) {
+  private Future<Void> patch(Exchange ex, RepositoryName name, Uploads uploads, String id) {
     ContentRange range = ContentRange.parse(ex.header(Headers.CONTENT_RANGE));
     checkLength(ex, range);
     return sessions.locked(
@@ -173,9 +159,9 @@ final class UploadHandler {
         () ->
             backend
                 .blocking()
-                .run(() -> sessions.get(name, id))
-                .compose(progress -> append(ex, name, id, progress, range))
-                .compose(size -> backend.blocking().run(() -> touched(id, size)))
+                .run(() -> uploads.open(id))
+                .compose(progress -> append(ex, name, uploads, id, progress, range))
+                .compose(size -> backend.blocking().run(() -> touched(uploads, id, size)))
                 .map(
                     size -> {
                       sessionHeaders(ex, name, id, size);
@@ -184,12 +170,12 @@ final class UploadHandler {
                     }));
   }
 
-  private long touched(String id, long size) {
-    sessions.touch(id, size);
+  private static long touched(Uploads uploads, String id, long size) {
+    uploads.touch(id, size);
     return size;
   }
 
-  private Future<Void> put(Exchange ex, RepositoryName name, String id) {
+  private Future<Void> put(Exchange ex, RepositoryName name, Uploads uploads, String id) {
     Digest digest = Errors.digest(ex.param("digest"));
     ContentRange range = ContentRange.parse(ex.header(Headers.CONTENT_RANGE));
     checkLength(ex, range);
@@ -200,8 +186,8 @@ final class UploadHandler {
             () ->
                 backend
                     .blocking()
-                    .run(() -> sessions.get(name, id))
-                    .compose(progress -> finish(ex, name, id, progress, range, digest)))
+                    .run(() -> uploads.open(id))
+                    .compose(progress -> finish(ex, name, uploads, id, progress, range, digest)))
         .compose(size -> created(ex, name, digest));
   }
 
@@ -209,16 +195,15 @@ final class UploadHandler {
   private Future<Long> finish(
       Exchange ex,
       RepositoryName name,
+      Uploads uploads,
       String id,
-      UploadSessions.Progress progress,
+      Uploads.Progress progress,
       ContentRange range,
       Digest digest) {
-    return append(ex, name, id, progress, range)
+    return append(ex, name, uploads, id, progress, range)
         .compose(
             size ->
-                backend
-                    .blocking()
-                    .run(() -> sessions.complete(name, id, progress.upload(), digest)));
+                backend.blocking().run(() -> uploads.complete(id, progress.upload(), digest)));
   }
 
   /**
@@ -228,8 +213,9 @@ final class UploadHandler {
   private Future<Long> append(
       Exchange ex,
       RepositoryName name,
+      Uploads uploads,
       String id,
-      UploadSessions.Progress progress,
+      Uploads.Progress progress,
       ContentRange range) {
     long size = progress.size();
     if (range != null && range.start() != size) {
@@ -249,7 +235,7 @@ final class UploadHandler {
             failure -> {
               if (failure != ex.aborted()) {
                 // A storage failure may leave the open upload in any state; resume it afresh.
-                sessions.forget(id);
+                uploads.forget(id);
               }
             });
   }
@@ -275,7 +261,7 @@ final class UploadHandler {
     }
   }
 
-  private Future<Void> cancel(Exchange ex, RepositoryName name, String id) {
+  private Future<Void> cancel(Exchange ex, Uploads uploads, String id) {
     return sessions.locked(
         ex.context(),
         id,
@@ -284,7 +270,7 @@ final class UploadHandler {
                 .blocking()
                 .run(
                     () -> {
-                      sessions.cancel(name, id);
+                      uploads.cancel(id);
                       return null;
                     })
                 .map(

@@ -1,22 +1,35 @@
 package dev.hoist.server;
 
 import dev.hoist.accelerator.Accelerator;
+import dev.hoist.accelerator.QuotaNamespace;
 import dev.hoist.auth.AuthService;
 import dev.hoist.auth.LoginLimiter;
+import dev.hoist.client.RegistryClient;
+import dev.hoist.mirror.BlobFills;
 import dev.hoist.mirror.Mirror;
+import dev.hoist.mirror.MirrorConfig;
+import dev.hoist.mirror.MirrorMetrics;
 import dev.hoist.mirror.Upstream;
+import dev.hoist.mirror.UpstreamClients;
 import dev.hoist.oci.RepositoryName;
+import dev.hoist.pipeline.Pipeline;
+import dev.hoist.pipeline.Stage;
 import dev.hoist.registry.AccessController;
 import dev.hoist.registry.RegistryApi;
 import dev.hoist.registry.RegistryOptions;
-import dev.hoist.registry.RemoteContent;
+import dev.hoist.repository.LocalNamespace;
+import dev.hoist.repository.MirrorCache;
+import dev.hoist.repository.Namespace;
+import dev.hoist.repository.RepositoryRequest;
 import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.sync.MirrorAccess;
 import dev.hoist.sync.SyncApi;
 import dev.hoist.sync.SyncFeature;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Handler;
@@ -30,10 +43,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -41,44 +59,127 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds the stores and the registry API from a {@link ServerConfig} and runs
- * them behind one HTTP server. The only class that knows how the pieces fit together.
+ * The composition root: the only class that knows how the pieces fit together. {@link #start}
+ * builds them from a {@link ServerConfig} in named steps, each registering what it started in one
+ * {@link Resources} stack, which closes them in reverse on shutdown or when a later step fails:
+ *
+ * <ol>
+ *   <li>the stores (filesystem blobs, SQLite metadata) and the {@link LocalNamespace} over them;
+ *   <li>the namespace's decorators: the mirror ({@link Mirror#decorate}), then the quotas ({@link
+ *       QuotaNamespace});
+ *   <li>auth, the accelerator and sync, each given only what it needs;
+ *   <li>the request pipeline ({@link #pipeline}), which lists every stage in order;
+ *   <li>the HTTP server.
+ * </ol>
  */
 public final class HoistServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HoistServer.class);
   static final int IDLE_TIMEOUT_SECONDS = 120;
 
+  /**
+   * How long mirror fills and prefetches still running at shutdown may take to finish. A fill
+   * whose client got every byte is only committing (milliseconds), and interrupting it would throw
+   * the verified blob away; one still downloading for nobody is cut after this.
+   */
+  static final Duration MIRROR_STOP_GRACE = Duration.ofSeconds(5);
+
   private final ServerConfig config;
-  private final Vertx vertx;
   private final HttpServer http;
-  private final RegistryApi api;
-  private final Mirror mirror;
-  private final MetadataStore metadata;
-  private final SyncFeature sync;
-  private final Accelerator accelerator;
+  private final Pipeline pipeline;
+  private final Resources resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private HoistServer(
-      ServerConfig config,
-      Vertx vertx,
-      HttpServer http,
-      RegistryApi api,
-      Mirror mirror,
-      MetadataStore metadata,
-      SyncFeature sync,
-      Accelerator accelerator) {
+      ServerConfig config, HttpServer http, Pipeline pipeline, Resources resources) {
     this.config = config;
-    this.vertx = vertx;
     this.http = http;
-    this.api = api;
-    this.mirror = mirror;
-    this.metadata = metadata;
-    this.sync = sync;
-    this.accelerator = accelerator;
+    this.pipeline = pipeline;
+    this.resources = resources;
   }
 
   /** Opens the stores, starts listening, and returns once {@code GET /v2/} can be answered. */
   public static HoistServer start(ServerConfig config) {
+    InstantSource clock = InstantSource.system();
+    Resources resources = new Resources();
+    try {
+      Path dataDir = dataDir(config);
+      BlobStore blobs = openBlobStore(dataDir);
+      MetadataStore metadata = resources.add("metadata", SqliteMetadataStore.open(dataDir));
+      Vertx vertx =
+          resources.add(
+              "vertx", Vertx.vertx(new VertxOptions()), v -> v.close().await(10, TimeUnit.SECONDS));
+      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+      LocalNamespace local = new LocalNamespace(blobs, metadata, clock);
+      Mirror mirror =
+          config.mirror().enabled()
+              ? startMirror(config.mirror(), blobs, local.mirrorCache(), dataDir, clock, meters, resources)
+              : null;
+      Namespace mirrored = mirror == null ? local : mirror.decorate(local);
+      Namespace namespace =
+          config.accelerator().enabled() ? new QuotaNamespace(mirrored) : mirrored;
+
+      // One limiter for every password check, so that guesses spread over /token, the console and
+      // the JSON API count together.
+      LoginLimiter logins = LoginLimiter.standard(clock);
+      AuthService auth = startAuth(config, dataDir, mirrored, logins, clock);
+      Accelerator accelerator =
+          resources.add(
+              "accelerator",
+              Accelerator.create(
+                  config.accelerator(),
+                  vertx,
+                  metadata,
+                  clock,
+                  logins,
+                  reservedUsernames(config, auth)));
+      if (auth != null && config.accelerator().enabled()) {
+        // The accelerator's accounts sign in after the htpasswd users.
+        auth = auth.withUsers(accelerator.users());
+      }
+      SyncFeature sync =
+          resources.add(
+              "sync",
+              SyncFeature.start(
+                  config.sync(),
+                  config.listenHost(),
+                  auth == null ? null : auth::authenticate,
+                  mirror == null ? MirrorAccess.NONE : new SyncMirrorAccess(mirror, mirrored),
+                  local,
+                  metadata,
+                  clock,
+                  meters,
+                  vertx));
+      if (mirror != null) {
+        mirror.onTagPulled(sync::tagPulled);
+      }
+      RegistryApi api =
+          resources.add(
+              "registry",
+              RegistryApi.create(
+                  vertx,
+                  namespace,
+                  local.uploadJanitor(),
+                  RegistryOptions.defaults()
+                      .withDeleteEnabled(config.deleteEnabled())
+                      .withUploadPurgeAge(config.uploadPurgeAge()),
+                  clock,
+                  auth == null ? AccessController.ALLOW_ALL : auth.accessController()));
+      Handler<HttpServerRequest> tokens = auth == null ? null : auth.tokenEndpoint(vertx);
+      Pipeline pipeline = pipeline(meters, sync, tokens, accelerator, api);
+      HttpServer http = listen(vertx, config, pipeline);
+      return new HoistServer(config, http, pipeline, resources);
+    } catch (RuntimeException e) {
+      resources.close();
+      throw e;
+    } catch (Exception e) {
+      resources.close();
+      throw new IllegalStateException(
+          "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
+    }
+  }
+
+  private static Path dataDir(ServerConfig config) {
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
     try {
       Files.createDirectories(dataDir);
@@ -88,123 +189,166 @@ public final class HoistServer implements AutoCloseable {
     if (!Files.isWritable(dataDir)) {
       throw new ConfigException("dataDir", dataDir + " is not writable");
     }
-    BlobStore blobs;
+    return dataDir;
+  }
+
+  private static BlobStore openBlobStore(Path dataDir) {
     try {
-      blobs = new FileSystemBlobStore(dataDir);
+      return new FileSystemBlobStore(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the blob store in " + dataDir, e);
     }
-    MetadataStore metadata = SqliteMetadataStore.open(dataDir);
-    Vertx vertx = Vertx.vertx(new VertxOptions());
-    Mirror mirror = null;
-    SyncFeature sync = null;
-    Accelerator accelerator = null;
-    try {
-      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      RemoteContent remote = RemoteContent.NONE;
-      if (config.mirror().enabled()) {
-        mirror =
-            Mirror.create(
-                config.mirror(), blobs, metadata, dataDir, InstantSource.system(), meters);
-        remote = mirror;
-      }
-      RegistryOptions options =
-          RegistryOptions.defaults()
-              .withDeleteEnabled(config.deleteEnabled())
-              .withUploadPurgeAge(config.uploadPurgeAge());
-      // One limiter for every password check, so that guesses spread over /token, the console and
-      // the JSON API count together.
-      LoginLimiter logins = LoginLimiter.standard(InstantSource.system());
-      AccessController access = AccessController.ALLOW_ALL;
-      Handler<HttpServerRequest> tokens = null;
-      SyncApi.Users syncUsers = null;
-      AuthService auth = null;
-      if (config.auth().enabled()) {
-        RemoteContent routing = remote;
-        try {
-          auth =
-              AuthService.create(
-                  config.auth(),
-                  dataDir,
-                  List.of(),
-                  InstantSource.system(),
-                  name -> routing.route(RepositoryName.of(name), null).isPresent(),
-                  logins);
-        } catch (IllegalArgumentException e) {
-          throw new ConfigException("auth", e.getMessage());
-        }
-      }
-      accelerator =
-          Accelerator.create(
-              config.accelerator(),
-              vertx,
-              metadata,
-              InstantSource.system(),
-              logins,
-              reservedUsernames(config, auth));
-      if (auth != null) {
-        // The accelerator's accounts sign in after the htpasswd users.
-        if (config.accelerator().enabled()) {
-          auth = auth.withUsers(accelerator.users());
-        }
-        access = auth.accessController();
-        tokens = auth.tokenEndpoint(vertx);
-        syncUsers = auth::authenticate;
-      }
-      sync =
-          SyncFeature.start(
-              config.sync(),
-              config.listenHost(),
-              syncUsers,
-              mirror,
-              blobs,
-              metadata,
-              InstantSource.system(),
-              meters,
-              vertx);
-      RegistryApi api =
-          RegistryApi.create(
-              vertx, blobs, metadata, options, InstantSource.system(), remote, access);
-      HttpServerOptions httpOptions =
-          new HttpServerOptions()
-              .setHost(config.listenHost())
-              .setPort(config.listenPort())
-              .setCompressionSupported(false)
-              .setTcpNoDelay(true)
-              .setReuseAddress(true)
-              // A client that stops sending or reading mid-transfer releases its connection (and
-              // its upload session's turn) after this long; active transfers are never cut.
-              .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
-      HttpServer http =
-          vertx
-              .createHttpServer(httpOptions)
-              .requestHandler(sync.wrap(routes(api, tokens, accelerator, meters)));
-      http.listen().await(30, TimeUnit.SECONDS);
-      return new HoistServer(config, vertx, http, api, mirror, metadata, sync, accelerator);
-    } catch (Exception e) {
-      if (accelerator != null) {
-        accelerator.close();
-      }
-      if (sync != null) {
-        sync.close();
-      }
-      if (mirror != null) {
-        mirror.close();
-      }
-      vertx.close();
-      metadata.close();
-      if (e instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(
-          "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
+  }
+
+  /**
+   * The mirror: one registry client per upstream (its credentials, timeouts, retries and circuit
+   * breaker), fills spooling under {@code <dataDir>/spool} on virtual threads, meters. On close the
+   * fills get {@link #MIRROR_STOP_GRACE} to finish before the clients are closed.
+   */
+  private static Mirror startMirror(
+      MirrorConfig config,
+      BlobStore blobs,
+      MirrorCache cache,
+      Path dataDir,
+      InstantSource clock,
+      MeterRegistry meters,
+      Resources resources)
+      throws IOException {
+    Map<String, RegistryClient> clients = new HashMap<>();
+    for (Upstream upstream : config.upstreams()) {
+      clients.put(
+          upstream.name(),
+          resources.add(
+              "upstream client " + upstream.name(),
+              UpstreamClients.create(upstream, clock, meters)));
     }
+    ExecutorService background =
+        resources.add(
+            "mirror fills",
+            Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("hoist-mirror-", 0).factory()),
+            e -> stop(e, MIRROR_STOP_GRACE));
+    MirrorMetrics metrics = new MirrorMetrics(meters);
+    BlobFills fills = BlobFills.create(blobs, dataDir.resolve("spool"), background, metrics);
+    metrics.watch(fills);
+    return new Mirror(config, clients, cache, fills, clock, background, metrics);
+  }
+
+  private static void stop(ExecutorService executor, Duration grace) throws InterruptedException {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** Token auth when configured, else null; mirrored names may be pulled anonymously. */
+  private static AuthService startAuth(
+      ServerConfig config,
+      Path dataDir,
+      Namespace routing,
+      LoginLimiter logins,
+      InstantSource clock) {
+    if (!config.auth().enabled()) {
+      return null;
+    }
+    try {
+      return AuthService.create(
+          config.auth(),
+          dataDir,
+          List.of(),
+          clock,
+          name ->
+              routing
+                  .repository(RepositoryRequest.internal(RepositoryName.of(name)))
+                  .origin()
+                  .isPresent(),
+          logins);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("auth", e.getMessage());
+    }
+  }
+
+  /**
+   * Every request's way through the server, in order:
+   *
+   * <ol>
+   *   <li>{@code sync API}: {@code /api/v1/sync}, when enabled;
+   *   <li>{@code metrics}: {@code /metrics} for Prometheus;
+   *   <li>{@code token}: {@code /token} and tenants' {@code /m/<id>/token}, when auth is on;
+   *   <li>{@code served bytes}: counts the body bytes of every response from here on;
+   *   <li>{@code accelerator}: its API and console; the tenant a request addresses, its quota and
+   *       metering (a pass-through when disabled);
+   *   <li>{@code registry}: the {@code /v2/} routes, the access check, the handlers.
+   * </ol>
+   */
+  static Pipeline pipeline(
+      PrometheusMeterRegistry meters,
+      SyncFeature sync,
+      Handler<HttpServerRequest> tokens,
+      Accelerator accelerator,
+      RegistryApi api) {
+    LongAdder responseBytes = new LongAdder();
+    // Responses count their own body bytes, except those the registry sent as file regions.
+    FunctionCounter.builder(
+            "hoist.served.bytes", api, a -> responseBytes.sum() + a.fileRegionBytes())
+        .description("Body bytes sent to clients")
+        .baseUnit("bytes")
+        .register(meters);
+    Stage tokenStage =
+        tokens == null
+            ? (call, next) -> next.handle(call)
+            : Stage.answering(
+                path -> path.equals("/token") || accelerator.isTenantTokenPath(path),
+                call -> tokens.handle(call.request()));
+    return Pipeline.builder()
+        .stage("sync API", sync.stage())
+        .stage(
+            "metrics",
+            Stage.answering(
+                "/metrics"::equals,
+                call ->
+                    call.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(Buffer.buffer(meters.scrape()))))
+        .stage("token", tokenStage)
+        .stage(
+            "served bytes",
+            (call, next) -> {
+              call.atEnd(() -> responseBytes.add(call.response().bytesWritten()));
+              next.handle(call);
+            })
+        .stage("accelerator", accelerator.stage())
+        .endpoint("registry", api.endpoint());
+  }
+
+  private static HttpServer listen(Vertx vertx, ServerConfig config, Pipeline pipeline)
+      throws Exception {
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(config.listenHost())
+            .setPort(config.listenPort())
+            .setCompressionSupported(false)
+            .setTcpNoDelay(true)
+            .setReuseAddress(true)
+            // A client that stops sending or reading mid-transfer releases its connection (and
+            // its upload session's turn) after this long; active transfers are never cut.
+            .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
+    return vertx
+        .createHttpServer(options)
+        .requestHandler(pipeline)
+        .listen()
+        .await(30, TimeUnit.SECONDS);
   }
 
   /**
    * Names no accelerator account may take as its username: what the auth configuration gives a
    * meaning to (htpasswd users, admins, rules' users and prefixes), and the first component of
-   * names the mirror routes (upstream hosts, hosted prefixes).
+   * names the mirror routes (upstream hosts, their cache keys, hosted prefixes).
    */
   static Set<String> reservedUsernames(ServerConfig config, AuthService auth) {
     Set<String> names = new HashSet<>();
@@ -213,8 +357,7 @@ public final class HoistServer implements AutoCloseable {
     }
     for (Upstream upstream : config.mirror().upstreams()) {
       names.add(upstream.name());
-      // Its cache names' first component (':' is not allowed in a repository name).
-      names.add(upstream.name().replace(':', '-'));
+      names.add(MirrorCache.cacheKey(upstream.name()));
       if (upstream.name().equals("docker.io")) {
         names.add("index.docker.io");
       }
@@ -224,44 +367,6 @@ public final class HoistServer implements AutoCloseable {
       names.add(slash < 0 ? prefix : prefix.substring(0, slash));
     }
     return names;
-  }
-
-  /**
-   * {@code /metrics} for Prometheus; {@code /token}, the token service, when auth is on (else
-   * null); everything else is the registry, with bytes served counted.
-   */
-  private static Handler<HttpServerRequest> routes(
-      RegistryApi api,
-      Handler<HttpServerRequest> tokens,
-      Accelerator accelerator,
-      PrometheusMeterRegistry meters) {
-    Handler<HttpServerRequest> registry = api.handler();
-    LongAdder responseBytes = new LongAdder();
-    // Responses count their own body bytes, except those the registry sent as file regions.
-    FunctionCounter.builder(
-            "hoist.served.bytes", api, a -> responseBytes.sum() + a.fileRegionBytes())
-        .description("Body bytes sent to clients")
-        .baseUnit("bytes")
-        .register(meters);
-    return request -> {
-      if (request.path().equals("/metrics")) {
-        String body = meters.scrape();
-        request
-            .response()
-            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            .end(Buffer.buffer(body));
-        return;
-      }
-      if (tokens != null
-          && (request.path().equals("/token") || accelerator.isTenantTokenPath(request.path()))) {
-        tokens.handle(request);
-        return;
-      }
-      // The accelerator (a pass-through when disabled) serves its API and console, finds the
-      // tenant a request addresses, meters it, and owns the response's end handler.
-      accelerator.handle(
-          request, v -> responseBytes.add(request.response().bytesWritten()), registry);
-    };
   }
 
   public int port() {
@@ -285,9 +390,14 @@ public final class HoistServer implements AutoCloseable {
     return config.dataDir().toAbsolutePath().normalize();
   }
 
+  /** The pipeline's stages in order, as {@link #pipeline} lists them. */
+  public List<String> stages() {
+    return pipeline.names();
+  }
+
   /**
    * Stops accepting connections, lets requests in flight finish for up to the configured grace
-   * period, then releases everything.
+   * period, then releases everything in the reverse order it was started.
    */
   @Override
   public void close() {
@@ -301,17 +411,6 @@ public final class HoistServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("HTTP shutdown did not complete cleanly: {}", e.toString());
     }
-    api.close();
-    accelerator.close();
-    sync.close();
-    if (mirror != null) {
-      mirror.close();
-    }
-    try {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      log.warn("Vert.x did not close cleanly: {}", e.toString());
-    }
-    metadata.close();
+    resources.close();
   }
 }

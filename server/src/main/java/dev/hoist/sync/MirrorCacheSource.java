@@ -6,7 +6,6 @@ import dev.hoist.client.copy.RequestGate;
 import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -16,7 +15,8 @@ import java.util.Optional;
  * The source of a copy into the mirror cache: manifests and tags from the upstream as {@code
  * registry} reads them, blobs through the mirror's cache ({@link MirrorAccess#cachedBlob}). A
  * client pulling the image while the copy runs then shares each blob's one upstream transfer
- * instead of starting a second one beside it, and the blob is written once, by the fill. Each blob
+ * instead of starting a second one beside it, and the blob is written once, by the fill: the stream
+ * of a blob ends only once it is stored, and {@link MirrorCacheDestination} reads it to the end. Each blob
  * still holds a slot of the upstream's sync budget until it has been read.
  */
 final class MirrorCacheSource implements ImageSource {
@@ -49,21 +49,10 @@ final class MirrorCacheSource implements ImageSource {
   public InputStream blob(RepositoryName repository, Digest digest) throws IOException {
     RequestGate.Permit permit = budget.acquire();
     try {
-      return new StoredBlob(
-          permit.heldUntilClosed(mirror.cachedBlob(upstream, repository, digest)));
+      return permit.heldUntilClosed(mirror.cachedBlob(upstream, repository, digest));
     } catch (IOException | RuntimeException e) {
       permit.close();
       throw e;
-    }
-  }
-
-  /**
-   * Bytes the mirror's fill verifies and stores itself: the end of the stream comes once the blob
-   * is in the store, so {@link LocalDestination} reads them to the end instead of writing a copy.
-   */
-  static final class StoredBlob extends FilterInputStream {
-    StoredBlob(InputStream in) {
-      super(in);
     }
   }
 

@@ -12,9 +12,9 @@ import dev.hoist.client.copy.RegistrySource;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
-import dev.hoist.storage.BlobStore;
+import dev.hoist.repository.CachedTag;
+import dev.hoist.repository.LocalNamespace;
 import dev.hoist.storage.MetadataStore;
-import dev.hoist.storage.MirrorTagState;
 import dev.hoist.storage.SyncRuleRecord;
 import dev.hoist.storage.SyncStatus;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +57,7 @@ public final class SyncService implements AutoCloseable {
 
   private final SyncConfig config;
   private final MirrorAccess mirror;
-  private final BlobStore blobs;
+  private final LocalNamespace local;
   private final MetadataStore metadata;
   private final InstantSource clock;
   private final SyncMetrics metrics;
@@ -76,13 +76,13 @@ public final class SyncService implements AutoCloseable {
   SyncService(
       SyncConfig config,
       MirrorAccess mirror,
-      BlobStore blobs,
+      LocalNamespace local,
       MetadataStore metadata,
       InstantSource clock,
       MeterRegistry meters) {
     this.config = config;
     this.mirror = mirror;
-    this.blobs = blobs;
+    this.local = local;
     this.metadata = metadata;
     this.clock = clock;
     this.metrics = new SyncMetrics(meters);
@@ -97,11 +97,11 @@ public final class SyncService implements AutoCloseable {
   public static SyncService start(
       SyncConfig config,
       MirrorAccess mirror,
-      BlobStore blobs,
+      LocalNamespace local,
       MetadataStore metadata,
       InstantSource clock,
       MeterRegistry meters) {
-    SyncService service = new SyncService(config, mirror, blobs, metadata, clock, meters);
+    SyncService service = new SyncService(config, mirror, local, metadata, clock, meters);
     for (String text : config.rules()) {
       try {
         service.save(SyncRule.fromJson(service.json.readTree(text)), true);
@@ -281,8 +281,7 @@ public final class SyncService implements AutoCloseable {
       counts.error("upstream " + rule.upstream() + " is not configured");
     } else {
       ImageSource source = source(client.get(), rule.upstream(), rule.destination().mirrorCache());
-      ImageDestination destination =
-          new LocalDestination(blobs, metadata, clock, rule.destination().mirrorCache());
+      ImageDestination destination = destination(rule.destination().mirrorCache());
       ImageCopier copier = new ImageCopier(source, destination);
       for (RepositoryName repository : rule.repositories()) {
         syncRepository(rule, repository, source, destination, copier, counts);
@@ -436,6 +435,13 @@ public final class SyncService implements AutoCloseable {
         : registry;
   }
 
+  /** Where a copy writes: the mirror's cache (paired with {@link MirrorCacheSource}), or hosted. */
+  private ImageDestination destination(boolean intoMirrorCache) {
+    return intoMirrorCache
+        ? new MirrorCacheDestination(local.mirrorCache(), clock)
+        : new LocalDestination(local);
+  }
+
   private UpstreamBudget budget(String upstream) {
     return budgets.computeIfAbsent(
         upstream, u -> new UpstreamBudget(config.concurrency(), config.requestsPerMinute()));
@@ -498,7 +504,7 @@ public final class SyncService implements AutoCloseable {
         continue; // a rule naming an upstream that is not configured: its runs say so
       }
       RepositoryName cacheName = cached.get();
-      Optional<MirrorTagState> state = metadata.read(tx -> tx.mirrorTag(cacheName, hot.tag()));
+      Optional<CachedTag> state = local.mirrorCache().tag(cacheName, hot.tag());
       if (state.isEmpty() && !named.contains(hot)) {
         // Counted but not cached yet: the pull that counted it is filling the cache right now,
         // and a copy beside it would fetch every blob from the upstream a second time.
@@ -530,8 +536,7 @@ public final class SyncService implements AutoCloseable {
       }
       ImageCopier copier =
           new ImageCopier(
-              source(client.get(), hot.upstream(), true),
-              new LocalDestination(blobs, metadata, clock, true));
+              source(client.get(), hot.upstream(), true), destination(true));
       Optional<ImageCopier.Result> result =
           copier.copyTag(hot.repository(), hot.tag(), cacheName, List.of());
       metrics.warmed(result.map(ImageCopier.Result::copied).orElse(false));

@@ -29,10 +29,10 @@ class QuotaTest {
     TenantUsage usage =
         new TenantUsage("a", QuotaPeriod.MONTHLY, 100, false, LocalDate.of(2026, 11, 30), 150);
     var refusal = quota.refusal(usage);
-    assertThat(refusal.error().code()).isEqualTo(ErrorCode.TOOMANYREQUESTS);
-    assertThat(refusal.error().detail().get("used").asLong()).isEqualTo(150);
-    assertThat(refusal.error().detail().get("limit").asLong()).isEqualTo(100);
-    assertThat(refusal.error().detail().get("resets").asText()).isEqualTo("2026-12-01T00:00:00Z");
+    assertThat(refusal.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS);
+    assertThat(refusal.detail().get("used").asLong()).isEqualTo(150);
+    assertThat(refusal.detail().get("limit").asLong()).isEqualTo(100);
+    assertThat(refusal.detail().get("resets").asText()).isEqualTo("2026-12-01T00:00:00Z");
     assertThat(refusal.headers()).containsEntry("Retry-After", "61");
   }
 

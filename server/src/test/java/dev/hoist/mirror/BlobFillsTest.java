@@ -13,6 +13,7 @@ import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.BlobStore;
+import dev.hoist.storage.GrowingFile;
 import dev.hoist.storage.BlobUpload;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.testkit.MemoryBlobStore;
@@ -122,9 +123,9 @@ class BlobFillsTest {
     FakeUpstream upstream =
         new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, SIZE - 10, resume)));
 
-    BlobContent.Streamed view = (BlobContent.Streamed) fills.serve(digest, SIZE, upstream);
+    BlobContent view = fills.serve(digest, SIZE, upstream);
     assertThat(view.size()).isEqualTo(SIZE);
-    InputStream in = view.open(0, SIZE);
+    InputStream in = view.openStream(0, SIZE);
     byte[] head = in.readNBytes(SIZE - BlobFills.HOLD_BACK);
     assertThat(head).isEqualTo(Arrays.copyOf(content, SIZE - BlobFills.HOLD_BACK));
 
@@ -153,7 +154,7 @@ class BlobFillsTest {
     FakeUpstream upstream =
         new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, 999, resume)));
 
-    BlobContent.Streamed view = (BlobContent.Streamed) fills.serve(digest, 1000, upstream);
+    BlobContent view = fills.serve(digest, 1000, upstream);
     Future<byte[]> read = clients.submit(() -> readAll(view));
     assertThatThrownBy(() -> read.get(300, TimeUnit.MILLISECONDS))
         .isInstanceOf(TimeoutException.class);
@@ -333,8 +334,8 @@ class BlobFillsTest {
     FakeUpstream upstream =
         new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, 400_000, resume)));
 
-    BlobContent.Streamed view = (BlobContent.Streamed) fills.serve(digest, SIZE, upstream);
-    try (InputStream in = view.open(0, SIZE)) {
+    BlobContent view = fills.serve(digest, SIZE, upstream);
+    try (InputStream in = view.openStream(0, SIZE)) {
       assertThat(in.readNBytes(1000)).isEqualTo(Arrays.copyOf(content, 1000));
     }
     resume.countDown();
@@ -353,14 +354,14 @@ class BlobFillsTest {
     FakeUpstream upstream =
         new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, 600_000, resume)));
 
-    BlobContent.Streamed view = (BlobContent.Streamed) fills.serve(digest, SIZE, upstream);
-    try (InputStream middle = view.open(200_000, 100_000)) {
+    BlobContent view = fills.serve(digest, SIZE, upstream);
+    try (InputStream middle = view.openStream(200_000, 100_000)) {
       assertThat(middle.readAllBytes()).isEqualTo(Arrays.copyOfRange(content, 200_000, 300_000));
     }
     Future<byte[]> later =
         clients.submit(
             () -> {
-              try (InputStream in = view.open(700_000, 100_000)) {
+              try (InputStream in = view.openStream(700_000, 100_000)) {
                 return in.readAllBytes();
               }
             });
@@ -371,7 +372,7 @@ class BlobFillsTest {
     resume.countDown();
     assertThat(later.get(10, TimeUnit.SECONDS))
         .isEqualTo(Arrays.copyOfRange(content, 700_000, 800_000));
-    try (InputStream end = view.open(SIZE - 100, 100)) {
+    try (InputStream end = view.openStream(SIZE - 100, 100)) {
       assertThat(end.readAllBytes()).isEqualTo(Arrays.copyOfRange(content, SIZE - 100, SIZE));
     }
   }
@@ -386,12 +387,12 @@ class BlobFillsTest {
     FakeUpstream upstream =
         new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, 1000, resume)));
 
-    BlobContent.Streamed view =
-        (BlobContent.Streamed) fills.serve(digest, content.length, upstream);
+    BlobContent view =
+        fills.serve(digest, content.length, upstream);
     resume.countDown();
     awaitCommitted(fills, store, digest);
 
-    try (InputStream in = view.open(1000, 200_000)) {
+    try (InputStream in = view.openStream(1000, 200_000)) {
       assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(content, 1000, 201_000));
     }
   }
@@ -700,11 +701,10 @@ class BlobFillsTest {
     CountDownLatch resume = new CountDownLatch(1);
     FakeUpstream upstream =
         new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, SIZE - 10, resume)));
-    BlobContent.Streamed view = (BlobContent.Streamed) fills.serve(digest, SIZE, upstream);
+    BlobContent.Growing view = (BlobContent.Growing) fills.serve(digest, SIZE, upstream);
     long from = 1000;
-    InputStream in = view.open(from, SIZE - from);
-    assertThat(in).isInstanceOf(java.nio.channels.ReadableByteChannel.class);
-    java.nio.channels.ReadableByteChannel channel = (java.nio.channels.ReadableByteChannel) in;
+    GrowingFile channel = view.open(from, SIZE - from);
+    assertThat(channel.file()).as("the spool file, for zero-copy transfer").isPresent();
     java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(SIZE);
 
     int headLength = SIZE - BlobFills.HOLD_BACK - (int) from;
@@ -727,7 +727,7 @@ class BlobFillsTest {
     byte[] got = new byte[direct.remaining()];
     direct.get(got);
     assertThat(got).isEqualTo(Arrays.copyOfRange(content, (int) from, SIZE));
-    in.close();
+    channel.close();
     awaitCommitted(fills, memory, digest);
   }
 
@@ -807,10 +807,7 @@ class BlobFillsTest {
 
   /** All of a blob's bytes, whichever way it is offered. */
   private static byte[] readAll(BlobContent content) throws IOException {
-    if (content instanceof BlobContent.LocalFile file) {
-      return Files.readAllBytes(file.path());
-    }
-    try (InputStream in = ((BlobContent.Streamed) content).open(0, content.size())) {
+    try (InputStream in = content.openStream(0, content.size())) {
       return in.readAllBytes();
     }
   }
@@ -835,7 +832,7 @@ class BlobFillsTest {
 
   private static Outcome readOutcome(BlobContent content) throws IOException {
     ByteArrayOutputStream got = new ByteArrayOutputStream();
-    try (InputStream in = ((BlobContent.Streamed) content).open(0, content.size())) {
+    try (InputStream in = content.openStream(0, content.size())) {
       byte[] buffer = new byte[8192];
       for (int n; (n = in.read(buffer)) != -1; ) {
         got.write(buffer, 0, n);

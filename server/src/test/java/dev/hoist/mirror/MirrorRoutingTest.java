@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hoist.oci.OciException;
 import dev.hoist.oci.RepositoryName;
-import dev.hoist.registry.RemoteContent.RemoteRepository;
+import dev.hoist.repository.Repository.Origin;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
@@ -22,12 +22,12 @@ class MirrorRoutingTest {
       new MirrorRouting(
           MirrorConfig.of(List.of(HUB, GHCR, LOCAL_PORT)).withHostedPrefixes(List.of("team")));
 
-  private Optional<RemoteRepository> route(String name, String ns) {
+  private Optional<Origin> route(String name, String ns) {
     return routing.route(RepositoryName.of(name), ns);
   }
 
-  private static RemoteRepository remote(String upstream, String path, String cache) {
-    return new RemoteRepository(upstream, RepositoryName.of(path), RepositoryName.of(cache));
+  private static Origin remote(String upstream, String path, String cache) {
+    return new Origin(upstream, RepositoryName.of(path), RepositoryName.of(cache));
   }
 
   @Test

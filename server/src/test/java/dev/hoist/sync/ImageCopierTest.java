@@ -11,6 +11,7 @@ import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.repository.LocalNamespace;
 import dev.hoist.testkit.MemoryBlobStore;
 import dev.hoist.testkit.MemoryMetadataStore;
 import dev.hoist.testkit.RandomImages;
@@ -36,16 +37,27 @@ class ImageCopierTest {
   final MemoryBlobStore blobs = new MemoryBlobStore();
   final MemoryMetadataStore metadata = new MemoryMetadataStore();
   final InstantSource clock = InstantSource.fixed(Instant.parse("2026-11-30T12:00:00Z"));
+  final LocalNamespace local = new LocalNamespace(blobs, metadata, clock);
 
   /** An OCI layout as a source, recording what it was asked. */
   final class LayoutSource implements ImageSource {
     final Path layout;
     final Map<String, Digest> tags;
     final List<String> calls = new ArrayList<>();
+    final boolean fillsTheStore;
 
     LayoutSource(Path layout, Map<String, Digest> tags) {
+      this(layout, tags, false);
+    }
+
+    /**
+     * {@code fillsTheStore}: each blob read is stored first, as the mirror's fills do for a copy
+     * into the mirror cache.
+     */
+    LayoutSource(Path layout, Map<String, Digest> tags, boolean fillsTheStore) {
       this.layout = layout;
       this.tags = tags;
+      this.fillsTheStore = fillsTheStore;
     }
 
     private Path blobPath(Digest d) {
@@ -68,6 +80,9 @@ class ImageCopierTest {
     @Override
     public InputStream blob(RepositoryName repository, Digest digest) throws IOException {
       calls.add("GET blob " + digest);
+      if (fillsTheStore && blobs.size(digest).isEmpty()) {
+        blobs.put(digest, Files.readAllBytes(blobPath(digest)));
+      }
       return Files.newInputStream(blobPath(digest));
     }
 
@@ -91,7 +106,7 @@ class ImageCopierTest {
         RandomImages.writeIndexLayout(dir.resolve("layout"), "1", 7, 1_000, 2_000);
     LayoutSource source = new LayoutSource(index.dir(), Map.of("1", index.indexDigest()));
     ImageCopier copier =
-        new ImageCopier(source, new LocalDestination(blobs, metadata, clock, false));
+        new ImageCopier(source, new LocalDestination(local));
 
     ImageCopier.Result result =
         copier.copyTag(FROM, Tag.of("1"), TO, List.of(Platform.parse("linux/arm64"))).orElseThrow();
@@ -115,7 +130,7 @@ class ImageCopierTest {
     RandomImages.ImageLayout image = RandomImages.writeLayout(dir.resolve("layout"), "1", 8, 1_000);
     LayoutSource source = new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()));
     ImageCopier copier =
-        new ImageCopier(source, new LocalDestination(blobs, metadata, clock, false));
+        new ImageCopier(source, new LocalDestination(local));
     copier.copyTag(FROM, Tag.of("1"), TO, List.of());
     source.calls.clear();
 
@@ -129,10 +144,11 @@ class ImageCopierTest {
   @Test
   void intoTheMirrorCacheAManifestIsUntaggedAndTheTagIsRecordedAsJustChecked() throws Exception {
     RandomImages.ImageLayout image = RandomImages.writeLayout(dir.resolve("layout"), "1", 9, 1_000);
-    LayoutSource source = new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()));
+    LayoutSource source =
+        new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()), true);
     RepositoryName cache = RepositoryName.of("docker.io/library/app");
     ImageCopier copier =
-        new ImageCopier(source, new LocalDestination(blobs, metadata, clock, true));
+        new ImageCopier(source, new MirrorCacheDestination(local.mirrorCache(), clock));
 
     copier.copyTag(FROM, Tag.of("1"), cache, List.of());
 
@@ -150,7 +166,7 @@ class ImageCopierTest {
         RandomImages.writeLayout(dir.resolve("layout"), "1", 10, 1_000);
     LayoutSource source = new LayoutSource(image.dir(), Map.of());
     ImageCopier copier =
-        new ImageCopier(source, new LocalDestination(blobs, metadata, clock, false));
+        new ImageCopier(source, new LocalDestination(local));
     assertThat(copier.copyTag(FROM, Tag.of("1"), TO, List.of())).isEmpty();
   }
 }

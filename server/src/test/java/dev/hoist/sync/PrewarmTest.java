@@ -7,6 +7,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.repository.LocalNamespace;
 import dev.hoist.testkit.MemoryBlobStore;
 import dev.hoist.testkit.MemoryMetadataStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -65,7 +66,7 @@ class PrewarmTest {
     return new SyncService(
         SyncConfig.defaults().withPrewarm(5, Duration.ofHours(1), Duration.ofSeconds(30)),
         mirror,
-        new MemoryBlobStore(),
+        new LocalNamespace(new MemoryBlobStore(), metadata, InstantSource.fixed(NOW)),
         metadata,
         InstantSource.fixed(NOW),
         new SimpleMeterRegistry());
