@@ -13,14 +13,17 @@
  * docker login}/{@code skopeo login} lines ({@code RegistryLogin}).
  *
  * <pre>
- * request -> Accelerator.handle
+ * pipeline stage "accelerator" (Accelerator.stage)
  *   /api/v1/...            ApiHandler  -> Accounts (blocking: SQL, bcrypt) -> MetadataStore.accounts()
  *   /console, /webjars/... Console     -> Accounts
  *   /v2/... of a tenant    TenantResolver (Host | X-Forwarded-Host from trusted proxies | /m/id)
  *                          -> Tenants (usage per account, flushed every 2 s)
- *                          -> TenantRequest (path rewritten; a TransferGate the registry asks
- *                             before each manifest or blob body) -> the registry
- *                          end of response: bytesWritten() charged to TenantUsage
+ *                          -> the next stage, with a RequestContext naming the tenant, the path
+ *                             below /m/id, the address prefix, and a TenantTransfer as the gate
+ *                          end of response (Call.atEnd): bytesWritten() charged to TenantUsage
+ * namespace decorator QuotaNamespace
+ *   a tenant's manifest or blob GET: refused (429) once over quota, before any lookup; else the
+ *   content goes out through the TenantTransfer, which reserves its exact length first
  * </pre>
  */
 package dev.hoist.accelerator;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * that a client cannot claim another tenant's address).
  *
  * <p>A registry reached under a path prefix (an accelerator tenant's {@code /m/<id>}, see {@link
- * dev.hoist.registry.PrefixedRequest}) has that prefix in its address: its tokens come from {@code
+ * dev.hoist.pipeline.RequestContext#addressPrefix()}) has that prefix in its address: its tokens come from {@code
  * <prefix>/token} and are bound to host and prefix, so that one tenant's token is refused at
  * another's address on the same host.
  *

@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OCI Distribution v1.1 {@code /v2/} API over a {@link BlobStore} and a {@link MetadataStore}:
- * give {@link #handler()} to a Vert.x {@code HttpServer}. See the package documentation for the
- * endpoints.
+ * The OCI Distribution v1.1 {@code /v2/} API over a {@link Namespace}: the last stage of the
+ * server's pipeline ({@link #endpoint()}), or on its own behind a Vert.x {@code HttpServer} ({@link
+ * #handler()}). See the package documentation for the endpoints.
  *
  * <p>Creating the API also schedules the purge of abandoned upload sessions (every quarter of
  * {@link RegistryOptions#uploadPurgeAge()}, between one minute and one hour); {@link #close()}

@@ -1,13 +1,17 @@
 /**
  * The OCI Distribution v1.1 {@code /v2/} HTTP API, on Vert.x core.
  *
- * <p>The public face is two types: {@link dev.hoist.registry.RegistryOptions} and {@link
- * dev.hoist.registry.RegistryApi}. The composition root builds the stores, then:
+ * <p>The public face is few types: {@link dev.hoist.registry.RegistryOptions}, {@link
+ * dev.hoist.registry.RegistryApi}, {@link dev.hoist.registry.AccessController} (what auth plugs in)
+ * and {@link dev.hoist.registry.RegistryErrors} (the one writer of {@code /v2/} errors). The
+ * handlers know only the {@link dev.hoist.repository.Repository} facade: whether a repository is
+ * hosted, mirrored or metered is the namespace's business. The composition root builds the
+ * namespace, then:
  *
  * <pre>{@code
- * RegistryApi api = RegistryApi.create(vertx, blobStore, metadataStore,
- *     RegistryOptions.defaults().withDeleteEnabled(false), InstantSource.system());
- * vertx.createHttpServer(options).requestHandler(api.handler()).listen(port, host);
+ * RegistryApi api = RegistryApi.create(vertx, namespace, local.uploadJanitor(),
+ *     RegistryOptions.defaults().withDeleteEnabled(false), InstantSource.system(), access);
+ * Pipeline pipeline = Pipeline.builder()...endpoint("registry", api.endpoint());
  * }</pre>
  *
  * Leave {@code HttpServerOptions.handle100ContinueAutomatically} off (the default): the API sends
@@ -65,9 +69,11 @@
  * Handlers run on the event loop; every storage call runs on a virtual thread ({@code Blocking}).
  * An upload body streams into the store in batches, one write in flight, the request paused while
  * the next batch is full (about 1 MiB per upload whatever the blob's size). Requests to one upload
- * session run one at a time. Downloads of local files use {@code sendFile}. A blob still arriving
- * from a mirror's upstream is sent from its spool file the same way, zero-copy, one file region per
- * stretch the fill has released ({@code GrowingFile}). Other streamed content (object storage,
- * HTTP/2, metered requests) is copied in 256 KiB chunks, waiting for the socket to drain.
+ * session run one at a time. Stored files go out in zero-copy netty file regions ({@code
+ * RegionPump}, the one use of Vert.x internals being in {@code VertxInternals}). A blob still
+ * arriving from a mirror's upstream ({@code BlobContent.Growing}) is sent from its spool file the
+ * same way, one region per stretch the fill has released. Other content (object storage, HTTP/2,
+ * metered requests) is copied in 256 KiB chunks ({@code StreamPump}), waiting for the socket to
+ * drain.
  */
 package dev.hoist.registry;

@@ -1,5 +1,7 @@
 /**
- * The composition root: reads configuration, builds the stores and the registry API, and runs the
- * HTTP server. Nothing below this package knows it exists.
+ * The composition root: reads configuration, builds the stores, the namespace and its decorators,
+ * auth, the accelerator, sync and the registry API, lists the request pipeline's stages, and runs
+ * the HTTP server ({@link dev.hoist.server.HoistServer}). Nothing below this package knows it
+ * exists.
  */
 package dev.hoist.server;

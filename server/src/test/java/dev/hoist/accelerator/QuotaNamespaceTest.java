@@ -1,0 +1,169 @@
+package dev.hoist.accelerator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hoist.oci.Digest;
+import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.OciException;
+import dev.hoist.oci.RepositoryName;
+import dev.hoist.repository.Content;
+import dev.hoist.repository.LocalNamespace;
+import dev.hoist.repository.Namespace;
+import dev.hoist.repository.Repository;
+import dev.hoist.repository.RepositoryRequest;
+import dev.hoist.repository.TransferGate;
+import dev.hoist.testkit.MemoryBlobStore;
+import dev.hoist.testkit.MemoryMetadataStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Quotas as a decorator: what a tenant's requests may get, whatever namespace is below. */
+class QuotaNamespaceTest {
+  private static final Instant NOW = Instant.parse("2026-12-07T12:00:00Z");
+  private static final RepositoryName APP = RepositoryName.of("library/app");
+  private static final byte[] BLOB = "twenty bytes of blob".getBytes(StandardCharsets.UTF_8);
+  private static final Digest DIGEST = Digest.sha256(BLOB);
+
+  private final LocalNamespace local =
+      new LocalNamespace(
+          new MemoryBlobStore(), new MemoryMetadataStore(), InstantSource.fixed(NOW));
+
+  /** Blob lookups that reached the namespace below (where a mirror would fetch upstream). */
+  private final List<Digest> lookedUp = new ArrayList<>();
+
+  /** The local namespace, recording every blob lookup. */
+  private final Namespace recording =
+      new Namespace() {
+        @Override
+        public Repository repository(RepositoryRequest request) {
+          Repository repository = local.repository(request);
+          return new Recorded(repository);
+        }
+
+        @Override
+        public List<RepositoryName> repositories(RepositoryName last, int limit) {
+          return local.repositories(last, limit);
+        }
+      };
+
+  private final class Recorded implements Repository {
+    private final Repository delegate;
+
+    Recorded(Repository delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public RepositoryName name() {
+      return delegate.name();
+    }
+
+    @Override
+    public Optional<Origin> origin() {
+      return delegate.origin();
+    }
+
+    @Override
+    public Manifests manifests() {
+      return delegate.manifests();
+    }
+
+    @Override
+    public Blobs blobs() {
+      return (digest, head) -> {
+        lookedUp.add(digest);
+        return delegate.blobs().get(digest, head);
+      };
+    }
+
+    @Override
+    public Tags tags() {
+      return delegate.tags();
+    }
+
+    @Override
+    public Referrers referrers() {
+      return delegate.referrers();
+    }
+
+    @Override
+    public Writer writer() {
+      return delegate.writer();
+    }
+  }
+
+  private final Quota quota = new Quota(InstantSource.fixed(NOW), QuotaPeriod.NONE);
+
+  private QuotaNamespaceTest() throws Exception {
+    Repository.Writer writer = local.repository(RepositoryRequest.internal(APP)).writer();
+    var upload = writer.uploads().create();
+    upload.write(ByteBuffer.wrap(BLOB));
+    writer.uploads().complete(upload.id(), upload, DIGEST);
+  }
+
+  private TenantTransfer tenant(long limit, long used) {
+    return new TenantTransfer(
+        new TenantUsage("t1", QuotaPeriod.NONE, limit, false, LocalDate.of(2026, 12, 7), used),
+        quota);
+  }
+
+  private Repository.Blobs blobsFor(TransferGate gate) {
+    return new QuotaNamespace(recording).repository(new RepositoryRequest(APP, null, gate)).blobs();
+  }
+
+  @Test
+  void aTenantOverItsQuotaIsRefusedBeforeTheContentIsLookedUp() throws Exception {
+    Repository.Blobs blobs = blobsFor(tenant(100, 100));
+
+    assertThatThrownBy(() -> blobs.get(DIGEST, false))
+        .isInstanceOfSatisfying(
+            OciException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS);
+              assertThat(e.headers()).containsKey("Retry-After");
+            });
+    assertThat(lookedUp).as("nothing was looked up, so nothing was fetched").isEmpty();
+  }
+
+  @Test
+  void aHeadOfATenantOverItsQuotaStillAnswersItSendsNoBody() throws Exception {
+    Content content = blobsFor(tenant(100, 100)).get(DIGEST, true);
+
+    assertThat(content.size()).isEqualTo(BLOB.length);
+  }
+
+  @Test
+  void contentForATenantGoesOutThroughItsGateWhichReservesTheExactLength() throws Exception {
+    TenantUsage usage =
+        new TenantUsage("t1", QuotaPeriod.NONE, 25, false, LocalDate.of(2026, 12, 7), 0);
+    TenantTransfer first = new TenantTransfer(usage, quota);
+    Content content = blobsFor(first).get(DIGEST, false);
+
+    assertThat(content.gate()).isSameAs(first);
+    assertThat(content.gate().zeroCopy()).as("metered bodies are counted by the chunk").isFalse();
+    assertThat(content.gate().admitTransfer(BLOB.length)).isEmpty();
+    assertThat(new TenantTransfer(usage, quota).admitTransfer(BLOB.length))
+        .as("20 reserved of 25: one more transfer may start, and may cross the limit")
+        .isEmpty();
+    assertThat(new TenantTransfer(usage, quota).admitTransfer(BLOB.length))
+        .as("40 reserved of 25: no transfer starts")
+        .map(OciException::code)
+        .contains(ErrorCode.TOOMANYREQUESTS);
+  }
+
+  @Test
+  void requestsOfNoTenantPassThroughUntouched() throws Exception {
+    Content content = blobsFor(TransferGate.UNLIMITED).get(DIGEST, false);
+
+    assertThat(content.gate()).isSameAs(TransferGate.UNLIMITED);
+    assertThat(lookedUp).containsExactly(DIGEST);
+  }
+}
