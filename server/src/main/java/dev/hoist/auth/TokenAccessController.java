@@ -5,7 +5,6 @@ import dev.hoist.registry.AccessController;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,7 @@ final class TokenAccessController implements AccessController {
   }
 
   @Override
-  public Optional<Denial> check(Request request) {
+  public Decision check(Request request) {
     ClientAddress address =
         ClientAddress.of(
             proxies,
@@ -51,16 +50,16 @@ final class TokenAccessController implements AccessController {
             request.addressPath(),
             request.header());
     if (address == null) {
-      return Optional.of(
+      return new Decision.Denied(
           new Denial(ErrorCode.UNAUTHORIZED, "a valid Host header is required", Map.of()));
     }
     String scope = scope(request.access());
     String token = bearer(request.header().apply("Authorization"));
     if (token == null) {
       if (!request.access().isEmpty() && request.access().stream().allMatch(a -> anonymousMay(a))) {
-        return Optional.empty();
+        return Decision.ANONYMOUS;
       }
-      return Optional.of(
+      return new Decision.Denied(
           new Denial(
               ErrorCode.UNAUTHORIZED, "authentication required", challenge(address, scope, null)));
     }
@@ -69,7 +68,7 @@ final class TokenAccessController implements AccessController {
       verified = tokens.verify(token, address.audience());
     } catch (Tokens.InvalidTokenException e) {
       log.info("token refused: reason={} host={}", e.getMessage(), address.audience());
-      return Optional.of(
+      return new Decision.Denied(
           new Denial(
               ErrorCode.UNAUTHORIZED,
               "invalid token: " + e.getMessage(),
@@ -84,7 +83,7 @@ final class TokenAccessController implements AccessController {
             scope);
         // Without a user behind the token, signing in may help: 401; a user was refused: 403.
         boolean anonymous = verified.subject().isEmpty();
-        return Optional.of(
+        return new Decision.Denied(
             new Denial(
                 anonymous ? ErrorCode.UNAUTHORIZED : ErrorCode.DENIED,
                 (anonymous ? "authentication required" : "insufficient scope")
@@ -93,7 +92,7 @@ final class TokenAccessController implements AccessController {
                 challenge(address, scope, "insufficient_scope")));
       }
     }
-    return Optional.empty();
+    return new Decision.Allowed(verified.subject().isEmpty() ? null : verified.subject());
   }
 
   private boolean anonymousMay(Access access) {

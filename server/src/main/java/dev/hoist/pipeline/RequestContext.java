@@ -15,8 +15,11 @@ import java.util.Objects;
  * @param tenant the accelerator tenant the request addresses, or null
  * @param gate what may be sent to the client: the tenant's quota, else {@link
  *     TransferGate#UNLIMITED}
+ * @param principal the user the request acts as, once the registry's access check said so; null
+ *     before it, and for anonymous requests
  */
-public record RequestContext(String path, String addressPrefix, String tenant, TransferGate gate) {
+public record RequestContext(
+    String path, String addressPrefix, String tenant, TransferGate gate, String principal) {
   public RequestContext {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(addressPrefix, "addressPrefix");
@@ -25,11 +28,18 @@ public record RequestContext(String path, String addressPrefix, String tenant, T
 
   /** A request as it arrived: its own path, at the root, no tenant. */
   public static RequestContext root(String path) {
-    return new RequestContext(path, "", null, TransferGate.UNLIMITED);
+    return new RequestContext(path, "", null, TransferGate.UNLIMITED, null);
   }
 
   /** The request as a tenant's: addressed under {@code prefix}, {@code path} below it. */
   public RequestContext forTenant(String tenantId, String newPath, String prefix, TransferGate g) {
-    return new RequestContext(newPath, prefix, Objects.requireNonNull(tenantId, "tenantId"), g);
+    return new RequestContext(
+        newPath, prefix, Objects.requireNonNull(tenantId, "tenantId"), g, principal);
+  }
+
+  /** The request as {@code user}'s. */
+  public RequestContext withPrincipal(String user) {
+    return new RequestContext(
+        path, addressPrefix, tenant, gate, Objects.requireNonNull(user, "user"));
   }
 }

@@ -21,9 +21,47 @@ public interface AccessController {
   /** Everything is allowed: the registry without auth. */
   AccessController ALLOW_ALL = new AccessController() {};
 
-  /** Empty to let the request through; otherwise the error the client gets. */
-  default Optional<Denial> check(Request request) {
-    return Optional.empty();
+  /** Whether the request may go on, and as whom; else the error the client gets. */
+  default Decision check(Request request) {
+    return Decision.ANONYMOUS;
+  }
+
+  /** What {@link #check} decided. */
+  sealed interface Decision {
+    /** Let through without a user behind it. */
+    Decision ANONYMOUS = new Allowed(null);
+
+    /** The refusal, when the request may not go on. */
+    Optional<Denial> denial();
+
+    /** The user the request acts as, when it is allowed and signed in. */
+    Optional<String> principal();
+
+    /** Let through, as {@code user} (null: anonymous). */
+    record Allowed(String user) implements Decision {
+      @Override
+      public Optional<Denial> denial() {
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<String> principal() {
+        return Optional.ofNullable(user);
+      }
+    }
+
+    /** Refused. */
+    record Denied(Denial refusal) implements Decision {
+      @Override
+      public Optional<Denial> denial() {
+        return Optional.of(refusal);
+      }
+
+      @Override
+      public Optional<String> principal() {
+        return Optional.empty();
+      }
+    }
   }
 
   /**

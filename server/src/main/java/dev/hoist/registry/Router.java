@@ -116,7 +116,7 @@ final class Router implements Stage.Endpoint {
     if (host == null && request.authority() != null) {
       host = request.authority().toString();
     }
-    Optional<AccessController.Denial> denial =
+    AccessController.Decision decision =
         access.check(
             new AccessController.Request(
                 request.method().name(),
@@ -126,10 +126,14 @@ final class Router implements Stage.Endpoint {
                 request.isSSL(),
                 request::getHeader,
                 needed));
+    Optional<AccessController.Denial> denial = decision.denial();
     if (denial.isPresent()) {
       AccessController.Denial d = denial.get();
       throw Errors.withHeaders(d.code(), d.message(), d.headers());
     }
+    decision
+        .principal()
+        .ifPresent(user -> ex.call().with(ex.call().context().withPrincipal(user)));
   }
 
   /**

@@ -45,8 +45,11 @@ class TokenAccessControllerTest {
     if (token != null) {
       headers.put("Authorization", "Bearer " + token);
     }
-    return controller.check(
-        new Request("GET", host, addressPath, "127.0.0.1", false, headers::get, List.of(access)));
+    return controller
+        .check(
+            new Request(
+                "GET", host, addressPath, "127.0.0.1", false, headers::get, List.of(access)))
+        .denial();
   }
 
   @Test
@@ -78,6 +81,40 @@ class TokenAccessControllerTest {
   void anonymousPullOfMirroredContentNeedsNoToken() {
     assertThat(check(HOST, null, repo("docker.io/library/x", true, "pull"))).isEmpty();
     assertThat(check(HOST, null, repo("library/x", false, "pull"))).isPresent();
+  }
+
+  @Test
+  void anAllowedTokenNamesItsUserAndAnAnonymousRequestNone() {
+    String token =
+        tokens.mint("alice", HOST, List.of(Scope.parse("repository:alice/app:pull"))).token();
+    Access pull = repo("alice/app", false, "pull");
+
+    assertThat(
+            controller
+                .check(
+                    new Request(
+                        "GET",
+                        HOST,
+                        "",
+                        "127.0.0.1",
+                        false,
+                        Map.of("Authorization", "Bearer " + token)::get,
+                        List.of(pull)))
+                .principal())
+        .contains("alice");
+    assertThat(
+            controller
+                .check(
+                    new Request(
+                        "GET",
+                        HOST,
+                        "",
+                        "127.0.0.1",
+                        false,
+                        name -> null,
+                        List.of(repo("docker.io/library/x", true, "pull"))))
+                .principal())
+        .isEmpty();
   }
 
   @Test
