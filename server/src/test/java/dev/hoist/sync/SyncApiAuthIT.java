@@ -53,21 +53,25 @@ class SyncApiAuthIT {
     Files.writeString(users, "alice:" + bcrypt("alice-pw") + "\nroot:" + bcrypt("root-pw") + "\n");
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
-                    MirrorConfig.of(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
+                    MirrorConfig.builder()
+                        .upstreams(
                             List.of(
                                 Upstream.known("docker.io")
                                     .orElseThrow()
                                     .withUrl(URI.create(upstream.url()))))
-                        .withHostedPrefixes(List.of("mirror")))
-                .withAuth(
-                    AuthConfig.disabled()
-                        .withEnabled(true)
-                        .withHtpasswd(users)
-                        .withAdmins(Set.of("root"))));
+                        .hostedPrefixes(List.of("mirror"))
+                        .build())
+                .auth(
+                    AuthConfig.builder()
+                        .enabled(true)
+                        .htpasswd(users)
+                        .admins(Set.of("root"))
+                        .build())
+                .build());
   }
 
   @AfterEach

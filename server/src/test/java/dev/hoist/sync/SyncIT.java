@@ -68,25 +68,31 @@ class SyncIT {
   }
 
   private static final SyncConfig SYNC =
-      SyncConfig.defaults()
-          .withTick(Duration.ofMillis(200))
-          .withPrewarm(5, Duration.ofHours(1), Duration.ofSeconds(30));
+      SyncConfig.builder()
+          .tick(Duration.ofMillis(200))
+          .prewarmTopK(5)
+          .prewarmWindow(Duration.ofHours(1))
+          .prewarmLead(Duration.ofSeconds(30))
+          .build();
 
   private void startHoist(String upstreamUrl, List<FreshnessRule> freshness, SyncConfig sync) {
     MirrorConfig mirror =
-        MirrorConfig.of(
+        MirrorConfig.builder()
+            .upstreams(
                 List.of(Upstream.known("docker.io").orElseThrow().withUrl(URI.create(upstreamUrl))))
-            .withHostedPrefixes(List.of("mirror", "kept"));
+            .hostedPrefixes(List.of("mirror", "kept"))
+            .build();
     if (!freshness.isEmpty()) {
-      mirror = mirror.withFreshnessRules(freshness);
+      mirror = mirror.toBuilder().freshnessRules(freshness).build();
     }
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(mirror)
-                .withSync(sync));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(mirror)
+                .sync(sync)
+                .build());
   }
 
   private RandomImages.ImageLayout push(String repository, String tag, long seed, long... sizes) {
@@ -368,17 +374,18 @@ class SyncIT {
     String name = upstream.hostPort(); // 127.0.0.1:<port>, cached as 127.0.0.1-<port>/...
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
                     MirrorConfig.of(
                         List.of(
                             Upstream.known("docker.io")
                                 .orElseThrow()
                                 .withUrl(URI.create(proxy.url())),
                             new Upstream(name, URI.create(upstream.url()), null, null, null))))
-                .withSync(SYNC));
+                .sync(SYNC)
+                .build());
     createRule(
         """
         {"name": "ported", "upstream": "%s", "repositories": ["library/x"],
@@ -529,9 +536,7 @@ class SyncIT {
   void referrersComeFromTheReferrersApiOfAnUpstreamThatHasIt() throws Exception {
     try (HoistServer source =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("source")))) {
+            ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir.resolve("source")).build())) {
       RandomImages.ImageLayout app =
           RandomImages.writeLayout(dir.resolve("layout-api"), "1.0", 4, 20_000);
       skopeo.copy(app.ociReference(), "docker://127.0.0.1:" + source.port() + "/library/app:1.0");
@@ -587,7 +592,14 @@ class SyncIT {
     RandomImages.ImageLayout big = push("library/app", "1.0", 2, 2_000_000);
     // About one request a second after a burst of ten, so the run is still going when the
     // upstream is stopped; no proxy: the registry process itself goes away.
-    startHoist(upstream.url(), List.of(), SYNC.withLimits(4, 60, Duration.ofSeconds(5)));
+    startHoist(
+        upstream.url(),
+        List.of(),
+        SYNC.toBuilder()
+            .concurrency(4)
+            .requestsPerMinute(60)
+            .maxBackoff(Duration.ofSeconds(5))
+            .build());
     createRule(APP_RULE);
     CompletableFuture<HttpResponse<String>> running =
         http.sendAsync(
