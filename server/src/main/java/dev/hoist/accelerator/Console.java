@@ -238,7 +238,7 @@ final class Console {
                 Long quota =
                     f.get("quotaBytes") == null || f.get("quotaBytes").isBlank()
                         ? null
-                        : ApiHandler.parseLong(f.get("quotaBytes"));
+                        : ApiHandler.parseQuota(f.get("quotaBytes"));
                 Boolean disabled =
                     f.get("disabled") == null ? null : "true".equals(f.get("disabled"));
                 return accounts.change(target, quota, disabled);

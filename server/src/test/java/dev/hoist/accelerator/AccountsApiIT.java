@@ -307,4 +307,28 @@ class AccountsApiIT {
     assertThat(changed.get("limit").asLong()).isEqualTo(123_456);
     assertThat(changed.get("disabled").asBoolean()).isTrue();
   }
+
+  @Test
+  void anAdminSetsQuotasInTheSizeSyntaxOfTheConfiguration() throws Exception {
+    start(config());
+    ApiClient alice = new ApiClient(hoist.url());
+    String id = alice.signup("alice@example.com", PASSWORD, null).get("id").asText();
+    ApiClient admin = new ApiClient(hoist.url());
+    admin.signup("admin@example.com", PASSWORD, null);
+    String path = "/api/v1/admin/accounts/" + id;
+    Map<Object, Long> quotas =
+        Map.of("100MiB", 100L << 20, "10GB", 10_000_000_000L, 2048, 2048L, "4096", 4096L);
+    for (Map.Entry<Object, Long> q : quotas.entrySet()) {
+      JsonNode changed = admin.ok("PATCH", path, Map.of("quotaBytes", q.getKey()));
+      assertThat(changed.get("limit").asLong()).as("%s", q.getKey()).isEqualTo(q.getValue());
+    }
+    for (Object bad : List.of("lots", "1.5GiB", -1)) {
+      HttpResponse<String> refused = admin.send("PATCH", path, Map.of("quotaBytes", bad));
+      assertThat(refused.statusCode()).as("%s", bad).isEqualTo(400);
+      JsonNode error = ApiClient.JSON.readTree(refused.body()).get("errors").get(0);
+      assertThat(error.get("code").asText()).isEqualTo("QUOTA_INVALID");
+      assertThat(error.get("message").asText())
+          .isEqualTo("quotaBytes: '" + bad + "' is not a size (e.g. 1048576, 500MiB, 10GiB, 1TB)");
+    }
+  }
 }
