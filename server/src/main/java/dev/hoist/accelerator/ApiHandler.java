@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.Values;

@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.Username;

@@ -3,6 +3,7 @@ package dev.hoist.accelerator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.User;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.testkit.MemoryMetadataStore;

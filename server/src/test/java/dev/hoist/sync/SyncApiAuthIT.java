@@ -113,7 +113,10 @@ class SyncApiAuthIT {
       assertThat(r.headers().firstValue("WWW-Authenticate"))
           .hasValueSatisfying(h -> assertThat(h).startsWith("Basic realm="));
     }
-    assertThat(api("root:wrong", "GET", "", null).statusCode()).isEqualTo(401);
+    HttpResponse<String> wrong = api("root:wrong", "GET", "", null);
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(JSON.readTree(wrong.body()).at("/errors/0/code").asText()).isEqualTo("UNAUTHORIZED");
+    assertThat(wrong.headers().firstValue("WWW-Authenticate")).isPresent();
     assertThat(api("nobody:x", "POST", "", RULE).statusCode()).isEqualTo(401);
   }
 
@@ -128,7 +131,9 @@ class SyncApiAuthIT {
 
     HttpResponse<String> create = api("alice:alice-pw", "POST", "", RULE.replace("app\",", "b\","));
     assertThat(create.statusCode()).isEqualTo(403);
-    assertThat(create.body()).contains("administrators only");
+    assertThat(JSON.readTree(create.body()).at("/errors/0/code").asText()).isEqualTo("FORBIDDEN");
+    assertThat(JSON.readTree(create.body()).at("/errors/0/message").asText())
+        .isEqualTo("administrators only: alice is not an admin");
     assertThat(api("alice:alice-pw", "PUT", "/app", RULE).statusCode()).isEqualTo(403);
     assertThat(api("alice:alice-pw", "DELETE", "/app", null).statusCode()).isEqualTo(403);
     assertThat(api("alice:alice-pw", "POST", "/app/run", null).statusCode()).isEqualTo(403);

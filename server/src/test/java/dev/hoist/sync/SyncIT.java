@@ -437,7 +437,9 @@ class SyncIT {
   void theApiListsUpdatesAndDeletesRulesAndRejectsBadOnes() throws Exception {
     startHoist(List.of());
     createRule(APP_RULE);
-    assertThat(api("POST", "", APP_RULE).statusCode()).isEqualTo(409);
+    HttpResponse<String> twice = api("POST", "", APP_RULE);
+    assertThat(twice.statusCode()).isEqualTo(409);
+    assertError(twice, "RULE_EXISTS", "rule app exists");
     HttpResponse<String> bad =
         api(
             "POST",
@@ -445,14 +447,28 @@ class SyncIT {
             "{\"name\": \"bad\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"],"
                 + " \"tags\": {\"semver\": \">=x\"}}");
     assertThat(bad.statusCode()).isEqualTo(400);
-    assertThat(bad.body()).contains("not a version");
+    assertError(bad, "RULE_INVALID", "not a version");
+    HttpResponse<String> badInterval =
+        api(
+            "POST",
+            "",
+            "{\"name\": \"later\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"],"
+                + " \"schedule\": {\"interval\": \"soon\"}}");
+    assertThat(badInterval.statusCode()).isEqualTo(400);
+    assertError(
+        badInterval,
+        "RULE_INVALID",
+        "schedule.interval: 'soon' is not a duration (e.g. 500ms, 10s, 30m, 24h, 7d, PT1H)");
+    HttpResponse<String> notJson = api("POST", "", "{\"name\": ");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertError(notJson, "BODY_INVALID", "the body is not JSON");
     HttpResponse<String> mirrored =
         api(
             "POST",
             "",
             "{\"name\": \"m\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"]}");
     assertThat(mirrored.statusCode()).isEqualTo(400);
-    assertThat(mirrored.body()).contains("mirror.hosted");
+    assertError(mirrored, "RULE_INVALID", "mirror.hosted");
 
     HttpResponse<String> put =
         api(
@@ -469,8 +485,27 @@ class SyncIT {
     assertThat(rule.get("status").get("nextRun").asText()).endsWith("T03:00:00Z");
 
     assertThat(api("DELETE", "/app", null).statusCode()).isEqualTo(204);
-    assertThat(api("GET", "/app", null).statusCode()).isEqualTo(404);
+    HttpResponse<String> gone = api("GET", "/app", null);
+    assertThat(gone.statusCode()).isEqualTo(404);
+    assertError(gone, "RULE_UNKNOWN", "no sync rule app");
     assertThat(api("POST", "/app/run", null).statusCode()).isEqualTo(404);
+    HttpResponse<String> nowhere = api("GET", "/app/history", null);
+    assertThat(nowhere.statusCode()).isEqualTo(404);
+    assertError(nowhere, "NOT_FOUND", "no such endpoint");
+    HttpResponse<String> patch = api("PATCH", "", "{}");
+    assertThat(patch.statusCode()).isEqualTo(405);
+    assertError(patch, "METHOD_NOT_ALLOWED", "method not allowed");
+  }
+
+  /** The one error shape of /api/v1: {"errors":[{"code","message"}]}, as JSON. */
+  private static void assertError(HttpResponse<String> r, String code, String message)
+      throws Exception {
+    assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(body.fieldNames()).toIterable().containsExactly("errors");
+    assertThat(body.get("errors")).hasSize(1);
+    assertThat(body.get("errors").get(0).get("code").asText()).isEqualTo(code);
+    assertThat(body.get("errors").get(0).get("message").asText()).contains(message);
   }
 
   private JsonNode referrers(String repository, String digest) throws Exception {
