@@ -110,10 +110,15 @@ final class SyncCommand implements Runnable {
       body = null;
     }
     if (response.statusCode() >= 300) {
+      // {"errors":[{"code","message"}]}, the one error shape of /api/v1; {"error": "…"} from
+      // servers before it.
+      JsonNode error = body == null ? null : body.path("errors").path(0).path("message");
       String message =
-          body != null && body.hasNonNull("error")
-              ? body.get("error").asText()
-              : "the server answered " + response.statusCode();
+          error != null && error.isTextual()
+              ? error.asText()
+              : body != null && body.hasNonNull("error")
+                  ? body.get("error").asText()
+                  : "the server answered " + response.statusCode();
       if (response.statusCode() == 404 && body == null) {
         message = "the server at " + server + " does not serve the sync API (sync.api.enabled)";
       }

@@ -407,7 +407,7 @@ class PullIT {
   void hoistServesAsADockerHubMirrorFromDaemonJson() throws Exception {
     try (HoistServer hoist =
         HoistServer.start(
-            ServerConfig.defaults().withListen("127.0.0.1", 0).withDataDir(dir.resolve("hoist")))) {
+            ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir.resolve("hoist")).build())) {
       skopeo.copy(app.ociReference(), "docker://127.0.0.1:" + hoist.port() + "/library/hello:1");
       Cli cli = new Cli(dir);
       Files.writeString(

@@ -48,9 +48,10 @@ class PushIT {
     target = DockerRegistryProcess.start();
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(shared.resolve("hoist-data")));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(shared.resolve("hoist-data"))
+                .build());
     skopeo = Skopeo.create(shared.resolve("skopeo"));
     app = RandomImages.writeLayout(shared.resolve("app"), "1.0", 41, 120_000, 50_000, 7_000);
     skopeo.copy(app.ociReference(), "docker://" + origin.hostPort() + "/team/app:1.0");

@@ -46,17 +46,20 @@ class SyncCommandIT {
             + " \"destination\": {\"type\": \"hosted\", \"from\": \"library/*\","
             + " \"to\": \"mirror/library/*\"}}";
     config =
-        ServerConfig.defaults()
-            .withListen("127.0.0.1", 0)
-            .withDataDir(dir.resolve("hoist"))
-            .withMirror(
-                MirrorConfig.of(
+        ServerConfig.builder()
+            .listen("127.0.0.1", 0)
+            .dataDir(dir.resolve("hoist"))
+            .mirror(
+                MirrorConfig.builder()
+                    .upstreams(
                         List.of(
                             Upstream.known("docker.io")
                                 .orElseThrow()
                                 .withUrl(URI.create(upstream.url()))))
-                    .withHostedPrefixes(List.of("mirror")))
-            .withSync(SyncConfig.defaults().withRules(List.of(rule)));
+                    .hostedPrefixes(List.of("mirror"))
+                    .build())
+            .sync(SyncConfig.builder().rules(List.of(rule)).build())
+            .build();
     hoist = HoistServer.start(config);
     cli = new Cli(dir.resolve("cli"));
   }
@@ -106,13 +109,15 @@ class SyncCommandIT {
     Files.writeString(users, "alice:" + bcrypt("alice-pw") + "\nroot:" + bcrypt("root-pw") + "\n");
     hoist =
         HoistServer.start(
-            config
-                .withDataDir(dir.resolve("hoist-auth"))
-                .withAuth(
-                    AuthConfig.disabled()
-                        .withEnabled(true)
-                        .withHtpasswd(users)
-                        .withAdmins(Set.of("root"))));
+            config.toBuilder()
+                .dataDir(dir.resolve("hoist-auth"))
+                .auth(
+                    AuthConfig.builder()
+                        .enabled(true)
+                        .htpasswd(users)
+                        .admins(Set.of("root"))
+                        .build())
+                .build());
 
     Cli.Run anonymous = cli.run("sync", "status", "--server", hoist.url());
     assertThat(anonymous.exit()).as(anonymous.all()).isEqualTo(ExitCodes.AUTH);

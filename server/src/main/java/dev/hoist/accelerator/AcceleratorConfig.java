@@ -1,12 +1,15 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.config.ConfigException;
+import dev.hoist.config.ConfigNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The accelerator's settings, validated on construction.
+ * The accelerator's settings, validated on construction and then frozen. {@link #read} reads the
+ * configuration file's section; code makes one with {@link #builder()}.
  *
  * @param enabled whether tenants, accounts, the API and the console exist at all
  * @param baseDomain tenants are addressed as {@code <id>.<baseDomain>}, e.g. {@code m.example.com}
@@ -43,10 +46,13 @@ public record AcceleratorConfig(
     baseDomain =
         baseDomain == null ? "" : baseDomain.toLowerCase(Locale.ROOT).replaceAll("\\.$", "");
     if (enabled && !baseDomain.isEmpty() && !baseDomain.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")) {
-      throw new IllegalArgumentException("baseDomain is no domain name: " + baseDomain);
+      throw new ConfigException("accelerator.baseDomain", "'" + baseDomain + "' is no domain name");
     }
-    if (defaultQuotaBytes < 0 || inviteBonusBytes < 0) {
-      throw new IllegalArgumentException("quotas must not be negative");
+    if (defaultQuotaBytes < 0) {
+      throw new ConfigException("accelerator.defaultQuota", "must not be negative");
+    }
+    if (inviteBonusBytes < 0) {
+      throw new ConfigException("accelerator.inviteBonus", "must not be negative");
     }
     trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
     admins =
@@ -55,13 +61,13 @@ public record AcceleratorConfig(
             : admins.stream().map(a -> a.trim().toLowerCase(Locale.ROOT)).toList();
     flushInterval = flushInterval == null ? Duration.ofSeconds(2) : flushInterval;
     if (flushInterval.isNegative() || flushInterval.isZero()) {
-      throw new IllegalArgumentException("flushInterval must be positive");
+      throw new ConfigException("accelerator.flushInterval", "must be positive");
     }
   }
 
   /** Off: Hoist behaves as if there were no accelerator. */
   public static AcceleratorConfig disabled() {
-    return defaults().withEnabled(false);
+    return builder().enabled(false).build();
   }
 
   /** On, with the documented defaults: 10 GiB, 5 GiB bonus, no period, open signup. */
@@ -80,290 +86,166 @@ public record AcceleratorConfig(
         null);
   }
 
-  public AcceleratorConfig withEnabled(boolean enabled) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
+  /** A builder that starts from {@link #defaults()} (enabled). */
+  public static Builder builder() {
+    return defaults().toBuilder();
   }
 
-  public AcceleratorConfig withBaseDomain(String baseDomain) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public AcceleratorConfig withQuotas(long defaultQuotaBytes, long inviteBonusBytes) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+  /** Makes an {@link AcceleratorConfig}; {@link #build()} validates it. */
+  public static final class Builder {
+    private boolean enabled;
+    private String baseDomain;
+    private long defaultQuotaBytes;
+    private long inviteBonusBytes;
+    private QuotaPeriod period;
+    private boolean signupOpen;
+    private boolean serveWithoutTenant;
+    private List<String> trustedProxies;
+    private List<String> admins;
+    private Duration flushInterval;
+    private String publicUrl;
 
-  public AcceleratorConfig withPeriod(QuotaPeriod period) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+    private Builder(AcceleratorConfig c) {
+      enabled = c.enabled;
+      baseDomain = c.baseDomain;
+      defaultQuotaBytes = c.defaultQuotaBytes;
+      inviteBonusBytes = c.inviteBonusBytes;
+      period = c.period;
+      signupOpen = c.signupOpen;
+      serveWithoutTenant = c.serveWithoutTenant;
+      trustedProxies = c.trustedProxies;
+      admins = c.admins;
+      flushInterval = c.flushInterval;
+      publicUrl = c.publicUrl;
+    }
 
-  public AcceleratorConfig withSignupOpen(boolean signupOpen) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+    public Builder enabled(boolean on) {
+      enabled = on;
+      return this;
+    }
 
-  public AcceleratorConfig withServeWithoutTenant(boolean serveWithoutTenant) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+    public Builder baseDomain(String domain) {
+      baseDomain = domain;
+      return this;
+    }
 
-  public AcceleratorConfig withTrustedProxies(List<String> trustedProxies) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+    public Builder defaultQuotaBytes(long bytes) {
+      defaultQuotaBytes = bytes;
+      return this;
+    }
 
-  public AcceleratorConfig withAdmins(List<String> admins) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+    public Builder inviteBonusBytes(long bytes) {
+      inviteBonusBytes = bytes;
+      return this;
+    }
 
-  public AcceleratorConfig withFlushInterval(Duration flushInterval) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+    public Builder period(QuotaPeriod p) {
+      period = p;
+      return this;
+    }
 
-  public AcceleratorConfig withPublicUrl(String publicUrl) {
-    return new AcceleratorConfig(
-        enabled,
-        baseDomain,
-        defaultQuotaBytes,
-        inviteBonusBytes,
-        period,
-        signupOpen,
-        serveWithoutTenant,
-        trustedProxies,
-        admins,
-        flushInterval,
-        publicUrl);
-  }
+    public Builder signupOpen(boolean open) {
+      signupOpen = open;
+      return this;
+    }
 
-  /** Parses {@code none} or {@code monthly}. */
-  public static QuotaPeriod parsePeriod(String text) {
-    return QuotaPeriod.parse(text);
-  }
+    public Builder serveWithoutTenant(boolean serve) {
+      serveWithoutTenant = serve;
+      return this;
+    }
 
-  private static final java.util.Set<String> KEYS =
-      java.util.Set.of(
-          "enabled",
-          "baseDomain",
-          "defaultQuota",
-          "inviteBonus",
-          "period",
-          "signup",
-          "serveWithoutTenant",
-          "trustedProxies",
-          "admins",
-          "flushInterval",
-          "publicUrl");
+    public Builder trustedProxies(List<String> proxies) {
+      trustedProxies = proxies;
+      return this;
+    }
+
+    public Builder admins(List<String> emails) {
+      admins = emails;
+      return this;
+    }
+
+    public Builder flushInterval(Duration interval) {
+      flushInterval = interval;
+      return this;
+    }
+
+    /** {@code scheme://host[:port]}, or null to derive it from each request. */
+    public Builder publicUrl(String url) {
+      publicUrl = url;
+      return this;
+    }
+
+    /**
+     * @throws ConfigException naming the setting that is wrong
+     */
+    public AcceleratorConfig build() {
+      return new AcceleratorConfig(
+          enabled,
+          baseDomain,
+          defaultQuotaBytes,
+          inviteBonusBytes,
+          period,
+          signupOpen,
+          serveWithoutTenant,
+          trustedProxies,
+          admins,
+          flushInterval,
+          publicUrl);
+    }
+  }
 
   /**
-   * The {@code accelerator:} section of the YAML configuration; a present section means enabled
-   * unless it says {@code enabled: false}. Sizes are bytes or {@code 10GiB}, {@code 500MiB}, {@code
-   * 1TB}; durations {@code 2s}, {@code 500ms}. Errors name the setting.
+   * The {@code accelerator} section of the configuration file (keys in {@code docs/api.md}); a
+   * present section means enabled unless it says {@code enabled: false}.
+   *
+   * @throws ConfigException naming the setting that is wrong
    */
-  public static AcceleratorConfig fromTree(com.fasterxml.jackson.databind.JsonNode node) {
-    if (!node.isObject()) {
-      throw new IllegalArgumentException("must be a mapping");
-    }
-    node.fieldNames()
-        .forEachRemaining(
-            f -> {
-              if (!KEYS.contains(f)) {
-                throw new IllegalArgumentException("unknown setting accelerator." + f);
+  public static AcceleratorConfig read(ConfigNode node) {
+    node.keys(
+        "enabled",
+        "baseDomain",
+        "defaultQuota",
+        "inviteBonus",
+        "period",
+        "signup",
+        "serveWithoutTenant",
+        "trustedProxies",
+        "admins",
+        "flushInterval",
+        "publicUrl");
+    Builder b = builder();
+    node.bool("enabled").ifPresent(b::enabled);
+    node.get("baseDomain").ifPresent(d -> b.baseDomain(d.scalar()));
+    node.size("defaultQuota").ifPresent(b::defaultQuotaBytes);
+    node.size("inviteBonus").ifPresent(b::inviteBonusBytes);
+    node.parse("period", QuotaPeriod::parse).ifPresent(b::period);
+    node.get("signup")
+        .ifPresent(
+            s -> {
+              String signup = s.text();
+              if (!signup.equals("open") && !signup.equals("closed")) {
+                throw s.invalid("must be open or closed, not '" + signup + "'");
               }
+              b.signupOpen(signup.equals("open"));
             });
-    AcceleratorConfig c = defaults().withEnabled(node.path("enabled").asBoolean(true));
-    if (node.has("baseDomain")) {
-      c = c.withBaseDomain(node.get("baseDomain").asText());
-    }
-    c =
-        c.withQuotas(
-            node.has("defaultQuota")
-                ? size("defaultQuota", node.get("defaultQuota").asText())
-                : c.defaultQuotaBytes(),
-            node.has("inviteBonus")
-                ? size("inviteBonus", node.get("inviteBonus").asText())
-                : c.inviteBonusBytes());
-    if (node.has("period")) {
-      try {
-        c = c.withPeriod(QuotaPeriod.parse(node.get("period").asText()));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("accelerator.period: " + e.getMessage());
-      }
-    }
-    if (node.has("signup")) {
-      String signup = node.get("signup").asText();
-      if (!signup.equals("open") && !signup.equals("closed")) {
-        throw new IllegalArgumentException("accelerator.signup: must be open or closed");
-      }
-      c = c.withSignupOpen(signup.equals("open"));
-    }
-    if (node.has("serveWithoutTenant")) {
-      c = c.withServeWithoutTenant(node.get("serveWithoutTenant").asBoolean());
-    }
-    if (node.has("trustedProxies")) {
-      c = c.withTrustedProxies(list(node.get("trustedProxies")));
-    }
-    if (node.has("admins")) {
-      c = c.withAdmins(list(node.get("admins")));
-    }
-    if (node.has("flushInterval")) {
-      c = c.withFlushInterval(duration("flushInterval", node.get("flushInterval").asText()));
-    }
-    if (node.has("publicUrl")) {
-      String url = node.get("publicUrl").asText().replaceAll("/+$", "");
-      if (!url.matches("https?://[^/]+")) {
-        throw new IllegalArgumentException("accelerator.publicUrl: must be scheme://host[:port]");
-      }
-      c = c.withPublicUrl(url);
-    }
-    return c;
-  }
-
-  private static List<String> list(com.fasterxml.jackson.databind.JsonNode node) {
-    java.util.ArrayList<String> out = new java.util.ArrayList<>();
-    if (node.isArray()) {
-      node.forEach(n -> out.add(n.asText()));
-    } else {
-      for (String part : node.asText().split(",")) {
-        if (!part.isBlank()) {
-          out.add(part.trim());
-        }
-      }
-    }
-    return out;
-  }
-
-  /** {@code 10GiB}, {@code 500MiB}, {@code 1TB}, {@code 123} (bytes). */
-  public static long size(String setting, String text) {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(\\d+)\\s*([KMGT]i?B|B)?").matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "accelerator." + setting + ": not a size (e.g. 10GiB, 500MB, 1024): " + text);
-    }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "B" : m.group(2);
-    long factor =
-        switch (unit) {
-          case "KiB" -> 1L << 10;
-          case "MiB" -> 1L << 20;
-          case "GiB" -> 1L << 30;
-          case "TiB" -> 1L << 40;
-          case "KB" -> 1_000L;
-          case "MB" -> 1_000_000L;
-          case "GB" -> 1_000_000_000L;
-          case "TB" -> 1_000_000_000_000L;
-          default -> 1L;
-        };
-    return Math.multiplyExact(n, factor);
-  }
-
-  private static Duration duration(String setting, String text) {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("accelerator." + setting + ": not a duration: " + text);
-    }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+    node.bool("serveWithoutTenant").ifPresent(b::serveWithoutTenant);
+    node.strings("trustedProxies").ifPresent(b::trustedProxies);
+    node.strings("admins").ifPresent(b::admins);
+    node.duration("flushInterval").ifPresent(b::flushInterval);
+    node.get("publicUrl")
+        .ifPresent(
+            u -> {
+              String url = u.text().replaceAll("/+$", "");
+              if (!url.matches("https?://[^/]+")) {
+                throw u.invalid("must be scheme://host[:port], not '" + u.text() + "'");
+              }
+              b.publicUrl(url);
+            });
+    return b.build();
   }
 }

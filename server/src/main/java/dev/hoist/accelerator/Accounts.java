@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.User;
 import dev.hoist.auth.UserDirectory;
 import dev.hoist.storage.AccountRecord;

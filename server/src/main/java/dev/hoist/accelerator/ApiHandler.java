@@ -1,6 +1,9 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.LoginLimiter;
+import dev.hoist.config.ConfigException;
+import dev.hoist.config.Values;
 import dev.hoist.storage.AccountRecord;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
@@ -147,7 +150,7 @@ final class ApiHandler {
                             Long quotaBytes =
                                 fields.get("quotaBytes") == null
                                     ? null
-                                    : parseLong(fields.get("quotaBytes"));
+                                    : parseQuota(fields.get("quotaBytes"));
                             Boolean disabled =
                                 fields.get("disabled") == null
                                     ? null
@@ -159,11 +162,15 @@ final class ApiHandler {
     throw new ApiError(404, "NOT_FOUND", "no such endpoint");
   }
 
-  static long parseLong(String text) {
+  /**
+   * A quota as the configuration writes sizes ({@link Values#size}): a number of bytes, or a string
+   * such as {@code 100MiB} or {@code 10GB}; anything else is 400 {@code QUOTA_INVALID}.
+   */
+  static long parseQuota(String text) {
     try {
-      return Long.parseLong(text.trim());
-    } catch (NumberFormatException e) {
-      throw new ApiError(400, "QUOTA_INVALID", "quotaBytes must be a number of bytes");
+      return Values.size("quotaBytes", text);
+    } catch (ConfigException e) {
+      throw new ApiError(400, "QUOTA_INVALID", e.setting() + ": " + e.problem());
     }
   }
 

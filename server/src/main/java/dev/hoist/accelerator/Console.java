@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.Username;
@@ -238,7 +239,7 @@ final class Console {
                 Long quota =
                     f.get("quotaBytes") == null || f.get("quotaBytes").isBlank()
                         ? null
-                        : ApiHandler.parseLong(f.get("quotaBytes"));
+                        : ApiHandler.parseQuota(f.get("quotaBytes"));
                 Boolean disabled =
                     f.get("disabled") == null ? null : "true".equals(f.get("disabled"));
                 return accounts.change(target, quota, disabled);

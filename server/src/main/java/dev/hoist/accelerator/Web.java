@@ -2,6 +2,7 @@ package dev.hoist.accelerator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.api.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +11,6 @@ import io.vertx.core.http.HttpServerResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -132,25 +132,15 @@ final class Web {
     }
   }
 
+  /** Answers with {@code failure} as an {@link ApiError} (500 {@code INTERNAL} if it is none). */
   void fail(HttpServerResponse response, Throwable failure) {
-    if (response.ended() || response.closed()) {
-      return;
-    }
-    if (response.headWritten()) {
-      response.reset();
-      return;
-    }
-    ApiError error;
     if (failure instanceof ApiError e) {
-      error = e;
-    } else {
-      log.warn("accelerator request failed", failure);
-      error = new ApiError(500, "INTERNAL", "internal error");
+      e.send(response);
+      return;
     }
-    error.headers().forEach(response::putHeader);
-    json(
-        response,
-        error.status(),
-        Map.of("errors", List.of(Map.of("code", error.code(), "message", error.getMessage()))));
+    if (!response.ended() && !response.closed() && !response.headWritten()) {
+      log.warn("accelerator request failed", failure);
+    }
+    ApiError.internal().send(response);
   }
 }

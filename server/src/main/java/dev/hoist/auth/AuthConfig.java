@@ -1,14 +1,19 @@
 package dev.hoist.auth;
 
+import dev.hoist.config.ConfigException;
+import dev.hoist.config.ConfigNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
 /**
  * How the registry authenticates and authorises ({@code auth} in the configuration), validated on
- * construction. Disabled by default: then every request is allowed, as before auth existed.
+ * construction and then frozen. Disabled by default: then every request is allowed, as before auth
+ * existed. {@link #read} reads the configuration file's section; code makes one with {@link
+ * #builder()}.
  *
  * @param enabled whether {@code /v2/} needs tokens and {@code /token} issues them
  * @param htpasswd an htpasswd file of bcrypt ({@code $2y$}) entries, or null
@@ -44,14 +49,19 @@ public record AuthConfig(
     issuer = issuer == null || issuer.isBlank() ? service : issuer.trim();
     tokenTtl = tokenTtl == null ? DEFAULT_TTL : tokenTtl;
     if (tokenTtl.compareTo(MIN_TTL) < 0) {
-      throw new IllegalArgumentException("auth.tokenTtl: must be at least 60s");
+      throw new ConfigException("auth.tokenTtl", "must be at least 60s");
     }
     if (service.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '\\')) {
-      throw new IllegalArgumentException("auth.service: must not contain spaces or quotes");
+      throw new ConfigException("auth.service", "must not contain spaces or quotes");
     }
     rules = rules == null ? List.of() : List.copyOf(rules);
     trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
-    TrustedProxies.parse(trustedProxies); // fails on a bad address
+    try {
+      TrustedProxies.parse(trustedProxies);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "auth.trustedProxies", e.getMessage().replaceFirst("^auth\\.trustedProxies: ", ""));
+    }
     anonymousPull = Objects.requireNonNullElse(anonymousPull, AnonymousPull.MIRRORED);
     admins = admins == null ? Set.of() : Set.copyOf(admins);
   }
@@ -62,101 +72,159 @@ public record AuthConfig(
         false, null, null, null, null, null, null, AnonymousPull.MIRRORED, null, null);
   }
 
-  public AuthConfig withEnabled(boolean on) {
-    return new AuthConfig(
-        on,
-        htpasswd,
-        service,
-        issuer,
-        tokenTtl,
-        rules,
-        trustedProxies,
-        anonymousPull,
-        admins,
-        tokenKey);
+  /** A builder that starts from {@link #disabled()}. */
+  public static Builder builder() {
+    return disabled().toBuilder();
   }
 
-  public AuthConfig withHtpasswd(Path file) {
-    return new AuthConfig(
-        enabled,
-        file,
-        service,
-        issuer,
-        tokenTtl,
-        rules,
-        trustedProxies,
-        anonymousPull,
-        admins,
-        tokenKey);
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public AuthConfig withRules(List<AccessRule> newRules) {
-    return new AuthConfig(
-        enabled,
-        htpasswd,
-        service,
-        issuer,
-        tokenTtl,
-        newRules,
-        trustedProxies,
-        anonymousPull,
-        admins,
-        tokenKey);
+  /** Makes an {@link AuthConfig}; {@link #build()} validates it. */
+  public static final class Builder {
+    private boolean enabled;
+    private Path htpasswd;
+    private String service;
+    private String issuer;
+    private Duration tokenTtl;
+    private List<AccessRule> rules;
+    private List<String> trustedProxies;
+    private AnonymousPull anonymousPull;
+    private Set<String> admins;
+    private Path tokenKey;
+
+    private Builder(AuthConfig c) {
+      enabled = c.enabled;
+      htpasswd = c.htpasswd;
+      service = c.service;
+      // The issuer follows the service unless it was set apart from it.
+      issuer = c.issuer.equals(c.service) ? null : c.issuer;
+      tokenTtl = c.tokenTtl;
+      rules = c.rules;
+      trustedProxies = c.trustedProxies;
+      anonymousPull = c.anonymousPull;
+      admins = c.admins;
+      tokenKey = c.tokenKey;
+    }
+
+    public Builder enabled(boolean on) {
+      enabled = on;
+      return this;
+    }
+
+    public Builder htpasswd(Path file) {
+      htpasswd = file;
+      return this;
+    }
+
+    public Builder service(String name) {
+      service = name;
+      return this;
+    }
+
+    /** The tokens' {@code iss}; null for the service. */
+    public Builder issuer(String name) {
+      issuer = name;
+      return this;
+    }
+
+    public Builder tokenTtl(Duration ttl) {
+      tokenTtl = ttl;
+      return this;
+    }
+
+    public Builder rules(List<AccessRule> list) {
+      rules = list;
+      return this;
+    }
+
+    public Builder trustedProxies(List<String> proxies) {
+      trustedProxies = proxies;
+      return this;
+    }
+
+    public Builder anonymousPull(AnonymousPull pull) {
+      anonymousPull = pull;
+      return this;
+    }
+
+    public Builder admins(Set<String> names) {
+      admins = names;
+      return this;
+    }
+
+    public Builder tokenKey(Path file) {
+      tokenKey = file;
+      return this;
+    }
+
+    /**
+     * @throws ConfigException naming the setting that is wrong
+     */
+    public AuthConfig build() {
+      return new AuthConfig(
+          enabled,
+          htpasswd,
+          service,
+          issuer,
+          tokenTtl,
+          rules,
+          trustedProxies,
+          anonymousPull,
+          admins,
+          tokenKey);
+    }
   }
 
-  public AuthConfig withAnonymousPull(AnonymousPull pull) {
-    return new AuthConfig(
-        enabled,
-        htpasswd,
-        service,
-        issuer,
-        tokenTtl,
-        rules,
-        trustedProxies,
-        pull,
-        admins,
-        tokenKey);
+  /**
+   * The {@code auth} section of the configuration file; see {@code ConfigLoader} for its keys.
+   *
+   * @param base the file's directory: relative {@code htpasswd} and {@code tokenKey} paths are
+   *     relative to it (null: to the working directory)
+   * @throws ConfigException naming the setting that is wrong
+   */
+  public static AuthConfig read(ConfigNode node, Path base) {
+    node.keys(
+        "enabled",
+        "htpasswd",
+        "service",
+        "issuer",
+        "tokenTtl",
+        "rules",
+        "trustedProxies",
+        "anonymousPull",
+        "admins",
+        "tokenKey");
+    Builder b = builder();
+    node.bool("enabled").ifPresent(b::enabled);
+    node.text("htpasswd").ifPresent(p -> b.htpasswd(relativeTo(base, p)));
+    node.text("service").ifPresent(b::service);
+    node.text("issuer").ifPresent(b::issuer);
+    node.duration("tokenTtl").ifPresent(b::tokenTtl);
+    List<AccessRule> rules = new ArrayList<>();
+    for (ConfigNode rule : node.list("rules")) {
+      rule.keys("prefix", "users", "groups", "actions");
+      rules.add(
+          rule.check(
+              () ->
+                  new AccessRule(
+                      rule.get("prefix").map(ConfigNode::scalar).orElse(""),
+                      Set.copyOf(rule.strings("users").orElse(List.of())),
+                      Set.copyOf(rule.strings("groups").orElse(List.of())),
+                      Set.copyOf(rule.strings("actions").orElse(List.of())))));
+    }
+    b.rules(rules);
+    node.strings("trustedProxies").ifPresent(b::trustedProxies);
+    node.parse("anonymousPull", AnonymousPull::parse).ifPresent(b::anonymousPull);
+    node.strings("admins").ifPresent(a -> b.admins(Set.copyOf(a)));
+    node.text("tokenKey").ifPresent(p -> b.tokenKey(relativeTo(base, p)));
+    return b.build();
   }
 
-  public AuthConfig withAdmins(Set<String> names) {
-    return new AuthConfig(
-        enabled,
-        htpasswd,
-        service,
-        issuer,
-        tokenTtl,
-        rules,
-        trustedProxies,
-        anonymousPull,
-        names,
-        tokenKey);
-  }
-
-  public AuthConfig withTrustedProxies(List<String> proxies) {
-    return new AuthConfig(
-        enabled,
-        htpasswd,
-        service,
-        issuer,
-        tokenTtl,
-        rules,
-        proxies,
-        anonymousPull,
-        admins,
-        tokenKey);
-  }
-
-  public AuthConfig withTokenTtl(Duration ttl) {
-    return new AuthConfig(
-        enabled,
-        htpasswd,
-        service,
-        issuer,
-        ttl,
-        rules,
-        trustedProxies,
-        anonymousPull,
-        admins,
-        tokenKey);
+  private static Path relativeTo(Path base, String value) {
+    Path p = Path.of(value);
+    return p.isAbsolute() || base == null ? p : base.resolve(p);
   }
 }

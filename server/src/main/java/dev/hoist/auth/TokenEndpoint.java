@@ -42,6 +42,12 @@ import org.slf4j.LoggerFactory;
  * is no error: the registry then answers {@code insufficient_scope}). The token's audience is the
  * address this request came to (host, and path prefix). Password checks and refresh look-ups run on
  * a worker thread. Nothing secret is logged.
+ *
+ * <p>Errors keep the shapes token clients expect, not {@code /api/v1/}'s: the registry's {@code
+ * {"errors":[{"code","message"}]}} (as Docker's token servers answer; 401, 429, 405, 413, 500, and
+ * requests naming another service), and for the OAuth2 form's refusals RFC 6749's {@code
+ * {"error":"invalid_grant","error_description":"…"}} with 400. {@code error} and {@code oauthError}
+ * write them, through {@code send}; nothing else writes an error.
  */
 final class TokenEndpoint implements Handler<HttpServerRequest> {
   private static final Logger log = LoggerFactory.getLogger(TokenEndpoint.class);
@@ -340,6 +346,7 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
     error(request, 401, "UNAUTHORIZED", "invalid username or password");
   }
 
+  /** The registry's error shape: {@code {"errors":[{"code":"UNAUTHORIZED","message":"…"}]}}. */
   private void error(HttpServerRequest request, int status, String code, String message) {
     ObjectNode body = JSON.createObjectNode();
     ObjectNode e = body.putArray("errors").addObject();
@@ -348,6 +355,7 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
     send(request, status, body);
   }
 
+  /** RFC 6749 section 5.2: 400 {@code {"error":"invalid_grant","error_description":"…"}}. */
   private void oauthError(HttpServerRequest request, String error, String description) {
     ObjectNode body = JSON.createObjectNode();
     body.put("error", error);

@@ -1,17 +1,14 @@
 package dev.hoist.server;
 
-/** Invalid configuration; the message names the setting and what is wrong with it. */
-public final class ConfigException extends IllegalArgumentException {
+/**
+ * Invalid configuration found by the composition root (the data directory cannot be made, …).
+ * Configuration reading throws {@link dev.hoist.config.ConfigException}, which this extends; catch
+ * that one.
+ */
+public final class ConfigException extends dev.hoist.config.ConfigException {
   private static final long serialVersionUID = 1L;
 
-  private final String setting;
-
   public ConfigException(String setting, String problem) {
-    super("invalid configuration: " + setting + ": " + problem);
-    this.setting = setting;
-  }
-
-  public String setting() {
-    return setting;
+    super(setting, problem);
   }
 }

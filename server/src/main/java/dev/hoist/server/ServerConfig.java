@@ -2,6 +2,8 @@ package dev.hoist.server;
 
 import dev.hoist.accelerator.AcceleratorConfig;
 import dev.hoist.auth.AuthConfig;
+import dev.hoist.config.ConfigException;
+import dev.hoist.config.HostPort;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
 import java.nio.file.Path;
@@ -10,7 +12,8 @@ import java.util.Objects;
 
 /**
  * Everything a Hoist node is configured with, validated once and then frozen. {@link ConfigLoader}
- * builds it from defaults, a YAML file, environment variables and flags.
+ * builds it from defaults, a YAML file, environment variables and flags; code builds it with {@link
+ * #builder()}.
  *
  * @param listenHost address to listen on (default 127.0.0.1: loopback until told otherwise)
  * @param listenPort port to listen on (default 5000, the registry convention; 0 picks a free one)
@@ -73,129 +76,107 @@ public record ServerConfig(
         AcceleratorConfig.disabled());
   }
 
-  public ServerConfig withListen(String host, int port) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        deleteEnabled,
-        uploadPurgeAge,
-        shutdownGrace,
-        mirror,
-        auth,
-        sync,
-        accelerator);
+  /** A builder that starts from {@link #defaults()}. */
+  public static Builder builder() {
+    return defaults().toBuilder();
   }
 
-  public ServerConfig withDataDir(Path dir) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dir,
-        deleteEnabled,
-        uploadPurgeAge,
-        shutdownGrace,
-        mirror,
-        auth,
-        sync,
-        accelerator);
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public ServerConfig withDeleteEnabled(boolean enabled) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dataDir,
-        enabled,
-        uploadPurgeAge,
-        shutdownGrace,
-        mirror,
-        auth,
-        sync,
-        accelerator);
-  }
+  /** Makes a {@link ServerConfig}; {@link #build()} validates it. */
+  public static final class Builder {
+    private String listenHost;
+    private int listenPort;
+    private Path dataDir;
+    private boolean deleteEnabled;
+    private Duration uploadPurgeAge;
+    private Duration shutdownGrace;
+    private MirrorConfig mirror;
+    private AuthConfig auth;
+    private SyncConfig sync;
+    private AcceleratorConfig accelerator;
 
-  public ServerConfig withUploadPurgeAge(Duration age) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dataDir,
-        deleteEnabled,
-        age,
-        shutdownGrace,
-        mirror,
-        auth,
-        sync,
-        accelerator);
-  }
+    private Builder(ServerConfig c) {
+      listenHost = c.listenHost;
+      listenPort = c.listenPort;
+      dataDir = c.dataDir;
+      deleteEnabled = c.deleteEnabled;
+      uploadPurgeAge = c.uploadPurgeAge;
+      shutdownGrace = c.shutdownGrace;
+      mirror = c.mirror;
+      auth = c.auth;
+      sync = c.sync;
+      accelerator = c.accelerator;
+    }
 
-  public ServerConfig withShutdownGrace(Duration grace) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dataDir,
-        deleteEnabled,
-        uploadPurgeAge,
-        grace,
-        mirror,
-        auth,
-        sync,
-        accelerator);
-  }
+    public Builder listen(String host, int port) {
+      this.listenHost = host;
+      this.listenPort = port;
+      return this;
+    }
 
-  public ServerConfig withMirror(MirrorConfig newMirror) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dataDir,
-        deleteEnabled,
-        uploadPurgeAge,
-        shutdownGrace,
-        newMirror,
-        auth,
-        sync,
-        accelerator);
-  }
+    public Builder listen(HostPort address) {
+      return listen(address.host(), address.port());
+    }
 
-  public ServerConfig withAuth(AuthConfig newAuth) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dataDir,
-        deleteEnabled,
-        uploadPurgeAge,
-        shutdownGrace,
-        mirror,
-        newAuth,
-        sync,
-        accelerator);
-  }
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
 
-  public ServerConfig withSync(SyncConfig newSync) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dataDir,
-        deleteEnabled,
-        uploadPurgeAge,
-        shutdownGrace,
-        mirror,
-        auth,
-        newSync,
-        accelerator);
-  }
+    public Builder deleteEnabled(boolean enabled) {
+      this.deleteEnabled = enabled;
+      return this;
+    }
 
-  public ServerConfig withAccelerator(AcceleratorConfig newAccelerator) {
-    return new ServerConfig(
-        listenHost,
-        listenPort,
-        dataDir,
-        deleteEnabled,
-        uploadPurgeAge,
-        shutdownGrace,
-        mirror,
-        auth,
-        sync,
-        newAccelerator);
+    public Builder uploadPurgeAge(Duration age) {
+      this.uploadPurgeAge = age;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = grace;
+      return this;
+    }
+
+    public Builder mirror(MirrorConfig mirror) {
+      this.mirror = mirror;
+      return this;
+    }
+
+    public Builder auth(AuthConfig auth) {
+      this.auth = auth;
+      return this;
+    }
+
+    public Builder sync(SyncConfig sync) {
+      this.sync = sync;
+      return this;
+    }
+
+    public Builder accelerator(AcceleratorConfig accelerator) {
+      this.accelerator = accelerator;
+      return this;
+    }
+
+    /**
+     * @throws ConfigException naming the setting that is wrong
+     */
+    public ServerConfig build() {
+      return new ServerConfig(
+          listenHost,
+          listenPort,
+          dataDir,
+          deleteEnabled,
+          uploadPurgeAge,
+          shutdownGrace,
+          mirror,
+          auth,
+          sync,
+          accelerator);
+    }
   }
 }

@@ -1,10 +1,13 @@
 package dev.hoist.sync;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.User;
+import dev.hoist.config.ConfigException;
 import dev.hoist.storage.SyncStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -12,11 +15,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -46,7 +52,12 @@ import org.slf4j.LoggerFactory;
  * GET    /api/v1/sync/NAME/status      the status                       200, 404
  * </pre>
  *
- * Errors are {@code {"error": "..."}}.
+ * Errors are the one shape of {@code /api/v1/} ({@link ApiError}): {@code
+ * {"errors":[{"code":"RULE_UNKNOWN","message":"no sync rule alpine"}]}} with the HTTP status. The
+ * codes: 400 {@code BODY_INVALID} (not JSON), {@code RULE_INVALID} (the rule is wrong: the message
+ * names the field); 401 {@code UNAUTHORIZED}; 403 {@code FORBIDDEN}; 404 {@code RULE_UNKNOWN},
+ * {@code NOT_FOUND} (no such endpoint); 405 {@code METHOD_NOT_ALLOWED}; 409 {@code RULE_EXISTS};
+ * 500 {@code RUN_FAILED} ({@code ?wait=true}), {@code INTERNAL}.
  */
 public final class SyncApi implements AutoCloseable {
   public static final String PREFIX = "/api/v1/sync";
@@ -96,21 +107,21 @@ public final class SyncApi implements AutoCloseable {
                   executor.execute(
                       () -> {
                         Reply reply;
+                        ApiError error = null;
                         try {
-                          Reply denied = deny(request);
-                          reply = denied != null ? denied : handle(request, body);
-                        } catch (IllegalArgumentException e) {
-                          reply = error(400, e.getMessage());
-                        } catch (IllegalStateException e) {
-                          reply = error(409, e.getMessage());
+                          deny(request);
+                          reply = handle(request, body);
                         } catch (RuntimeException e) {
-                          reply = error(500, e.toString());
+                          reply = null;
+                          error = apiError(request, e);
                         }
                         Reply r = reply;
+                        ApiError failed = error;
                         context.runOnContext(
                             v -> {
-                              if (r.status() == 401) {
-                                request.response().putHeader("WWW-Authenticate", CHALLENGE);
+                              if (failed != null) {
+                                failed.send(request.response());
+                                return;
                               }
                               request
                                   .response()
@@ -119,27 +130,49 @@ public final class SyncApi implements AutoCloseable {
                                   .end(Buffer.buffer(r.body()));
                             });
                       }))
-          .onFailure(e -> request.response().setStatusCode(400).end());
+          .onFailure(
+              e ->
+                  new ApiError(400, "BODY_INVALID", "the body could not be read")
+                      .send(request.response()));
     };
+  }
+
+  /** The answer to a failed request: its {@link ApiError}, or one made from another failure. */
+  private static ApiError apiError(HttpServerRequest request, RuntimeException e) {
+    if (e instanceof ApiError a) {
+      return a;
+    }
+    if (e instanceof ConfigException c) {
+      // A field of the rule: "schedule.interval: '6 hours' is not a duration (…)".
+      return new ApiError(400, "RULE_INVALID", c.setting() + ": " + c.problem());
+    }
+    if (e instanceof IllegalArgumentException) {
+      return new ApiError(400, "RULE_INVALID", e.getMessage());
+    }
+    if (e instanceof IllegalStateException) {
+      return new ApiError(409, "RULE_EXISTS", e.getMessage());
+    }
+    log.warn("sync API request failed: method={} path={}", request.method(), request.path(), e);
+    return ApiError.internal();
   }
 
   private record Reply(int status, String body) {}
 
-  /** Why the request may not go on (401 or 403), or null when it may; blocks (bcrypt). */
-  private Reply deny(HttpServerRequest request) {
+  /** Throws 401 or 403 when the request may not go on; blocks (bcrypt). */
+  private void deny(HttpServerRequest request) {
     if (users == null) {
-      return null;
+      return;
     }
     Optional<BasicCredentials> credentials =
         BasicCredentials.parse(request.getHeader("Authorization"));
     if (credentials.isEmpty()) {
-      return error(401, "authentication required: use HTTP Basic with a Hoist user");
+      throw unauthorized("authentication required: use HTTP Basic with a Hoist user");
     }
     Optional<User> user =
         users.authenticate(credentials.get().username(), credentials.get().password());
     if (user.isEmpty()) {
       log.info("sync API sign-in refused: user={}", credentials.get().username());
-      return error(401, "wrong username or password");
+      throw unauthorized("wrong username or password");
     }
     boolean reads = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
     if (!reads && !user.get().admin()) {
@@ -148,9 +181,13 @@ public final class SyncApi implements AutoCloseable {
           user.get().name(),
           request.method(),
           request.path());
-      return error(403, "administrators only: " + user.get().name() + " is not an admin");
+      throw new ApiError(
+          403, "FORBIDDEN", "administrators only: " + user.get().name() + " is not an admin");
     }
-    return null;
+  }
+
+  private static ApiError unauthorized(String message) {
+    return new ApiError(401, "UNAUTHORIZED", message, Map.of("WWW-Authenticate", CHALLENGE));
   }
 
   /** The name and password of an {@code Authorization: Basic} header. */
@@ -201,15 +238,13 @@ public final class SyncApi implements AutoCloseable {
         sync.save(rule, false);
         return ok(201, describe(rule));
       }
-      return error(405, "method not allowed");
+      throw methodNotAllowed();
     }
     String[] parts = rest.substring(1).split("/");
     String name = parts[0];
     if (parts.length == 1) {
       if (method == HttpMethod.GET) {
-        return sync.rule(name)
-            .map(r -> ok(200, describe(r)))
-            .orElseGet(() -> error(404, "no sync rule " + name));
+        return sync.rule(name).map(r -> ok(200, describe(r))).orElseThrow(() -> unknownRule(name));
       }
       if (method == HttpMethod.PUT) {
         JsonNode node = parse(body);
@@ -218,26 +253,33 @@ public final class SyncApi implements AutoCloseable {
         }
         SyncRule rule = sync.parseRule(node);
         if (!rule.name().equals(name)) {
-          return error(400, "the body names rule " + rule.name() + ", the path " + name);
+          throw new ApiError(
+              400, "RULE_INVALID", "the body names rule " + rule.name() + ", the path " + name);
         }
         boolean created = sync.save(rule, true);
         return ok(created ? 201 : 200, describe(rule));
       }
       if (method == HttpMethod.DELETE) {
-        return sync.delete(name) ? new Reply(204, "") : error(404, "no sync rule " + name);
+        if (!sync.delete(name)) {
+          throw unknownRule(name);
+        }
+        return new Reply(204, "");
       }
-      return error(405, "method not allowed");
+      throw methodNotAllowed();
     }
     if (parts.length == 2 && parts[1].equals("run") && method == HttpMethod.POST) {
       if (sync.rule(name).isEmpty()) {
-        return error(404, "no sync rule " + name);
+        throw unknownRule(name);
       }
       CompletableFuture<SyncStatus> run = sync.runNow(name);
       if ("true".equals(request.getParam("wait"))) {
         try {
           return ok(200, status(run.get(), name));
-        } catch (Exception e) {
-          return error(500, "the run failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ApiError(500, "RUN_FAILED", "the run was interrupted");
+        } catch (ExecutionException e) {
+          throw new ApiError(500, "RUN_FAILED", "the run failed: " + e.getMessage());
         }
       }
       ObjectNode out = json.createObjectNode();
@@ -247,11 +289,19 @@ public final class SyncApi implements AutoCloseable {
     }
     if (parts.length == 2 && parts[1].equals("status") && method == HttpMethod.GET) {
       if (sync.rule(name).isEmpty()) {
-        return error(404, "no sync rule " + name);
+        throw unknownRule(name);
       }
       return ok(200, status(sync.status(name).orElse(null), name));
     }
-    return error(404, "not found");
+    throw new ApiError(404, "NOT_FOUND", "no such endpoint");
+  }
+
+  private static ApiError unknownRule(String name) {
+    return new ApiError(404, "RULE_UNKNOWN", "no sync rule " + name);
+  }
+
+  private static ApiError methodNotAllowed() {
+    return new ApiError(405, "METHOD_NOT_ALLOWED", "method not allowed");
   }
 
   private ObjectNode describe(SyncRule rule) {
@@ -291,19 +341,15 @@ public final class SyncApi implements AutoCloseable {
   private JsonNode parse(Buffer body) {
     try {
       return json.readTree(body.getBytes());
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("the body is not JSON: " + e.getMessage());
+    } catch (JsonProcessingException e) {
+      throw new ApiError(400, "BODY_INVALID", "the body is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ApiError(400, "BODY_INVALID", "the body is not JSON");
     }
   }
 
   private Reply ok(int status, JsonNode body) {
     return new Reply(status, body.toString());
-  }
-
-  private Reply error(int status, String message) {
-    ObjectNode out = json.createObjectNode();
-    out.put("error", message);
-    return new Reply(status, out.toString());
   }
 
   @Override

@@ -1,13 +1,17 @@
 package dev.hoist.sync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.config.ConfigException;
+import dev.hoist.config.ConfigNode;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * How sync runs, validated once and then frozen.
+ * How sync runs, validated once and then frozen. {@link #read} reads the configuration file's
+ * section; code makes one with {@link #builder()}.
  *
  * @param apiEnabled whether {@code /api/v1/sync} is served; null means "when the server has auth
  *     (then the API requires it), else only when listening on a loopback address"
@@ -41,22 +45,27 @@ public record SyncConfig(
     Objects.requireNonNull(prewarmWindow, "prewarmWindow");
     Objects.requireNonNull(prewarmLead, "prewarmLead");
     if (concurrency < 1) {
-      throw new IllegalArgumentException("sync.concurrency must be at least 1");
+      throw new ConfigException("sync.concurrency", "must be at least 1");
     }
     if (requestsPerMinute < 1) {
-      throw new IllegalArgumentException("sync.requestsPerMinute must be at least 1");
+      throw new ConfigException("sync.requestsPerMinute", "must be at least 1");
     }
     if (prewarmTopK < 0) {
-      throw new IllegalArgumentException("sync.prewarm.topK must not be negative");
+      throw new ConfigException("sync.prewarm.topK", "must not be negative");
     }
     if (tick.isNegative() || tick.isZero()) {
-      throw new IllegalArgumentException("sync.tick must be positive");
+      throw new ConfigException("sync.tick", "must be positive");
     }
-    for (String rule : rules) {
+    for (int i = 0; i < rules.size(); i++) {
+      String setting = "sync.rules[" + i + "]";
       try {
-        SyncRule.fromJson(JSON.readTree(rule));
+        SyncRule.fromJson(JSON.readTree(rules.get(i)));
       } catch (IOException e) {
-        throw new IllegalArgumentException("sync rule is not JSON: " + e.getMessage());
+        throw new ConfigException(setting, "is not JSON: " + e.getMessage());
+      } catch (ConfigException e) {
+        throw e.under(setting + ".");
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(setting, e.getMessage());
       }
     }
   }
@@ -74,65 +83,106 @@ public record SyncConfig(
         Duration.ofSeconds(30));
   }
 
-  public SyncConfig withApiEnabled(Boolean enabled) {
-    return new SyncConfig(
-        enabled,
-        rules,
-        concurrency,
-        requestsPerMinute,
-        maxBackoff,
-        tick,
-        prewarmTopK,
-        prewarmWindow,
-        prewarmLead);
+  /** A builder that starts from {@link #defaults()}. */
+  public static Builder builder() {
+    return defaults().toBuilder();
   }
 
-  public SyncConfig withRules(List<String> newRules) {
-    return new SyncConfig(
-        apiEnabled,
-        newRules,
-        concurrency,
-        requestsPerMinute,
-        maxBackoff,
-        tick,
-        prewarmTopK,
-        prewarmWindow,
-        prewarmLead);
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public SyncConfig withLimits(int newConcurrency, int newRequestsPerMinute, Duration backoff) {
-    return new SyncConfig(
-        apiEnabled,
-        rules,
-        newConcurrency,
-        newRequestsPerMinute,
-        backoff,
-        tick,
-        prewarmTopK,
-        prewarmWindow,
-        prewarmLead);
-  }
+  /** Makes a {@link SyncConfig}; {@link #build()} validates it. */
+  public static final class Builder {
+    private Boolean apiEnabled;
+    private List<String> rules;
+    private int concurrency;
+    private int requestsPerMinute;
+    private Duration maxBackoff;
+    private Duration tick;
+    private int prewarmTopK;
+    private Duration prewarmWindow;
+    private Duration prewarmLead;
 
-  public SyncConfig withTick(Duration newTick) {
-    return new SyncConfig(
-        apiEnabled,
-        rules,
-        concurrency,
-        requestsPerMinute,
-        maxBackoff,
-        newTick,
-        prewarmTopK,
-        prewarmWindow,
-        prewarmLead);
-  }
+    private Builder(SyncConfig c) {
+      apiEnabled = c.apiEnabled;
+      rules = c.rules;
+      concurrency = c.concurrency;
+      requestsPerMinute = c.requestsPerMinute;
+      maxBackoff = c.maxBackoff;
+      tick = c.tick;
+      prewarmTopK = c.prewarmTopK;
+      prewarmWindow = c.prewarmWindow;
+      prewarmLead = c.prewarmLead;
+    }
 
-  public SyncConfig withPrewarm(int topK, Duration window, Duration lead) {
-    return new SyncConfig(
-        apiEnabled, rules, concurrency, requestsPerMinute, maxBackoff, tick, topK, window, lead);
+    /** Whether the API is served; null: by the default rule of {@link #apiEnabledOn}. */
+    public Builder apiEnabled(Boolean enabled) {
+      apiEnabled = enabled;
+      return this;
+    }
+
+    /** Rules, each as its JSON. */
+    public Builder rules(List<String> list) {
+      rules = list;
+      return this;
+    }
+
+    public Builder concurrency(int n) {
+      concurrency = n;
+      return this;
+    }
+
+    public Builder requestsPerMinute(int n) {
+      requestsPerMinute = n;
+      return this;
+    }
+
+    public Builder maxBackoff(Duration d) {
+      maxBackoff = d;
+      return this;
+    }
+
+    public Builder tick(Duration d) {
+      tick = d;
+      return this;
+    }
+
+    public Builder prewarmTopK(int n) {
+      prewarmTopK = n;
+      return this;
+    }
+
+    public Builder prewarmWindow(Duration d) {
+      prewarmWindow = d;
+      return this;
+    }
+
+    public Builder prewarmLead(Duration d) {
+      prewarmLead = d;
+      return this;
+    }
+
+    /**
+     * @throws ConfigException naming the setting that is wrong
+     */
+    public SyncConfig build() {
+      return new SyncConfig(
+          apiEnabled,
+          rules,
+          concurrency,
+          requestsPerMinute,
+          maxBackoff,
+          tick,
+          prewarmTopK,
+          prewarmWindow,
+          prewarmLead);
+    }
   }
 
   /**
-   * The {@code sync} section of the configuration file (YAML read as a tree):
+   * The {@code sync} section of the configuration file:
    *
    * <pre>
    * sync:
@@ -145,52 +195,33 @@ public record SyncConfig(
    *   rules: [ ...each as in SyncRule... ]
    * </pre>
    *
-   * @throws IllegalArgumentException naming the setting that is wrong
+   * @throws ConfigException naming the setting that is wrong
    */
-  public static SyncConfig fromTree(com.fasterxml.jackson.databind.JsonNode node) {
-    if (!node.isObject()) {
-      throw new IllegalArgumentException("must be a mapping");
-    }
-    java.util.Set<String> known =
-        java.util.Set.of(
-            "api", "concurrency", "requestsPerMinute", "maxBackoff", "tick", "prewarm", "rules");
-    node.fieldNames()
-        .forEachRemaining(
-            f -> {
-              if (!known.contains(f)) {
-                throw new IllegalArgumentException("unknown setting sync." + f);
-              }
+  public static SyncConfig read(ConfigNode node) {
+    node.keys("api", "concurrency", "requestsPerMinute", "maxBackoff", "tick", "prewarm", "rules");
+    Builder b = builder();
+    node.mapping("api")
+        .ifPresent(api -> api.keys("enabled").bool("enabled").ifPresent(b::apiEnabled));
+    node.integer("concurrency").ifPresent(b::concurrency);
+    node.integer("requestsPerMinute").ifPresent(b::requestsPerMinute);
+    node.duration("maxBackoff").ifPresent(b::maxBackoff);
+    node.duration("tick").ifPresent(b::tick);
+    node.mapping("prewarm")
+        .ifPresent(
+            p -> {
+              p.keys("topK", "window", "lead");
+              p.integer("topK").ifPresent(b::prewarmTopK);
+              p.duration("window").ifPresent(b::prewarmWindow);
+              p.duration("lead").ifPresent(b::prewarmLead);
             });
-    SyncConfig c = defaults();
-    if (node.path("api").has("enabled")) {
-      c = c.withApiEnabled(node.path("api").get("enabled").asBoolean());
-    }
-    c =
-        c.withLimits(
-            node.path("concurrency").asInt(c.concurrency()),
-            node.path("requestsPerMinute").asInt(c.requestsPerMinute()),
-            node.has("maxBackoff")
-                ? SyncRule.duration(node.get("maxBackoff").asText())
-                : c.maxBackoff());
-    if (node.has("tick")) {
-      c = c.withTick(SyncRule.duration(node.get("tick").asText()));
-    }
-    com.fasterxml.jackson.databind.JsonNode p = node.path("prewarm");
-    if (p.isObject()) {
-      c =
-          c.withPrewarm(
-              p.path("topK").asInt(c.prewarmTopK()),
-              p.has("window") ? SyncRule.duration(p.get("window").asText()) : c.prewarmWindow(),
-              p.has("lead") ? SyncRule.duration(p.get("lead").asText()) : c.prewarmLead());
-    }
     if (node.has("rules")) {
-      java.util.List<String> rules = new java.util.ArrayList<>();
-      for (com.fasterxml.jackson.databind.JsonNode rule : node.get("rules")) {
-        rules.add(JSON.valueToTree(rule).toString());
+      List<String> rules = new ArrayList<>();
+      for (ConfigNode rule : node.list("rules")) {
+        rules.add(rule.tree().toString());
       }
-      c = c.withRules(rules);
+      b.rules(rules);
     }
-    return c;
+    return b.build();
   }
 
   /**

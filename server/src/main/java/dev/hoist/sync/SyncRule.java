@@ -4,18 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.config.Values;
 import dev.hoist.oci.Platform;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -219,7 +217,7 @@ record SyncRule(
       String cron = text(s, "cron", null);
       schedule =
           new Schedule(
-              interval == null ? null : duration(interval),
+              interval == null ? null : Values.duration("schedule.interval", interval),
               cron == null ? null : CronExpression.parse(cron));
     }
     String vanished = text(node, "vanished", "keep");
@@ -312,32 +310,5 @@ record SyncRule(
       out.add(e.asText());
     }
     return out;
-  }
-
-  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-
-  /** {@code 500ms}, {@code 10s}, {@code 30m}, {@code 24h}, {@code 7d} or ISO-8601. */
-  static Duration duration(String text) {
-    Matcher m = SIMPLE_DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        case "h":
-          return Duration.ofHours(n);
-        default:
-          return Duration.ofDays(n);
-      }
-    }
-    try {
-      return Duration.parse(text.trim());
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration (like 30m or PT1H)");
-    }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hoist.config.ConfigNode;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ class AcceleratorConfigTest {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private static AcceleratorConfig parse(String yaml) throws Exception {
-    return AcceleratorConfig.fromTree(YAML.readTree(yaml));
+    return AcceleratorConfig.read(ConfigNode.of(YAML.readTree(yaml), "accelerator"));
   }
 
   @Test
@@ -63,5 +64,23 @@ class AcceleratorConfigTest {
         .hasMessageContaining("accelerator.defaultQuota");
     assertThatThrownBy(() -> parse("signup: maybe")).hasMessageContaining("accelerator.signup");
     assertThatThrownBy(() -> parse("colour: blue")).hasMessageContaining("accelerator.colour");
+    assertThatThrownBy(() -> parse("defaultQuota: 1.5GiB"))
+        .hasMessage(
+            "invalid configuration: accelerator.defaultQuota: '1.5GiB' is not a size"
+                + " (e.g. 1048576, 500MiB, 10GiB, 1TB)");
+    assertThatThrownBy(() -> parse("flushInterval: 0s"))
+        .hasMessage("invalid configuration: accelerator.flushInterval: must be positive");
+    assertThatThrownBy(() -> parse("enabled: perhaps"))
+        .hasMessage("invalid configuration: accelerator.enabled: 'perhaps' is not true or false");
+    assertThatThrownBy(() -> parse("publicUrl: hoist.example.com"))
+        .hasMessageContaining("accelerator.publicUrl: must be scheme://host[:port]");
+  }
+
+  @Test
+  void durationsAndListsTakeTheSyntaxOfEveryOtherSection() throws Exception {
+    assertThat(parse("flushInterval: PT1M").flushInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(parse("flushInterval: 1d").flushInterval()).isEqualTo(Duration.ofDays(1));
+    assertThat(parse("admins: a@example.com, b@example.com").admins())
+        .containsExactly("a@example.com", "b@example.com");
   }
 }

@@ -70,28 +70,31 @@ class AcceleratorIT {
   }
 
   private AcceleratorConfig accelerator(long quota) {
-    return AcceleratorConfig.defaults()
-        .withBaseDomain(DOMAIN)
-        .withQuotas(quota, 1000)
-        .withPeriod(QuotaPeriod.MONTHLY)
-        .withTrustedProxies(List.of("10.9.9.9"))
-        .withAdmins(List.of("admin@example.com"))
-        .withFlushInterval(Duration.ofMillis(200));
+    return AcceleratorConfig.builder()
+        .baseDomain(DOMAIN)
+        .defaultQuotaBytes(quota)
+        .inviteBonusBytes(1000)
+        .period(QuotaPeriod.MONTHLY)
+        .trustedProxies(List.of("10.9.9.9"))
+        .admins(List.of("admin@example.com"))
+        .flushInterval(Duration.ofMillis(200))
+        .build();
   }
 
   private void startHoist(AcceleratorConfig accelerator) {
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
                     MirrorConfig.of(
                         List.of(
                             Upstream.known("docker.io")
                                 .orElseThrow()
                                 .withUrl(URI.create(upstream.url())))))
-                .withAccelerator(accelerator));
+                .accelerator(accelerator)
+                .build());
   }
 
   private ApiClient newTenant(String email) throws Exception {
@@ -245,7 +248,7 @@ class AcceleratorIT {
 
   @Test
   void tenantAddressesCannotBeSpoofedThroughForwardedHostFromAnUntrustedAddress() throws Exception {
-    startHoist(accelerator(AcceleratorConfig.GIB).withServeWithoutTenant(false));
+    startHoist(accelerator(AcceleratorConfig.GIB).toBuilder().serveWithoutTenant(false).build());
     ApiClient victim = newTenant("victim@example.com");
     String victims = victim.start();
     String blob = "/v2/library/app/blobs/" + image.layerDigests().get(0);

@@ -56,20 +56,19 @@ class AccountRegistryIT {
 
   private void start(List<AccessRule> rules) {
     AuthConfig auth =
-        AuthConfig.disabled()
-            .withEnabled(true)
-            .withAnonymousPull(AnonymousPull.NONE)
-            .withRules(rules);
+        AuthConfig.builder().enabled(true).anonymousPull(AnonymousPull.NONE).rules(rules).build();
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withAuth(auth)
-                .withAccelerator(
-                    AcceleratorConfig.defaults()
-                        .withBaseDomain("m.test")
-                        .withAdmins(List.of("admin@example.com"))));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .auth(auth)
+                .accelerator(
+                    AcceleratorConfig.builder()
+                        .baseDomain("m.test")
+                        .admins(List.of("admin@example.com"))
+                        .build())
+                .build());
   }
 
   @AfterEach

@@ -34,17 +34,20 @@ class AccountsApiIT {
   private void start(AcceleratorConfig accelerator) {
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withAccelerator(accelerator));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .accelerator(accelerator)
+                .build());
   }
 
   private AcceleratorConfig config() {
-    return AcceleratorConfig.defaults()
-        .withBaseDomain("m.test")
-        .withQuotas(10_000, 500)
-        .withAdmins(List.of("admin@example.com"));
+    return AcceleratorConfig.builder()
+        .baseDomain("m.test")
+        .defaultQuotaBytes(10_000)
+        .inviteBonusBytes(500)
+        .admins(List.of("admin@example.com"))
+        .build();
   }
 
   @Test
@@ -140,23 +143,27 @@ class AccountsApiIT {
             + "\n");
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withAuth(
-                    AuthConfig.disabled()
-                        .withEnabled(true)
-                        .withHtpasswd(htpasswd)
-                        .withAdmins(java.util.Set.of("root"))
-                        .withRules(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .auth(
+                    AuthConfig.builder()
+                        .enabled(true)
+                        .htpasswd(htpasswd)
+                        .admins(java.util.Set.of("root"))
+                        .rules(
                             List.of(
                                 AccessRule.of("team/", List.of("ops"), List.of("pull")),
                                 AccessRule.of(
-                                    "shared", List.of("alice@example.com"), List.of("*")))))
-                .withMirror(
-                    MirrorConfig.of(List.of(Upstream.known("ghcr.io").orElseThrow()))
-                        .withHostedPrefixes(List.of("corp/apps")))
-                .withAccelerator(config()));
+                                    "shared", List.of("alice@example.com"), List.of("*"))))
+                        .build())
+                .mirror(
+                    MirrorConfig.builder()
+                        .upstreams(List.of(Upstream.known("ghcr.io").orElseThrow()))
+                        .hostedPrefixes(List.of("corp/apps"))
+                        .build())
+                .accelerator(config())
+                .build());
     ApiClient alice = new ApiClient(hoist.url());
     JsonNode me = alice.signup("alice@example.com", "Alice", PASSWORD, null);
     assertThat(me.get("username").asText()).isEqualTo("alice");
@@ -227,7 +234,7 @@ class AccountsApiIT {
 
   @Test
   void anInvitationAddsTheBonusToBothAccountsAndListsTheFriend() throws Exception {
-    start(config().withSignupOpen(false));
+    start(config().toBuilder().signupOpen(false).build());
     ApiClient nobody = new ApiClient(hoist.url());
     assertThat(
             nobody
@@ -247,7 +254,7 @@ class AccountsApiIT {
     String code = invitations.get("code").asText();
     assertThat(invitations.get("link").asText()).endsWith("/console/signup?invite=" + code);
     hoist.close();
-    start(config().withSignupOpen(false));
+    start(config().toBuilder().signupOpen(false).build());
 
     ApiClient bob = new ApiClient(hoist.url());
     JsonNode bobMe = bob.signup("bob@example.com", PASSWORD, code);
@@ -299,5 +306,29 @@ class AccountsApiIT {
             Map.of("quotaBytes", 123_456, "disabled", true));
     assertThat(changed.get("limit").asLong()).isEqualTo(123_456);
     assertThat(changed.get("disabled").asBoolean()).isTrue();
+  }
+
+  @Test
+  void anAdminSetsQuotasInTheSizeSyntaxOfTheConfiguration() throws Exception {
+    start(config());
+    ApiClient alice = new ApiClient(hoist.url());
+    String id = alice.signup("alice@example.com", PASSWORD, null).get("id").asText();
+    ApiClient admin = new ApiClient(hoist.url());
+    admin.signup("admin@example.com", PASSWORD, null);
+    String path = "/api/v1/admin/accounts/" + id;
+    Map<Object, Long> quotas =
+        Map.of("100MiB", 100L << 20, "10GB", 10_000_000_000L, 2048, 2048L, "4096", 4096L);
+    for (Map.Entry<Object, Long> q : quotas.entrySet()) {
+      JsonNode changed = admin.ok("PATCH", path, Map.of("quotaBytes", q.getKey()));
+      assertThat(changed.get("limit").asLong()).as("%s", q.getKey()).isEqualTo(q.getValue());
+    }
+    for (Object bad : List.of("lots", "1.5GiB", -1)) {
+      HttpResponse<String> refused = admin.send("PATCH", path, Map.of("quotaBytes", bad));
+      assertThat(refused.statusCode()).as("%s", bad).isEqualTo(400);
+      JsonNode error = ApiClient.JSON.readTree(refused.body()).get("errors").get(0);
+      assertThat(error.get("code").asText()).isEqualTo("QUOTA_INVALID");
+      assertThat(error.get("message").asText())
+          .isEqualTo("quotaBytes: '" + bad + "' is not a size (e.g. 1048576, 500MiB, 10GiB, 1TB)");
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.hoist.accelerator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.User;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.testkit.MemoryMetadataStore;
@@ -17,7 +18,11 @@ class AccountsTest {
   static final String PASSWORD = "correct horse battery";
   final MemoryMetadataStore store = new MemoryMetadataStore();
   final AcceleratorConfig config =
-      AcceleratorConfig.defaults().withQuotas(1000, 100).withAdmins(List.of("root@example.com"));
+      AcceleratorConfig.builder()
+          .defaultQuotaBytes(1000)
+          .inviteBonusBytes(100)
+          .admins(List.of("root@example.com"))
+          .build();
   final Tenants tenants =
       new Tenants(
           store, InstantSource.fixed(Instant.parse("2026-11-30T12:00:00Z")), QuotaPeriod.NONE);

@@ -49,19 +49,22 @@ class ConsoleIT {
     skopeo.copy(image.ociReference(), "docker://" + upstream.hostPort() + "/library/app:1");
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
                     MirrorConfig.of(
                         List.of(
                             Upstream.known("docker.io")
                                 .orElseThrow()
                                 .withUrl(URI.create(upstream.url())))))
-                .withAccelerator(
-                    AcceleratorConfig.defaults()
-                        .withQuotas(10L * 1024 * 1024 * 1024, 5L * 1024 * 1024 * 1024)
-                        .withFlushInterval(Duration.ofMillis(200))));
+                .accelerator(
+                    AcceleratorConfig.builder()
+                        .defaultQuotaBytes(10L * 1024 * 1024 * 1024)
+                        .inviteBonusBytes(5L * 1024 * 1024 * 1024)
+                        .flushInterval(Duration.ofMillis(200))
+                        .build())
+                .build());
   }
 
   @AfterEach

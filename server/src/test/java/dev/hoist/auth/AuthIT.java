@@ -143,22 +143,24 @@ class AuthIT {
   }
 
   private AuthConfig auth(AnonymousPull anonymous) throws Exception {
-    return AuthConfig.disabled()
-        .withEnabled(true)
-        .withHtpasswd(htpasswd())
-        .withAdmins(Set.of("root"))
-        .withAnonymousPull(anonymous)
-        .withRules(List.of(AccessRule.of("team/", List.of("alice"), List.of("pull", "push"))));
+    return AuthConfig.builder()
+        .enabled(true)
+        .htpasswd(htpasswd())
+        .admins(Set.of("root"))
+        .anonymousPull(anonymous)
+        .rules(List.of(AccessRule.of("team/", List.of("alice"), List.of("pull", "push"))))
+        .build();
   }
 
   private HoistServer start(AuthConfig auth, MirrorConfig mirror) {
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("data"))
-                .withMirror(mirror)
-                .withAuth(auth));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("data"))
+                .mirror(mirror)
+                .auth(auth)
+                .build());
     return hoist;
   }
 
@@ -439,7 +441,7 @@ class AuthIT {
 
   @Test
   void forwardedHostCountsFromATrustedProxyOnly() throws Exception {
-    start(auth(AnonymousPull.NONE).withTrustedProxies(List.of("127.0.0.1")));
+    start(auth(AnonymousPull.NONE).toBuilder().trustedProxies(List.of("127.0.0.1")).build());
     pushAsAlice("alice/app");
     String path = "/v2/alice/app/tags/list";
     HttpRequest request =
@@ -473,10 +475,12 @@ class AuthIT {
     RandomImages.ImageLayout image = layout("upstream-img", 3);
     skopeo.copy(image.ociReference(), "docker://" + upstream.hostPort() + "/library/base:v1");
     MirrorConfig mirror =
-        MirrorConfig.of(
+        MirrorConfig.builder()
+            .upstreams(
                 List.of(
                     Upstream.known("docker.io").orElseThrow().withUrl(URI.create(upstream.url()))))
-            .withHostedPrefixes(List.of("alice", "team"));
+            .hostedPrefixes(List.of("alice", "team"))
+            .build();
     start(auth(AnonymousPull.MIRRORED), mirror);
     pushAsAlice("alice/app");
 
@@ -642,15 +646,17 @@ class AuthIT {
     Files.writeString(users, "alice:" + bcrypt(ALICE_PW + "-new") + "\n" + rootLine + "\n");
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", port)
-                .withDataDir(dir.resolve("data"))
-                .withAuth(
-                    AuthConfig.disabled()
-                        .withEnabled(true)
-                        .withHtpasswd(users)
-                        .withAdmins(Set.of("root"))
-                        .withAnonymousPull(AnonymousPull.NONE)));
+            ServerConfig.builder()
+                .listen("127.0.0.1", port)
+                .dataDir(dir.resolve("data"))
+                .auth(
+                    AuthConfig.builder()
+                        .enabled(true)
+                        .htpasswd(users)
+                        .admins(Set.of("root"))
+                        .anonymousPull(AnonymousPull.NONE)
+                        .build())
+                .build());
     for (String gone : List.of(alices, bobs)) {
       HttpResponse<String> refused = refresh(gone);
       assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
@@ -706,7 +712,7 @@ class AuthIT {
   void htpasswdWithAnotherHashTypeStopsTheStart() throws Exception {
     Path file = dir.resolve("md5.htpasswd");
     Files.writeString(file, "alice:$apr1$abcdefgh$0123456789abcdefghijk\n");
-    assertThatThrownBy(() -> start(AuthConfig.disabled().withEnabled(true).withHtpasswd(file)))
+    assertThatThrownBy(() -> start(AuthConfig.builder().enabled(true).htpasswd(file).build()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("only bcrypt")
         .hasMessageContaining("line 1");
@@ -725,10 +731,11 @@ class AuthIT {
     hoist.close();
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", port)
-                .withDataDir(dir.resolve("data"))
-                .withAuth(auth(AnonymousPull.NONE)));
+            ServerConfig.builder()
+                .listen("127.0.0.1", port)
+                .dataDir(dir.resolve("data"))
+                .auth(auth(AnonymousPull.NONE))
+                .build());
     assertThat(send("GET", host(), "/v2/", token).statusCode()).isEqualTo(200);
   }
 }

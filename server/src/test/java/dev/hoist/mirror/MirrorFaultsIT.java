@@ -53,15 +53,16 @@ class MirrorFaultsIT {
     proxy = TamperingProxy.start(upstream.url());
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
                     MirrorConfig.of(
                         List.of(
                             Upstream.known("docker.io")
                                 .orElseThrow()
-                                .withUrl(URI.create(proxy.url()))))));
+                                .withUrl(URI.create(proxy.url())))))
+                .build());
   }
 
   @AfterEach

@@ -66,17 +66,20 @@ class MirrorFreshnessIT {
   private void startHoist(MirrorConfig mirror) {
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(mirror));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(mirror)
+                .build());
   }
 
   private static MirrorConfig mirrorOf(DockerRegistryProcess registry, Duration fresh) {
-    return MirrorConfig.of(
+    return MirrorConfig.builder()
+        .upstreams(
             List.of(Upstream.known("docker.io").orElseThrow().withUrl(URI.create(registry.url()))))
-        .withFreshnessRules(
-            List.of(new FreshnessRule("**", "*", fresh, Duration.ZERO, Duration.ofDays(7))));
+        .freshnessRules(
+            List.of(new FreshnessRule("**", "*", fresh, Duration.ZERO, Duration.ofDays(7))))
+        .build();
   }
 
   private HttpResponse<byte[]> manifest(String path) throws Exception {

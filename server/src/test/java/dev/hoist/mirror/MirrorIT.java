@@ -59,10 +59,11 @@ class MirrorIT {
   private HoistServer startHoist(MirrorConfig mirror) {
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(mirror));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(mirror)
+                .build());
     return hoist;
   }
 
@@ -352,7 +353,7 @@ class MirrorIT {
     RandomImages.IndexLayout index =
         RandomImages.writeIndexLayout(dir.resolve("prefetch-layout"), "p", 24, 60_000);
     skopeo.copy(index.ociReference(), "docker://" + upstream.hostPort() + "/library/p:p", "--all");
-    startHoist(mirrorOfUpstream().withPrefetchSiblings(true));
+    startHoist(mirrorOfUpstream().toBuilder().prefetchSiblings(true).build());
     HttpResponse<byte[]> indexResponse =
         get("/v2/library/p/manifests/p", "Accept", String.join(",", MediaTypes.MANIFEST_TYPES));
     assertThat(cache(indexResponse)).isEqualTo("MISS");

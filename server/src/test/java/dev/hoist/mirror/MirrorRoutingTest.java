@@ -20,7 +20,10 @@ class MirrorRoutingTest {
 
   private final MirrorRouting routing =
       new MirrorRouting(
-          MirrorConfig.of(List.of(HUB, GHCR, LOCAL_PORT)).withHostedPrefixes(List.of("team")));
+          MirrorConfig.builder()
+              .upstreams(List.of(HUB, GHCR, LOCAL_PORT))
+              .hostedPrefixes(List.of("team"))
+              .build());
 
   private Optional<Origin> route(String name, String ns) {
     return routing.route(RepositoryName.of(name), ns);
@@ -92,7 +95,8 @@ class MirrorRoutingTest {
   @Test
   void withoutADefaultUpstreamUnprefixedNamesAreLocal() {
     MirrorRouting noDefault =
-        new MirrorRouting(MirrorConfig.of(List.of(HUB, GHCR)).withDefaultUpstream(null));
+        new MirrorRouting(
+            MirrorConfig.builder().upstreams(List.of(HUB, GHCR)).defaultUpstream(null).build());
     assertThat(noDefault.route(RepositoryName.of("alice/app"), null)).isEmpty();
     assertThat(noDefault.route(RepositoryName.of("ghcr.io/o/r"), null)).isPresent();
   }
@@ -105,7 +109,12 @@ class MirrorRoutingTest {
 
   @Test
   void hostedPrefixesCannotHideAnUpstream() {
-    assertThatThrownBy(() -> MirrorConfig.of(List.of(HUB)).withHostedPrefixes(List.of("docker.io")))
+    assertThatThrownBy(
+            () ->
+                MirrorConfig.builder()
+                    .upstreams(List.of(HUB))
+                    .hostedPrefixes(List.of("docker.io"))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("hide");
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hoist.auth.AccessRule;
 import dev.hoist.auth.AnonymousPull;
 import dev.hoist.auth.AuthConfig;
+import dev.hoist.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,12 +3,21 @@ package dev.hoist.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hoist.config.ConfigException;
+import dev.hoist.mirror.MirrorConfig;
+import dev.hoist.server.ConfigLoader.Flags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
   @TempDir Path dir;
@@ -92,19 +101,185 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
         .hasMessageContaining("listne")
         .hasMessageContaining("unknown setting");
-    assertThatThrownBy(
-            () ->
-                ConfigLoader.load(dir.resolve("missing.yaml"), Map.of(), ConfigLoader.Flags.none()))
-        .hasMessageContaining("--config")
-        .hasMessageContaining("cannot read");
   }
 
   @Test
-  void durationsAcceptShortAndIsoForms() {
-    assertThat(ConfigLoader.duration("x", "500ms")).isEqualTo(Duration.ofMillis(500));
-    assertThat(ConfigLoader.duration("x", "10s")).isEqualTo(Duration.ofSeconds(10));
-    assertThat(ConfigLoader.duration("x", "7d")).isEqualTo(Duration.ofDays(7));
-    assertThat(ConfigLoader.duration("x", "PT1H30M")).isEqualTo(Duration.ofMinutes(90));
+  void aMissingFileIsNamedPlainly() {
+    Path missing = dir.resolve("nonexist.yaml");
+    assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of(), ConfigLoader.Flags.none()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("cannot read " + missing + ": no such file")
+        .extracting(e -> ((ConfigException) e).setting())
+        .isEqualTo("--config");
+  }
+
+  @Test
+  void aYamlSyntaxErrorNamesTheFileLineAndColumnWithoutTheParsersInternals() throws Exception {
+    Path file = dir.resolve("hoist.yaml");
+    Files.writeString(file, "listen: 127.0.0.1:5000\nregistry:\n  deleteEnabled: no: really\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(file + " line 3, column 20: mapping values are not allowed here");
+
+    Files.writeString(file, "mirror:\n  hosted: [team, other\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .hasMessageStartingWith(file + " line 3, column 1: expected ',' or ']'")
+        .hasMessageContaining("while parsing a flow sequence at line 2, column 11")
+        .hasMessageNotContaining("reader");
+
+    Files.writeString(file, "- listen\n- dataDir\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .hasMessage(file + " must be a mapping of settings (key: value), not a list");
+  }
+
+  @Test
+  void anEmptyFileMeansTheDefaults() throws Exception {
+    Path file = dir.resolve("hoist.yaml");
+    Files.writeString(file, "# nothing yet\n");
+    assertThat(ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .isEqualTo(ServerConfig.defaults());
+  }
+
+  @Test
+  void wrongTypesAndUnknownKeysAreNamedInEverySection() throws Exception {
+    Path file = dir.resolve("hoist.yaml");
+    Map<String, String> cases =
+        Map.of(
+            "registry: [deleteEnabled]", "registry: must be a mapping (key: value), not a list",
+            "mirror:\n  negativeTtl: [30s]",
+                "mirror.negativeTtl: must be a single value, not a list",
+            "auth:\n  rules: {prefix: team}", "auth.rules: must be a list, not a mapping",
+            "sync:\n  prewarm: {topK: 5, depth: 2}",
+                "sync.prewarm.depth: unknown setting (known: lead, topK, window)",
+            "sync:\n  concurrency: four", "sync.concurrency: 'four' is not a whole number",
+            "accelerator:\n  serveWithoutTenant: maybe",
+                "accelerator.serveWithoutTenant: 'maybe' is not true or false",
+            "accelerator:\n  quota: 10GiB",
+                "accelerator.quota: unknown setting (known: admins, baseDomain, defaultQuota,"
+                    + " enabled, flushInterval, inviteBonus, period, publicUrl,"
+                    + " serveWithoutTenant, signup, trustedProxies)");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      Files.writeString(file, c.getKey() + "\n");
+      assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+          .as(c.getKey())
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("invalid configuration: " + c.getValue());
+    }
+  }
+
+  /** A duration setting: where it is in the file, and how to read it back. */
+  record DurationSetting(String name, String yaml, Function<ServerConfig, Duration> read) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<DurationSetting> durationSettings() {
+    String mirror = "mirror: {upstreams: [docker.io], %s}";
+    String rule =
+        "sync: {rules: [{name: a, upstream: docker.io, repositories: [library/alpine],"
+            + " schedule: {interval: %s}}]}";
+    return Stream.of(
+        new DurationSetting("shutdownGrace", "shutdownGrace: %s", ServerConfig::shutdownGrace),
+        new DurationSetting(
+            "registry.uploadPurgeAge",
+            "registry: {uploadPurgeAge: %s}",
+            ServerConfig::uploadPurgeAge),
+        new DurationSetting(
+            "mirror.negativeTtl",
+            mirror.formatted("negativeTtl: %s"),
+            c -> c.mirror().negativeTtl()),
+        new DurationSetting(
+            "mirror.freshness[0].fresh",
+            mirror.formatted("freshness: [{fresh: %s}]"),
+            c -> c.mirror().freshnessRules().get(0).fresh()),
+        new DurationSetting(
+            "mirror.freshness[0].staleWhileRevalidate",
+            mirror.formatted("freshness: [{staleWhileRevalidate: %s}]"),
+            c -> c.mirror().freshnessRules().get(0).staleWhileRevalidate()),
+        new DurationSetting(
+            "mirror.freshness[0].staleIfError",
+            mirror.formatted("freshness: [{staleIfError: %s}]"),
+            c -> c.mirror().freshnessRules().get(0).staleIfError()),
+        new DurationSetting("auth.tokenTtl", "auth: {tokenTtl: %s}", c -> c.auth().tokenTtl()),
+        new DurationSetting(
+            "sync.maxBackoff", "sync: {maxBackoff: %s}", c -> c.sync().maxBackoff()),
+        new DurationSetting("sync.tick", "sync: {tick: %s}", c -> c.sync().tick()),
+        new DurationSetting(
+            "sync.prewarm.window", "sync: {prewarm: {window: %s}}", c -> c.sync().prewarmWindow()),
+        new DurationSetting(
+            "sync.prewarm.lead", "sync: {prewarm: {lead: %s}}", c -> c.sync().prewarmLead()),
+        // Kept as the rule's JSON: accepted here, read back in SyncConfigTest.
+        new DurationSetting("sync.rules[0].schedule.interval", rule, c -> null),
+        new DurationSetting(
+            "accelerator.flushInterval",
+            "accelerator: {flushInterval: %s}",
+            c -> c.accelerator().flushInterval()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("durationSettings")
+  void everyDurationSettingTakesTheSameSyntax(DurationSetting setting) throws Exception {
+    Path file = dir.resolve("hoist.yaml");
+    for (String twoHours : List.of("2h", "2H", "120m", "7200s", "7200000ms", "PT2H", "pt120m")) {
+      Files.writeString(file, setting.yaml().formatted(twoHours) + "\n");
+      Duration read = setting.read().apply(ConfigLoader.load(file, Map.of(), Flags.none()));
+      if (read != null) {
+        assertThat(read).as(setting.name() + ": " + twoHours).isEqualTo(Duration.ofHours(2));
+      }
+    }
+    Files.writeString(file, setting.yaml().formatted("P7D") + "\n");
+    Duration week = setting.read().apply(ConfigLoader.load(file, Map.of(), Flags.none()));
+    assertThat(week == null ? Duration.ofDays(7) : week).isEqualTo(Duration.ofDays(7));
+    for (String bad : List.of("soon", "2 hours", "-5m", "1w")) {
+      Files.writeString(file, setting.yaml().formatted("'" + bad + "'") + "\n");
+      assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Flags.none()))
+          .as(setting.name() + ": " + bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith("invalid configuration: " + setting.name() + ": '" + bad + "'")
+          .extracting(e -> ((ConfigException) e).setting())
+          .isEqualTo(setting.name());
+    }
+  }
+
+  @Test
+  void theEnvironmentTakesTheSameDurationSyntax() {
+    ServerConfig c =
+        ConfigLoader.load(
+            null,
+            Map.of("HOIST_SHUTDOWN_GRACE", "PT30S", "HOIST_UPLOAD_PURGE_AGE", "7d"),
+            Flags.none());
+    assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.uploadPurgeAge()).isEqualTo(Duration.ofDays(7));
+    assertThatThrownBy(
+            () -> ConfigLoader.load(null, Map.of("HOIST_SHUTDOWN_GRACE", "soon"), Flags.none()))
+        .hasMessage(
+            "invalid configuration: HOIST_SHUTDOWN_GRACE: 'soon' is not a duration"
+                + " (e.g. 500ms, 10s, 30m, 24h, 7d, PT1H)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"accelerator.defaultQuota", "accelerator.inviteBonus"})
+  void everySizeSettingTakesTheSameSyntax(String name) throws Exception {
+    Path file = dir.resolve("hoist.yaml");
+    String key = name.substring("accelerator.".length());
+    Function<ServerConfig, Long> read =
+        key.equals("defaultQuota")
+            ? c -> c.accelerator().defaultQuotaBytes()
+            : c -> c.accelerator().inviteBonusBytes();
+    for (String size : List.of("104857600", "100MiB", "100 MiB", "102400KiB", "104857600B")) {
+      Files.writeString(file, "accelerator: {" + key + ": " + size + "}\n");
+      assertThat(read.apply(ConfigLoader.load(file, Map.of(), Flags.none())))
+          .as(size)
+          .isEqualTo(100L << 20);
+    }
+    Files.writeString(file, "accelerator: {" + key + ": 2TB}\n");
+    assertThat(read.apply(ConfigLoader.load(file, Map.of(), Flags.none())))
+        .isEqualTo(2_000_000_000_000L);
+    Files.writeString(file, "accelerator: {" + key + ": 1.5GiB}\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Flags.none()))
+        .hasMessageStartingWith("invalid configuration: " + name + ": '1.5GiB' is not a size");
   }
 
   @Test
@@ -189,7 +364,7 @@ class ConfigLoaderTest {
   @Test
   void secretsDoNotAppearWhenAnUpstreamIsPrinted() {
     var u =
-        ConfigLoader.upstreamSpec("x", "docker.io=http://127.0.0.1:1")
+        MirrorConfig.parseUpstream("x", "docker.io=http://127.0.0.1:1")
             .withCredentials("bot", "hunter2");
     assertThat(u.toString()).contains("bot").doesNotContain("hunter2");
   }

@@ -30,7 +30,7 @@ class GracefulShutdownIT {
     new Random(5).nextBytes(blob);
     Digest digest = Digest.sha256(blob);
     HoistServer server =
-        HoistServer.start(ServerConfig.defaults().withListen("127.0.0.1", 0).withDataDir(dir));
+        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build());
     CompletableFuture<Void> closing = null;
     try {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

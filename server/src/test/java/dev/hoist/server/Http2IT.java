@@ -26,7 +26,7 @@ class Http2IT {
     new Random(3).nextBytes(blob);
     Digest digest = Digest.sha256(blob);
     try (HoistServer server =
-        HoistServer.start(ServerConfig.defaults().withListen("127.0.0.1", 0).withDataDir(dir))) {
+        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build())) {
       HttpClient http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       HttpResponse<String> pushed =
           http1.send(

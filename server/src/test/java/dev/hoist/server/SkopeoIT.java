@@ -39,10 +39,11 @@ class SkopeoIT {
   void startHoist() {
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(tmp.resolve("data"))
-                .withDeleteEnabled(true));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(tmp.resolve("data"))
+                .deleteEnabled(true)
+                .build());
     skopeo = Skopeo.create(tmp.resolve("skopeo"));
   }
 

@@ -64,7 +64,11 @@ class PrewarmTest {
 
   private SyncService service() {
     return new SyncService(
-        SyncConfig.defaults().withPrewarm(5, Duration.ofHours(1), Duration.ofSeconds(30)),
+        SyncConfig.builder()
+            .prewarmTopK(5)
+            .prewarmWindow(Duration.ofHours(1))
+            .prewarmLead(Duration.ofSeconds(30))
+            .build(),
         mirror,
         new LocalNamespace(new MemoryBlobStore(), metadata, InstantSource.fixed(NOW)),
         metadata,

@@ -53,21 +53,25 @@ class SyncApiAuthIT {
     Files.writeString(users, "alice:" + bcrypt("alice-pw") + "\nroot:" + bcrypt("root-pw") + "\n");
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
-                    MirrorConfig.of(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
+                    MirrorConfig.builder()
+                        .upstreams(
                             List.of(
                                 Upstream.known("docker.io")
                                     .orElseThrow()
                                     .withUrl(URI.create(upstream.url()))))
-                        .withHostedPrefixes(List.of("mirror")))
-                .withAuth(
-                    AuthConfig.disabled()
-                        .withEnabled(true)
-                        .withHtpasswd(users)
-                        .withAdmins(Set.of("root"))));
+                        .hostedPrefixes(List.of("mirror"))
+                        .build())
+                .auth(
+                    AuthConfig.builder()
+                        .enabled(true)
+                        .htpasswd(users)
+                        .admins(Set.of("root"))
+                        .build())
+                .build());
   }
 
   @AfterEach
@@ -109,7 +113,10 @@ class SyncApiAuthIT {
       assertThat(r.headers().firstValue("WWW-Authenticate"))
           .hasValueSatisfying(h -> assertThat(h).startsWith("Basic realm="));
     }
-    assertThat(api("root:wrong", "GET", "", null).statusCode()).isEqualTo(401);
+    HttpResponse<String> wrong = api("root:wrong", "GET", "", null);
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(JSON.readTree(wrong.body()).at("/errors/0/code").asText()).isEqualTo("UNAUTHORIZED");
+    assertThat(wrong.headers().firstValue("WWW-Authenticate")).isPresent();
     assertThat(api("nobody:x", "POST", "", RULE).statusCode()).isEqualTo(401);
   }
 
@@ -124,7 +131,9 @@ class SyncApiAuthIT {
 
     HttpResponse<String> create = api("alice:alice-pw", "POST", "", RULE.replace("app\",", "b\","));
     assertThat(create.statusCode()).isEqualTo(403);
-    assertThat(create.body()).contains("administrators only");
+    assertThat(JSON.readTree(create.body()).at("/errors/0/code").asText()).isEqualTo("FORBIDDEN");
+    assertThat(JSON.readTree(create.body()).at("/errors/0/message").asText())
+        .isEqualTo("administrators only: alice is not an admin");
     assertThat(api("alice:alice-pw", "PUT", "/app", RULE).statusCode()).isEqualTo(403);
     assertThat(api("alice:alice-pw", "DELETE", "/app", null).statusCode()).isEqualTo(403);
     assertThat(api("alice:alice-pw", "POST", "/app/run", null).statusCode()).isEqualTo(403);

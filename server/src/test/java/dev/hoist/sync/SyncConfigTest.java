@@ -3,13 +3,21 @@ package dev.hoist.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hoist.config.ConfigException;
+import dev.hoist.config.ConfigNode;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SyncConfigTest {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private static SyncConfig read(JsonNode tree) {
+    return SyncConfig.read(ConfigNode.of(tree, "sync"));
+  }
 
   @Test
   void withoutAuthTheApiIsServedByDefaultOnlyOnLoopback() {
@@ -19,8 +27,10 @@ class SyncConfigTest {
     assertThat(defaults.apiEnabledOn("localhost", false)).isTrue();
     assertThat(defaults.apiEnabledOn("0.0.0.0", false)).isFalse();
     assertThat(defaults.apiEnabledOn("10.0.0.5", false)).isFalse();
-    assertThat(defaults.withApiEnabled(true).apiEnabledOn("0.0.0.0", false)).isTrue();
-    assertThat(defaults.withApiEnabled(false).apiEnabledOn("127.0.0.1", false)).isFalse();
+    assertThat(defaults.toBuilder().apiEnabled(true).build().apiEnabledOn("0.0.0.0", false))
+        .isTrue();
+    assertThat(defaults.toBuilder().apiEnabled(false).build().apiEnabledOn("127.0.0.1", false))
+        .isFalse();
   }
 
   @Test
@@ -28,13 +38,14 @@ class SyncConfigTest {
     SyncConfig defaults = SyncConfig.defaults();
     assertThat(defaults.apiEnabledOn("0.0.0.0", true)).isTrue();
     assertThat(defaults.apiEnabledOn("127.0.0.1", true)).isTrue();
-    assertThat(defaults.withApiEnabled(false).apiEnabledOn("0.0.0.0", true)).isFalse();
+    assertThat(defaults.toBuilder().apiEnabled(false).build().apiEnabledOn("0.0.0.0", true))
+        .isFalse();
   }
 
   @Test
   void theSyncSectionOfTheConfigurationFileIsRead() throws Exception {
     SyncConfig c =
-        SyncConfig.fromTree(
+        read(
             YAML.readTree(
                 """
                 api: {enabled: false}
@@ -62,12 +73,44 @@ class SyncConfigTest {
 
   @Test
   void anInvalidRuleOrSettingStopsTheConfiguration() {
-    assertThatThrownBy(() -> SyncConfig.fromTree(YAML.readTree("colour: red")))
+    assertThatThrownBy(() -> read(YAML.readTree("colour: red")))
         .hasMessageContaining("sync.colour");
     assertThatThrownBy(
-            () ->
-                SyncConfig.fromTree(
-                    YAML.readTree("rules: [{name: x, upstream: u, repositories: []}]")))
+            () -> read(YAML.readTree("rules: [{name: x, upstream: u, repositories: []}]")))
         .hasMessageContaining("at least one repository");
+  }
+
+  @Test
+  void aRulesIntervalTakesTheDurationSyntaxOfEveryOtherSetting() throws Exception {
+    for (String twoHours : List.of("2h", "120m", "7200s", "PT2H")) {
+      SyncConfig c =
+          read(
+              YAML.readTree(
+                  "rules: [{name: a, upstream: docker.io, repositories: [library/alpine],"
+                      + " schedule: {interval: "
+                      + twoHours
+                      + "}}]"));
+      SyncRule rule = SyncRule.fromJson(new ObjectMapper().readTree(c.rules().get(0)));
+      assertThat(rule.schedule().interval()).as(twoHours).isEqualTo(Duration.ofHours(2));
+    }
+    assertThatThrownBy(
+            () ->
+                read(
+                    YAML.readTree(
+                        "rules: [{name: a, upstream: docker.io, repositories: [library/alpine],"
+                            + " schedule: {interval: soon}}]")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            "invalid configuration: sync.rules[0].schedule.interval: 'soon' is not a duration");
+  }
+
+  @Test
+  void badValuesNameTheSetting() {
+    assertThatThrownBy(() -> read(YAML.readTree("concurrency: 0")))
+        .hasMessage("invalid configuration: sync.concurrency: must be at least 1");
+    assertThatThrownBy(() -> read(YAML.readTree("api: {enabled: perhaps}")))
+        .hasMessage("invalid configuration: sync.api.enabled: 'perhaps' is not true or false");
+    assertThatThrownBy(() -> read(YAML.readTree("maxBackoff: 5")))
+        .hasMessageStartingWith("invalid configuration: sync.maxBackoff: '5' is not a duration");
   }
 }

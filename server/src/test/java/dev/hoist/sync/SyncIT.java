@@ -68,25 +68,31 @@ class SyncIT {
   }
 
   private static final SyncConfig SYNC =
-      SyncConfig.defaults()
-          .withTick(Duration.ofMillis(200))
-          .withPrewarm(5, Duration.ofHours(1), Duration.ofSeconds(30));
+      SyncConfig.builder()
+          .tick(Duration.ofMillis(200))
+          .prewarmTopK(5)
+          .prewarmWindow(Duration.ofHours(1))
+          .prewarmLead(Duration.ofSeconds(30))
+          .build();
 
   private void startHoist(String upstreamUrl, List<FreshnessRule> freshness, SyncConfig sync) {
     MirrorConfig mirror =
-        MirrorConfig.of(
+        MirrorConfig.builder()
+            .upstreams(
                 List.of(Upstream.known("docker.io").orElseThrow().withUrl(URI.create(upstreamUrl))))
-            .withHostedPrefixes(List.of("mirror", "kept"));
+            .hostedPrefixes(List.of("mirror", "kept"))
+            .build();
     if (!freshness.isEmpty()) {
-      mirror = mirror.withFreshnessRules(freshness);
+      mirror = mirror.toBuilder().freshnessRules(freshness).build();
     }
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(mirror)
-                .withSync(sync));
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(mirror)
+                .sync(sync)
+                .build());
   }
 
   private RandomImages.ImageLayout push(String repository, String tag, long seed, long... sizes) {
@@ -368,17 +374,18 @@ class SyncIT {
     String name = upstream.hostPort(); // 127.0.0.1:<port>, cached as 127.0.0.1-<port>/...
     hoist =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("hoist"))
-                .withMirror(
+            ServerConfig.builder()
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
                     MirrorConfig.of(
                         List.of(
                             Upstream.known("docker.io")
                                 .orElseThrow()
                                 .withUrl(URI.create(proxy.url())),
                             new Upstream(name, URI.create(upstream.url()), null, null, null))))
-                .withSync(SYNC));
+                .sync(SYNC)
+                .build());
     createRule(
         """
         {"name": "ported", "upstream": "%s", "repositories": ["library/x"],
@@ -430,7 +437,9 @@ class SyncIT {
   void theApiListsUpdatesAndDeletesRulesAndRejectsBadOnes() throws Exception {
     startHoist(List.of());
     createRule(APP_RULE);
-    assertThat(api("POST", "", APP_RULE).statusCode()).isEqualTo(409);
+    HttpResponse<String> twice = api("POST", "", APP_RULE);
+    assertThat(twice.statusCode()).isEqualTo(409);
+    assertError(twice, "RULE_EXISTS", "rule app exists");
     HttpResponse<String> bad =
         api(
             "POST",
@@ -438,14 +447,28 @@ class SyncIT {
             "{\"name\": \"bad\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"],"
                 + " \"tags\": {\"semver\": \">=x\"}}");
     assertThat(bad.statusCode()).isEqualTo(400);
-    assertThat(bad.body()).contains("not a version");
+    assertError(bad, "RULE_INVALID", "not a version");
+    HttpResponse<String> badInterval =
+        api(
+            "POST",
+            "",
+            "{\"name\": \"later\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"],"
+                + " \"schedule\": {\"interval\": \"soon\"}}");
+    assertThat(badInterval.statusCode()).isEqualTo(400);
+    assertError(
+        badInterval,
+        "RULE_INVALID",
+        "schedule.interval: 'soon' is not a duration (e.g. 500ms, 10s, 30m, 24h, 7d, PT1H)");
+    HttpResponse<String> notJson = api("POST", "", "{\"name\": ");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertError(notJson, "BODY_INVALID", "the body is not JSON");
     HttpResponse<String> mirrored =
         api(
             "POST",
             "",
             "{\"name\": \"m\", \"upstream\": \"docker.io\", \"repositories\": [\"a\"]}");
     assertThat(mirrored.statusCode()).isEqualTo(400);
-    assertThat(mirrored.body()).contains("mirror.hosted");
+    assertError(mirrored, "RULE_INVALID", "mirror.hosted");
 
     HttpResponse<String> put =
         api(
@@ -462,8 +485,27 @@ class SyncIT {
     assertThat(rule.get("status").get("nextRun").asText()).endsWith("T03:00:00Z");
 
     assertThat(api("DELETE", "/app", null).statusCode()).isEqualTo(204);
-    assertThat(api("GET", "/app", null).statusCode()).isEqualTo(404);
+    HttpResponse<String> gone = api("GET", "/app", null);
+    assertThat(gone.statusCode()).isEqualTo(404);
+    assertError(gone, "RULE_UNKNOWN", "no sync rule app");
     assertThat(api("POST", "/app/run", null).statusCode()).isEqualTo(404);
+    HttpResponse<String> nowhere = api("GET", "/app/history", null);
+    assertThat(nowhere.statusCode()).isEqualTo(404);
+    assertError(nowhere, "NOT_FOUND", "no such endpoint");
+    HttpResponse<String> patch = api("PATCH", "", "{}");
+    assertThat(patch.statusCode()).isEqualTo(405);
+    assertError(patch, "METHOD_NOT_ALLOWED", "method not allowed");
+  }
+
+  /** The one error shape of /api/v1: {"errors":[{"code","message"}]}, as JSON. */
+  private static void assertError(HttpResponse<String> r, String code, String message)
+      throws Exception {
+    assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(body.fieldNames()).toIterable().containsExactly("errors");
+    assertThat(body.get("errors")).hasSize(1);
+    assertThat(body.get("errors").get(0).get("code").asText()).isEqualTo(code);
+    assertThat(body.get("errors").get(0).get("message").asText()).contains(message);
   }
 
   private JsonNode referrers(String repository, String digest) throws Exception {
@@ -529,9 +571,7 @@ class SyncIT {
   void referrersComeFromTheReferrersApiOfAnUpstreamThatHasIt() throws Exception {
     try (HoistServer source =
         HoistServer.start(
-            ServerConfig.defaults()
-                .withListen("127.0.0.1", 0)
-                .withDataDir(dir.resolve("source")))) {
+            ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir.resolve("source")).build())) {
       RandomImages.ImageLayout app =
           RandomImages.writeLayout(dir.resolve("layout-api"), "1.0", 4, 20_000);
       skopeo.copy(app.ociReference(), "docker://127.0.0.1:" + source.port() + "/library/app:1.0");
@@ -587,7 +627,14 @@ class SyncIT {
     RandomImages.ImageLayout big = push("library/app", "1.0", 2, 2_000_000);
     // About one request a second after a burst of ten, so the run is still going when the
     // upstream is stopped; no proxy: the registry process itself goes away.
-    startHoist(upstream.url(), List.of(), SYNC.withLimits(4, 60, Duration.ofSeconds(5)));
+    startHoist(
+        upstream.url(),
+        List.of(),
+        SYNC.toBuilder()
+            .concurrency(4)
+            .requestsPerMinute(60)
+            .maxBackoff(Duration.ofSeconds(5))
+            .build());
     createRule(APP_RULE);
     CompletableFuture<HttpResponse<String>> running =
         http.sendAsync(
