@@ -106,7 +106,7 @@ class PipelineIT {
   @Test
   void theServersPipelineListsItsStagesInOneOrder() {
     try (HoistServer hoist =
-        HoistServer.start(ServerConfig.defaults().withListen("127.0.0.1", 0).withDataDir(dir))) {
+        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build())) {
       assertThat(hoist.stages())
           .containsExactly(
               "sync API", "metrics", "token", "served bytes", "accelerator", "registry");
