@@ -2,6 +2,7 @@ package dev.hoist.server;
 
 import dev.hoist.accelerator.Accelerator;
 import dev.hoist.accelerator.QuotaNamespace;
+import dev.hoist.api.ApiError;
 import dev.hoist.auth.AuthService;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.client.RegistryClient;
@@ -283,6 +284,8 @@ public final class HoistServer implements AutoCloseable {
    *   <li>{@code served bytes}: counts the body bytes of every response from here on;
    *   <li>{@code accelerator}: its API and console; the tenant a request addresses, its quota and
    *       metering (a pass-through when disabled);
+   *   <li>{@code API fallback}: any other {@code /api/} path gets the JSON API's 404, not the
+   *       registry's (an API that is disabled, or a mistyped path);
    *   <li>{@code registry}: the {@code /v2/} routes, the access check, the handlers.
    * </ol>
    */
@@ -323,6 +326,12 @@ public final class HoistServer implements AutoCloseable {
               next.handle(call);
             })
         .stage("accelerator", accelerator.stage())
+        .stage(
+            "API fallback",
+            Stage.answering(
+                path -> path.startsWith("/api/"),
+                call ->
+                    new ApiError(404, "NOT_FOUND", "no such endpoint").send(call.response())))
         .endpoint("registry", api.endpoint());
   }
 

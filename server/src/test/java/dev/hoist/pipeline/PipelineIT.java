@@ -109,7 +109,25 @@ class PipelineIT {
         HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build())) {
       assertThat(hoist.stages())
           .containsExactly(
-              "sync API", "metrics", "token", "served bytes", "accelerator", "registry");
+              "sync API",
+              "metrics",
+              "token",
+              "served bytes",
+              "accelerator",
+              "API fallback",
+              "registry");
+    }
+  }
+
+  @Test
+  void anApiPathWithNothingBehindItGetsTheJsonApisErrorNotTheRegistrys() throws Exception {
+    try (HoistServer hoist =
+        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build())) {
+      HttpResponse<String> response = get(URI.create(hoist.url()), "/api/v1/accounts");
+
+      assertThat(response.statusCode()).isEqualTo(404);
+      assertThat(response.body()).contains("\"code\":\"NOT_FOUND\"");
+      assertThat(response.headers().firstValue("Docker-Distribution-API-Version")).isEmpty();
     }
   }
 
