@@ -96,9 +96,9 @@ java_bin="$(find_java)" || { echo "run.sh: no JDK 21+ found (JAVA_HOME, PATH, /u
 
 # --- the Hoist jar --------------------------------------------------------------------------
 # The newer of the tree's own jar and the one this script last built privately (below).
-jar="$root/cli/target/hoist.jar"
-if [ -f "$work/src/cli/target/hoist.jar" ] && { [ ! -f "$jar" ] || [ "$work/src/cli/target/hoist.jar" -nt "$jar" ]; }; then
-  jar="$work/src/cli/target/hoist.jar"
+jar="$root/app/target/hoist.jar"
+if [ -f "$work/src/app/target/hoist.jar" ] && { [ ! -f "$jar" ] || [ "$work/src/app/target/hoist.jar" -nt "$jar" ]; }; then
+  jar="$work/src/app/target/hoist.jar"
 fi
 stale() {
   [ -f "$jar" ] || return 0
@@ -109,11 +109,11 @@ if [ "$build" = 1 ] && stale; then
   # Built in a private copy of the sources: others may be building in this tree at the same
   # time, and two Mavens writing the same target/ directories break each other.
   say "building the Hoist jar (sources are newer than $jar) in $work/src ..."
-  rm -rf "$work/src" && mkdir -p "$work/src" && jar="$root/cli/target/hoist.jar"
+  rm -rf "$work/src" && mkdir -p "$work/src" && jar="$root/app/target/hoist.jar"
   (cd "$root" && tar --exclude=./.git --exclude=./bench --exclude=./bench-jmh --exclude='*/target' \
      --exclude=./target -cf - .) | (cd "$work/src" && tar -xf -)
-  if (cd "$work/src" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl cli -am package) >"$work/build.log" 2>&1; then
-    jar="$work/src/cli/target/hoist.jar"
+  if (cd "$work/src" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl app -am package) >"$work/build.log" 2>&1; then
+    jar="$work/src/app/target/hoist.jar"
   elif [ -f "$jar" ]; then
     tail -30 "$work/build.log" >&2
     say "the build failed (log: $work/build.log); benchmarking the existing $jar"

@@ -5,15 +5,15 @@ import dev.hoist.images.ImageException;
 import dev.hoist.oci.InvalidReferenceException;
 
 /** Exit statuses shared by every command, so scripts can tell failures apart. */
-final class ExitCodes {
+public final class ExitCodes {
   private ExitCodes() {}
 
-  static final int OK = 0;
-  static final int ERROR = 1;
-  static final int USAGE = 2;
-  static final int NOT_FOUND = 3;
-  static final int AUTH = 4;
-  static final int NETWORK = 5;
+  public static final int OK = 0;
+  public static final int ERROR = 1;
+  public static final int USAGE = 2;
+  public static final int NOT_FOUND = 3;
+  public static final int AUTH = 4;
+  public static final int NETWORK = 5;
 
   static int forException(Throwable t) {
     if (t instanceof ImageException e) {

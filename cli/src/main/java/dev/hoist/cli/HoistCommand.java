@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The top-level {@code hoist} command; each action is a subcommand ({@link Main#SUBCOMMANDS}). */
+/**
+ * The top-level {@code hoist} command; each action is a subcommand ({@link HoistCli#subcommands}).
+ */
 @Command(
     name = "hoist",
     mixinStandardHelpOptions = true,

@@ -7,8 +7,8 @@ import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
 /** The version Maven wrote into the jar, with the runtime it runs on. */
-final class VersionProvider implements IVersionProvider {
-  static String version() {
+public final class VersionProvider implements IVersionProvider {
+  public static String version() {
     Properties p = new Properties();
     try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
       if (in != null) {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -18,6 +19,9 @@ import picocli.CommandLine;
  * configuration is read.
  */
 final class Cli {
+  /** The client commands: {@code serve} is {@code app}'s, and runs as a process there. */
+  static final List<Class<?>> CLIENT_COMMANDS = HoistCli.subcommands(List.of());
+
   record Run(int exit, String out, String err) {
     String all() {
       return out + err;
@@ -79,7 +83,7 @@ final class Cli {
             false);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Main.commandLine(new HoistCommand(e), args);
+    CommandLine cl = HoistCli.commandLine(CLIENT_COMMANDS, new HoistCommand(e), args);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);

@@ -26,7 +26,7 @@ class RefCommandTest {
   }
 
   static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
+    CommandLine cl = HoistCli.commandLine(Cli.CLIENT_COMMANDS);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));

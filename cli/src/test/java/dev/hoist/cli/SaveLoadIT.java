@@ -231,7 +231,7 @@ class SaveLoadIT {
       ClientEnvironment env =
           new ClientEnvironment(
               Map.of("HOIST_ROOT", cli.store().toString()), dir.resolve("home"), in, false);
-      CommandLine cl = Main.commandLine(new HoistCommand(env), "load");
+      CommandLine cl = HoistCli.commandLine(Cli.CLIENT_COMMANDS, new HoistCommand(env), "load");
       cl.setOut(new PrintWriter(out, true));
       cl.setErr(new PrintWriter(err, true));
       exit = cl.execute("load");

@@ -1,28 +1,17 @@
 package dev.hoist.images;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ImageConfig;
-import dev.hoist.oci.ImageIndex;
 import dev.hoist.oci.ImageReference;
-import dev.hoist.oci.InvalidReferenceException;
 import dev.hoist.oci.Manifest;
 import dev.hoist.oci.MediaTypes;
-import dev.hoist.oci.Platform;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -33,7 +22,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The local image store: a content-addressable OCI image layout that {@code hoist pull} fills and
@@ -41,6 +29,9 @@ import java.util.UUID;
  * references and the concurrency rules.
  *
  * <p>Thread-safe, and safe with other processes using the same root.
+ *
+ * <p>This class holds the names and the locks; the blobs are {@code StoreBlobs}', {@code
+ * index.json} is {@code IndexFile}'s, and both replace files through {@code AtomicFiles}.
  */
 public final class ImageStore {
   /** The annotation an OCI layout's {@code index.json} names an entry with. */
@@ -63,21 +54,17 @@ public final class ImageStore {
   public static final String TAGGED_AT = "dev.hoist.image.tagged-at";
 
   static final String OCI_LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}";
-  private static final int MAX_METADATA_BYTES = Manifest.MAX_BYTES;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path root;
-  private final Path blobs;
-  private final Path ingest;
-  private final Path indexFile;
+  private final StoreBlobs blobs;
+  private final IndexFile index;
   private final LockFile indexLock;
   private final LockFile gcLock;
 
   private ImageStore(Path root) {
     this.root = root;
-    this.blobs = root.resolve("blobs");
-    this.ingest = root.resolve("ingest");
-    this.indexFile = root.resolve("index.json");
+    this.blobs = new StoreBlobs(root.resolve("blobs"), root.resolve("ingest"));
+    this.index = new IndexFile(root.resolve("index.json"));
     this.indexLock = LockFile.of(root.resolve("index.lock"));
     this.gcLock = LockFile.of(root.resolve("gc.lock"));
   }
@@ -147,15 +134,15 @@ public final class ImageStore {
 
   @SuppressWarnings("try") // the locks are held, not used
   private void init() throws IOException {
-    Files.createDirectories(blobs.resolve(Digest.SHA256));
-    Files.createDirectories(ingest);
-    if (!Files.exists(root.resolve("oci-layout")) || !Files.exists(indexFile)) {
+    blobs.createDirectories();
+    if (!Files.exists(root.resolve("oci-layout")) || !index.exists()) {
       try (LockFile.Held held = indexLock.exclusive()) {
         if (!Files.exists(root.resolve("oci-layout"))) {
-          writeAtomically(root.resolve("oci-layout"), OCI_LAYOUT.getBytes(StandardCharsets.UTF_8));
+          AtomicFiles.write(
+              root.resolve("oci-layout"), OCI_LAYOUT.getBytes(StandardCharsets.UTF_8));
         }
-        if (!Files.exists(indexFile)) {
-          writeIndex(List.of());
+        if (!index.exists()) {
+          index.write(List.of());
         }
       }
     }
@@ -169,31 +156,26 @@ public final class ImageStore {
 
   /** Where the blob lives (or would live): {@code blobs/<algorithm>/<encoded>}. */
   public Path blobPath(Digest digest) {
-    return blobs.resolve(digest.algorithm()).resolve(digest.encoded());
+    return blobs.path(digest);
   }
 
   public boolean hasBlob(Digest digest) {
-    return Files.isRegularFile(blobPath(digest));
+    return blobs.has(digest);
   }
 
   /** The blob's size in bytes. @throws NoSuchFileException when it is absent */
   public long blobSize(Digest digest) throws IOException {
-    return Files.size(blobPath(digest));
+    return blobs.size(digest);
   }
 
   /** The blob's bytes, as stored (verified when they were written). */
   public InputStream openBlob(Digest digest) throws IOException {
-    return Files.newInputStream(blobPath(digest));
+    return blobs.open(digest);
   }
 
   /** A small blob (manifest, config) in memory; at most 4 MiB. */
   public byte[] readBlob(Digest digest) throws IOException {
-    Path p = blobPath(digest);
-    long size = Files.size(p);
-    if (size > MAX_METADATA_BYTES) {
-      throw new IOException(digest + " is too large to read into memory (" + size + " bytes)");
-    }
-    return Files.readAllBytes(p);
+    return blobs.read(digest);
   }
 
   /**
@@ -204,22 +186,12 @@ public final class ImageStore {
    * @throws dev.hoist.oci.DigestMismatchException when the content is not {@code digest}
    */
   public long writeBlob(Digest digest, InputStream content) throws IOException {
-    if (hasBlob(digest)) {
-      return blobSize(digest);
-    }
-    try (BlobWriter w = newBlobWriter(digest, -1)) {
-      w.transferFrom(content, null);
-      long size = w.size();
-      w.commit();
-      return size;
-    }
+    return blobs.write(digest, content);
   }
 
   /** Adds a small blob held in memory; returns its sha256 digest. */
   public Digest writeBlob(byte[] content) throws IOException {
-    Digest d = Digest.sha256(content);
-    writeBlob(d, new java.io.ByteArrayInputStream(content));
-    return d;
+    return blobs.write(content);
   }
 
   /**
@@ -227,17 +199,7 @@ public final class ImageStore {
    * when unknown.
    */
   public BlobWriter newBlobWriter(Digest digest, long expectedSize) throws IOException {
-    Files.createDirectories(ingest);
-    Path temp = ingest.resolve(digest.encoded() + "." + UUID.randomUUID());
-    return new BlobWriter(this, digest, expectedSize, temp);
-  }
-
-  /** Moves a verified, synced temporary file into place. */
-  void install(Path temp, Digest digest) throws IOException {
-    Path target = blobPath(digest);
-    Files.createDirectories(target.getParent());
-    moveAtomically(temp, target);
-    syncDirectory(target.getParent());
+    return blobs.newWriter(digest, expectedSize);
   }
 
   // ---- manifests and configs ----
@@ -301,7 +263,7 @@ public final class ImageStore {
 
   /** Every entry of {@code index.json}, in order. */
   public List<Entry> list() throws IOException {
-    return readIndex();
+    return index.read();
   }
 
   /**
@@ -343,7 +305,7 @@ public final class ImageStore {
                 + " of its blobs, e.g. "
                 + missing.get(0));
       }
-      List<Entry> entries = new ArrayList<>(readIndex());
+      List<Entry> entries = new ArrayList<>(index.read());
       Descriptor previous = null;
       for (int i = entries.size() - 1; i >= 0; i--) {
         Entry e = entries.get(i);
@@ -378,7 +340,7 @@ public final class ImageStore {
                       previous.urls())));
         }
       }
-      writeIndex(entries);
+      index.write(entries);
     }
   }
 
@@ -417,12 +379,12 @@ public final class ImageStore {
                 + " of its blobs, e.g. "
                 + missing.get(0));
       }
-      List<Entry> entries = new ArrayList<>(readIndex());
+      List<Entry> entries = new ArrayList<>(index.read());
       if (entries.stream().anyMatch(e -> e.descriptor().digest().equals(target.digest()))) {
         return;
       }
       entries.add(new Entry(null, null, unnamed));
-      writeIndex(entries);
+      index.write(entries);
     }
   }
 
@@ -432,7 +394,7 @@ public final class ImageStore {
    * digest.
    */
   public Optional<Entry> resolve(ImageReference reference) throws IOException {
-    List<Entry> entries = readIndex();
+    List<Entry> entries = index.read();
     for (Entry e : entries) {
       if (reference.equals(e.reference())) {
         return Optional.of(e);
@@ -457,11 +419,11 @@ public final class ImageStore {
   @SuppressWarnings("try") // the locks are held, not used
   public Optional<Entry> untag(ImageReference reference) throws IOException {
     try (LockFile.Held idx = indexLock.exclusive()) {
-      List<Entry> entries = new ArrayList<>(readIndex());
+      List<Entry> entries = new ArrayList<>(index.read());
       for (int i = 0; i < entries.size(); i++) {
         if (reference.equals(entries.get(i).reference())) {
           Entry removed = entries.remove(i);
-          writeIndex(entries);
+          index.write(entries);
           return Optional.of(removed);
         }
       }
@@ -473,7 +435,7 @@ public final class ImageStore {
   @SuppressWarnings("try") // the locks are held, not used
   public List<Entry> remove(Digest digest) throws IOException {
     try (LockFile.Held idx = indexLock.exclusive()) {
-      List<Entry> entries = new ArrayList<>(readIndex());
+      List<Entry> entries = new ArrayList<>(index.read());
       List<Entry> removed = new ArrayList<>();
       entries.removeIf(
           e -> {
@@ -484,7 +446,7 @@ public final class ImageStore {
             return hit;
           });
       if (!removed.isEmpty()) {
-        writeIndex(entries);
+        index.write(entries);
       }
       return removed;
     }
@@ -499,181 +461,10 @@ public final class ImageStore {
   public GcResult removeUnreferenced() throws IOException {
     try (LockFile.Held gc = gcLock.exclusive()) {
       Set<Digest> live = new LinkedHashSet<>();
-      for (Entry e : readIndex()) {
+      for (Entry e : index.read()) {
         live.addAll(closure(e.descriptor()));
       }
-      List<Digest> metadata = new ArrayList<>();
-      List<Digest> layers = new ArrayList<>();
-      long freed = 0;
-      try (DirectoryStream<Path> algorithms = Files.newDirectoryStream(blobs)) {
-        for (Path alg : algorithms) {
-          if (!Files.isDirectory(alg)
-              || !Digest.isSupportedAlgorithm(alg.getFileName().toString())) {
-            continue;
-          }
-          try (DirectoryStream<Path> files = Files.newDirectoryStream(alg)) {
-            for (Path f : files) {
-              Digest d;
-              try {
-                d = new Digest(alg.getFileName().toString(), f.getFileName().toString());
-              } catch (IllegalArgumentException e) {
-                continue; // not ours
-              }
-              if (live.contains(d)) {
-                continue;
-              }
-              long size = Files.size(f);
-              boolean small = size <= MAX_METADATA_BYTES && looksLikeJson(f);
-              Files.deleteIfExists(f);
-              freed += size;
-              (small ? metadata : layers).add(d);
-            }
-          }
-        }
-      }
-      if (Files.isDirectory(ingest)) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(ingest)) {
-          for (Path f : files) {
-            Files.deleteIfExists(f); // no lease is held: nobody is writing
-          }
-        }
-      }
-      List<Digest> removed = new ArrayList<>(metadata);
-      removed.addAll(layers);
-      return new GcResult(removed, freed);
-    }
-  }
-
-  // ---- index.json ----
-
-  private List<Entry> readIndex() throws IOException {
-    byte[] raw;
-    try {
-      raw = Files.readAllBytes(indexFile);
-    } catch (NoSuchFileException e) {
-      return List.of();
-    }
-    Manifest parsed;
-    try {
-      parsed = Manifest.parse(raw, MediaTypes.OCI_INDEX);
-    } catch (RuntimeException e) {
-      throw new IOException("the store's " + indexFile + " is not a valid OCI index: " + e, e);
-    }
-    if (!(parsed instanceof ImageIndex index)) {
-      throw new IOException("the store's " + indexFile + " is not an OCI index");
-    }
-    List<Entry> out = new ArrayList<>();
-    for (Descriptor d : index.manifests()) {
-      String name = d.annotations().get(REF_NAME);
-      ImageReference ref = null;
-      if (name != null) {
-        try {
-          ref = ImageReference.parseWithoutDefaultTag(name).withDefaultTag();
-        } catch (InvalidReferenceException e) {
-          ref = null; // named by another tool in a way we cannot read: shown as <none>
-        }
-      }
-      out.add(new Entry(name, ref, d));
-    }
-    return out;
-  }
-
-  /** Writes index.json atomically; the caller holds the index lock. */
-  private void writeIndex(List<Entry> entries) throws IOException {
-    ObjectNode index = JSON.createObjectNode();
-    index.put("schemaVersion", 2);
-    index.put("mediaType", MediaTypes.OCI_INDEX);
-    ArrayNode manifests = index.putArray("manifests");
-    for (Entry e : entries) {
-      manifests.add(descriptorJson(e.descriptor()));
-    }
-    writeAtomically(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
-  }
-
-  /** A descriptor as OCI JSON. */
-  static ObjectNode descriptorJson(Descriptor d) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("mediaType", d.mediaType());
-    o.put("digest", d.digest().toString());
-    o.put("size", d.size());
-    if (d.artifactType() != null) {
-      o.put("artifactType", d.artifactType());
-    }
-    if (!d.urls().isEmpty()) {
-      ArrayNode urls = o.putArray("urls");
-      d.urls().forEach(urls::add);
-    }
-    if (!d.annotations().isEmpty()) {
-      ObjectNode a = o.putObject("annotations");
-      d.annotations().forEach(a::put);
-    }
-    Platform p = d.platform();
-    if (p != null) {
-      ObjectNode po = o.putObject("platform");
-      po.put("architecture", p.architecture());
-      po.put("os", p.os());
-      if (p.osVersion() != null) {
-        po.put("os.version", p.osVersion());
-      }
-      if (!p.osFeatures().isEmpty()) {
-        ArrayNode f = po.putArray("os.features");
-        p.osFeatures().forEach(f::add);
-      }
-      if (p.variant() != null) {
-        po.put("variant", p.variant());
-      }
-    }
-    return o;
-  }
-
-  // ---- files ----
-
-  private void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID());
-    try {
-      try (FileChannel ch =
-          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      moveAtomically(temp, target);
-      syncDirectory(target.getParent());
-    } finally {
-      Files.deleteIfExists(temp);
-    }
-  }
-
-  private static void moveAtomically(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the store needs atomic renames within " + to.getParent(), e);
-    }
-  }
-
-  /**
-   * Makes a rename durable: fsync of the directory (a no-op where directories cannot be opened).
-   */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // not supported on this platform; the rename itself is still atomic
-    }
-  }
-
-  private static boolean looksLikeJson(Path f) {
-    try (InputStream in = Files.newInputStream(f)) {
-      int c;
-      do {
-        c = in.read();
-      } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
-      return c == '{';
-    } catch (IOException e) {
-      return false;
+      return blobs.sweep(live);
     }
   }
 

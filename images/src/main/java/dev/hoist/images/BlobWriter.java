@@ -35,7 +35,7 @@ public final class BlobWriter implements Closeable {
    */
   private static final long EARLY_FLUSH_BYTES = 32L << 20;
 
-  private final ImageStore store;
+  private final StoreBlobs store;
   private final Digest expected;
   private final long expectedSize;
   private final Path temp;
@@ -65,7 +65,7 @@ public final class BlobWriter implements Closeable {
     void reset();
   }
 
-  BlobWriter(ImageStore store, Digest expected, long expectedSize, Path temp) throws IOException {
+  BlobWriter(StoreBlobs store, Digest expected, long expectedSize, Path temp) throws IOException {
     this.store = store;
     this.expected = expected;
     this.expectedSize = expectedSize;

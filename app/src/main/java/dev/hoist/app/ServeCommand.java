@@ -1,5 +1,7 @@
-package dev.hoist.cli;
+package dev.hoist.app;
 
+import dev.hoist.cli.ExitCodes;
+import dev.hoist.cli.VersionProvider;
 import dev.hoist.server.ConfigLoader;
 import dev.hoist.server.HoistServer;
 import dev.hoist.server.ServerConfig;

@@ -1,13 +1,15 @@
-package dev.hoist.cli;
+package dev.hoist.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoist.images.ImageStore;
+import dev.hoist.oci.Digest;
 import dev.hoist.oci.ImageReference;
 import dev.hoist.testkit.DockerRegistryProcess;
 import dev.hoist.testkit.RandomImages;
 import dev.hoist.testkit.Skopeo;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,11 +52,29 @@ class ConcurrentPullIT {
       assertThat(s.list()).hasSize(1);
       assertThat(s.resolve(ImageReference.parse(name)).orElseThrow().descriptor().digest())
           .isEqualTo(app.manifestDigest());
-      PullIT.assertStoredAndVerified(store, app.image());
+      assertStoredAndVerified(store, app.image());
       try (var blobs = Files.list(store.resolve("blobs/sha256"))) {
         assertThat(blobs).hasSize(5);
       }
       skopeo.copy("oci:" + store + ":" + name, "dir:" + dir.resolve("copy"));
+    }
+  }
+
+  /** Every blob of the image is stored with its digest, and nothing is left half written. */
+  private static void assertStoredAndVerified(Path store, RandomImages.Image image)
+      throws IOException {
+    List<Digest> all = new ArrayList<>(image.layerDigests());
+    all.add(image.configDigest());
+    all.add(image.manifestDigest());
+    for (Digest d : all) {
+      Path blob = store.resolve("blobs/sha256/" + d.encoded());
+      assertThat(blob).exists();
+      try (InputStream in = Files.newInputStream(blob)) {
+        assertThat(Digest.compute("sha256", in)).isEqualTo(d);
+      }
+    }
+    try (var left = Files.list(store.resolve("ingest"))) {
+      assertThat(left).isEmpty();
     }
   }
 

@@ -1,0 +1,32 @@
+package dev.hoist.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.Command;
+
+class MainTest {
+  @Test
+  void helpListsEveryCommandInItsOrderWithServeAfterRef() {
+    assertThat(Main.SUBCOMMANDS)
+        .extracting(c -> c.getAnnotation(Command.class).name())
+        .containsExactly(
+            "ref",
+            "serve",
+            "pull",
+            "images",
+            "tag",
+            "rmi",
+            "inspect",
+            "login",
+            "logout",
+            "push",
+            "save",
+            "load",
+            "export",
+            "tags",
+            "mirror-config",
+            "sync",
+            "copy");
+  }
+}
