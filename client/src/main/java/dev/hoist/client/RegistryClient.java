@@ -10,6 +10,7 @@ import dev.hoist.oci.ImageIndex;
 import dev.hoist.oci.Manifest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.oci.RepositoryName;
+import dev.hoist.oci.Scope;
 import dev.hoist.oci.Tag;
 import dev.hoist.oci.VerifyingInputStream;
 import java.io.EOFException;
