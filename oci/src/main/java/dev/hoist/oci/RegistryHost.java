@@ -108,6 +108,15 @@ public record RegistryHost(String value) {
         || !firstComponent.toLowerCase(Locale.ROOT).equals(firstComponent);
   }
 
+  /**
+   * This host lowercased, for comparing with configuration (host names are case-insensitive): what
+   * a server does with a name from a request or its configuration. {@code INDEX.DOCKER.IO} becomes
+   * {@link #DOCKER_HUB}.
+   */
+  public RegistryHost lowercase() {
+    return new RegistryHost(value.toLowerCase(Locale.ROOT));
+  }
+
   public boolean isDockerHub() {
     return equals(DOCKER_HUB);
   }

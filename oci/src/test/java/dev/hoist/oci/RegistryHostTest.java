@@ -81,6 +81,14 @@ class RegistryHostTest {
   }
 
   @Test
+  void lowercaseIsTheHostAsConfigurationSpellsIt() {
+    assertThat(RegistryHost.parse("GHCR.io:5000").lowercase())
+        .isEqualTo(new RegistryHost("ghcr.io:5000"));
+    assertThat(RegistryHost.parse("INDEX.DOCKER.IO").lowercase())
+        .isEqualTo(RegistryHost.DOCKER_HUB);
+  }
+
+  @Test
   void nullIsRefused() {
     assertThatThrownBy(() -> RegistryHost.parse(null))
         .isInstanceOf(InvalidReferenceException.class);
