@@ -7,6 +7,7 @@ import dev.hoist.images.ClientEnvironment;
 import dev.hoist.images.DockerConfig;
 import dev.hoist.images.ImageException;
 import dev.hoist.images.RegistryAccess;
+import dev.hoist.oci.RegistryHost;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -131,27 +132,17 @@ final class LoginCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** {@code docker.io} for none or any Docker Hub spelling, else {@code host[:port]}. */
+  /**
+   * {@code docker.io} for none or any Docker Hub spelling, else {@code host[:port]}: the registry
+   * whose credentials are stored, read by {@link RegistryHost#forCredentials}.
+   */
   static String registryName(String given) {
     if (given == null || given.isBlank()) {
-      return "docker.io";
+      return RegistryHost.DOCKER_HUB.value();
     }
-    String s = given.strip().toLowerCase(java.util.Locale.ROOT);
-    int scheme = s.indexOf("://");
-    if (scheme >= 0) {
-      s = s.substring(scheme + 3);
-    }
-    int slash = s.indexOf('/');
-    if (slash >= 0) {
-      s = s.substring(0, slash);
-    }
-    if (s.equals("index.docker.io") || s.equals("registry-1.docker.io")) {
-      return "docker.io";
-    }
-    if (s.isEmpty()) {
-      throw new IllegalArgumentException("invalid registry '" + given + "'");
-    }
-    return s;
+    return RegistryHost.forCredentials(given)
+        .orElseThrow(() -> new IllegalArgumentException("invalid registry '" + given + "'"))
+        .value();
   }
 
   private static String stripLineEnd(String s) {

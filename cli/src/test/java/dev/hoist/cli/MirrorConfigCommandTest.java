@@ -163,6 +163,28 @@ class MirrorConfigCommandTest {
   }
 
   @Test
+  void theRegistryIsNamedAsImageNamesSpellIt() {
+    Cli.Run legacy =
+        cli.run(
+            "mirror-config", "--for", "docker", "http://h:5000", "--registry", "index.docker.io");
+    assertThat(legacy.exit()).as(legacy.all()).isZero();
+    // registry-1.docker.io is Docker Hub's API host, a registry of its own in image names.
+    Cli.Run api =
+        cli.run(
+            "mirror-config",
+            "--for",
+            "docker",
+            "http://h:5000",
+            "--registry",
+            "registry-1.docker.io");
+    assertThat(api.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(api.err()).contains("applies to docker.io only");
+    // A single label is no registry an image name can spell: myhost/app is on docker.io.
+    Cli.Run label = cli.run("mirror-config", "--for", "podman", "http://h", "--registry", "myhost");
+    assertThat(label.exit()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
   void badInputIsAUsageError() {
     assertThat(cli.run("mirror-config", "--for", "rkt", "http://h").exit())
         .isEqualTo(ExitCodes.USAGE);

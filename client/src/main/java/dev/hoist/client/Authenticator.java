@@ -1,6 +1,7 @@
 package dev.hoist.client;
 
 import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.Scope;
 import java.io.IOException;
 import java.net.URI;
 import java.time.InstantSource;
@@ -76,7 +77,7 @@ final class Authenticator {
     }
     if (c.scheme().equals("bearer")) {
       BearerRealm b = bearer;
-      List<Scope> extra = Scope.parseList(c.param("scope"));
+      List<Scope> extra = Scope.parseTolerant(c.param("scope"));
       forget(b, scopes); // the token we sent (if any) was not enough
       return "Bearer " + fetch(b, scopes, extra, action).value();
     }

@@ -1,6 +1,7 @@
 package dev.hoist.client;
 
 import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.Scope;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.hoist.client;
 
+import dev.hoist.oci.Scope;
 import java.time.Instant;
 import java.util.List;
 

@@ -3,6 +3,7 @@ package dev.hoist.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.Scope;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -13,7 +13,10 @@
  * <p>Inside, as in go-containerregistry's transport, the layers are:
  *
  * <pre>
- * RegistryClient   one small method per endpoint: builds a Call, reads the Response
+ * RegistryClient   the public face: one method per endpoint, handed to a piece by job
+ * ManifestReads,   one small method per endpoint: builds a Call, reads the Response;
+ *  BlobReads,        Requests holds what they share (URIs, actions, common answers)
+ *  Listings, Pushes
  * Transport        circuit breaker, retries of GET/HEAD (backoff, Retry-After), redirects
  * Authenticator    anonymous first; on 401 Bearer (token per scope, cached) or Basic
  * TokenClient      GET/POST to the token realm; credentials only to trusted realm hosts

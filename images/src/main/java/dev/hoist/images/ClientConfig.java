@@ -2,6 +2,8 @@ package dev.hoist.images;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.oci.InvalidReferenceException;
+import dev.hoist.oci.RegistryHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,16 +28,18 @@ import java.util.Set;
  * </pre>
  *
  * <p>Mirrors of a registry are tried in this order: {@code --mirror} flags, {@code client.json},
- * {@code daemon.json}; duplicates are dropped. Registry names are normalised ({@code
- * index.docker.io} is {@code docker.io}). Unknown fields are ignored; a file that is not JSON is an
- * error naming the file.
+ * {@code daemon.json}; duplicates are dropped. Registry names are read by {@link
+ * RegistryHost#parseConfigured} (lowercase, scheme and path dropped, {@code index.docker.io} is
+ * {@code docker.io}; {@code registry-1.docker.io} is a registry of its own, as in Docker). Unknown
+ * fields are ignored; a file that is not JSON, or a mirrors key that is not a registry, is an error
+ * naming the file.
  */
 public record ClientConfig(Map<String, List<String>> mirrors, Set<String> insecureRegistries) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public ClientConfig {
     Map<String, List<String>> m = new LinkedHashMap<>();
-    mirrors.forEach((k, v) -> m.put(normalizeRegistry(k), List.copyOf(v)));
+    mirrors.forEach((k, v) -> m.put(RegistryHost.parseConfigured(k).value(), List.copyOf(v)));
     mirrors = Map.copyOf(m);
     Set<String> insecure = new LinkedHashSet<>();
     insecureRegistries.forEach(h -> insecure.add(normalizeHost(h)));
@@ -59,7 +63,12 @@ public record ClientConfig(Map<String, List<String>> mirrors, Set<String> insecu
     }
     Map<String, List<String>> mirrors = new LinkedHashMap<>();
     root.path("mirrors").properties().forEach(e -> mirrors.put(e.getKey(), strings(e.getValue())));
-    return new ClientConfig(mirrors, new LinkedHashSet<>(strings(root.path("insecureRegistries"))));
+    try {
+      return new ClientConfig(
+          mirrors, new LinkedHashSet<>(strings(root.path("insecureRegistries"))));
+    } catch (InvalidReferenceException e) {
+      throw new ImageException(ImageException.Kind.USAGE, file + ": mirrors: " + e.getMessage(), e);
+    }
   }
 
   /** Docker's {@code daemon.json}; empty when the file does not exist. */
@@ -70,7 +79,7 @@ public record ClientConfig(Map<String, List<String>> mirrors, Set<String> insecu
     }
     List<String> hub = strings(root.path("registry-mirrors"));
     return new ClientConfig(
-        hub.isEmpty() ? Map.of() : Map.of("docker.io", hub),
+        hub.isEmpty() ? Map.of() : Map.of(RegistryHost.DOCKER_HUB.value(), hub),
         new LinkedHashSet<>(strings(root.path("insecure-registries"))));
   }
 
@@ -92,9 +101,13 @@ public record ClientConfig(Map<String, List<String>> mirrors, Set<String> insecu
     return new ClientConfig(m, insecure);
   }
 
-  /** The mirrors configured for {@code registry} ({@code docker.io}, {@code ghcr.io}, ...). */
+  /**
+   * The mirrors configured for {@code registry} ({@code docker.io}, {@code ghcr.io}, ...).
+   *
+   * @throws InvalidReferenceException when {@code registry} is not a {@code host[:port]}
+   */
   public List<String> mirrorsFor(String registry) {
-    return mirrors.getOrDefault(normalizeRegistry(registry), List.of());
+    return mirrors.getOrDefault(RegistryHost.parseConfigured(registry).value(), List.of());
   }
 
   /**
@@ -117,12 +130,11 @@ public record ClientConfig(Map<String, List<String>> mirrors, Set<String> insecu
     return new ClientConfig(mirrors, insecure);
   }
 
-  static String normalizeRegistry(String registry) {
-    String r = normalizeHost(registry);
-    return r.equals("index.docker.io") || r.equals("registry-1.docker.io") ? "docker.io" : r;
-  }
-
-  /** {@code host[:port]} lowercased, any scheme and path dropped. */
+  /**
+   * An insecure-registries entry or a host to test against them: {@code host[:port]} lowercased,
+   * any scheme and path dropped. Not a registry name (an entry may be an address range), so not
+   * {@link RegistryHost}.
+   */
   static String normalizeHost(String text) {
     String s = text.strip().toLowerCase(Locale.ROOT);
     int scheme = s.indexOf("://");

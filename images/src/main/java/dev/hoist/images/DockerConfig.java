@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.client.Credentials;
+import dev.hoist.oci.RegistryHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,15 +32,17 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * <p>Docker Hub is stored under {@value #DOCKER_HUB_KEY}; other registries under their {@code
- * host[:port]}. Keys written with a scheme or path ({@code https://host/v1/}) are found too. A
- * credential helper is run as {@code docker-credential-<name> get|store|erase} from {@code PATH},
- * with the server URL or a {@code {"ServerURL","Username","Secret"}} document on standard input; a
- * username of {@code <token>} means the secret is an identity token. Other fields of the file are
- * kept as they are when it is rewritten (atomically, mode 0600).
+ * host[:port]}. Keys are matched by {@link RegistryHost#forCredentials}: keys written with a scheme
+ * or path ({@code https://host/v1/}) are found too, and every spelling of Docker Hub ({@code
+ * index.docker.io}, {@code registry-1.docker.io}) finds Docker Hub's credentials. A credential
+ * helper is run as {@code docker-credential-<name> get|store|erase} from {@code PATH}, with the
+ * server URL or a {@code {"ServerURL","Username","Secret"}} document on standard input; a username
+ * of {@code <token>} means the secret is an identity token. Other fields of the file are kept as
+ * they are when it is rewritten (atomically, mode 0600).
  */
 public final class DockerConfig {
   /** The key Docker uses for Docker Hub. */
-  public static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
+  public static final String DOCKER_HUB_KEY = RegistryHost.DOCKER_HUB_CREDENTIALS_KEY;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long HELPER_TIMEOUT_SECONDS = 60;
@@ -81,19 +84,22 @@ public final class DockerConfig {
     return file;
   }
 
-  /** The key (and credential helper server URL) for a registry name. */
+  /**
+   * The key (and credential helper server URL) for a registry name: {@link
+   * RegistryHost#credentialsKey()}, or the text itself when it names no host.
+   */
   public static String serverKey(String registry) {
-    String r = ClientConfig.normalizeRegistry(registry);
-    return r.equals("docker.io") ? DOCKER_HUB_KEY : r;
+    return RegistryHost.forCredentials(registry)
+        .map(RegistryHost::credentialsKey)
+        .orElse(registry.strip());
   }
 
   /** The credential helper for {@code registry} ({@code credHelpers}, else {@code credsStore}). */
   public Optional<String> helperFor(String registry) {
-    String r = ClientConfig.normalizeRegistry(registry);
+    Optional<RegistryHost> r = RegistryHost.forCredentials(registry);
     JsonNode helpers = root.path("credHelpers");
     for (Map.Entry<String, JsonNode> e : helpers.properties()) {
-      if (ClientConfig.normalizeRegistry(e.getKey()).equals(r)
-          && !e.getValue().asText().isBlank()) {
+      if (sameRegistry(e.getKey(), r) && !e.getValue().asText().isBlank()) {
         return Optional.of(e.getValue().asText());
       }
     }
@@ -213,9 +219,9 @@ public final class DockerConfig {
     if (exact != null && exact.isObject()) {
       return exact;
     }
-    String r = ClientConfig.normalizeRegistry(registry);
+    Optional<RegistryHost> r = RegistryHost.forCredentials(registry);
     for (Map.Entry<String, JsonNode> e : auths.properties()) {
-      if (ClientConfig.normalizeRegistry(e.getKey()).equals(r) && e.getValue().isObject()) {
+      if (sameRegistry(e.getKey(), r) && e.getValue().isObject()) {
         return e.getValue();
       }
     }
@@ -227,15 +233,20 @@ public final class DockerConfig {
     if (!(auths instanceof ObjectNode o)) {
       return false;
     }
-    String r = ClientConfig.normalizeRegistry(registry);
+    Optional<RegistryHost> r = RegistryHost.forCredentials(registry);
     List<String> keys = new java.util.ArrayList<>();
     for (Map.Entry<String, JsonNode> e : o.properties()) {
-      if (ClientConfig.normalizeRegistry(e.getKey()).equals(r)) {
+      if (sameRegistry(e.getKey(), r)) {
         keys.add(e.getKey());
       }
     }
     keys.forEach(o::remove);
     return !keys.isEmpty();
+  }
+
+  /** Whether a config.json key names {@code registry} (never when either names no host). */
+  private static boolean sameRegistry(String key, Optional<RegistryHost> registry) {
+    return registry.isPresent() && RegistryHost.forCredentials(key).equals(registry);
   }
 
   private void save() throws ImageException {

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hoist.oci.ImageReference;
 import dev.hoist.oci.InvalidReferenceException;
+import dev.hoist.oci.RegistryHost;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -103,7 +103,7 @@ public final class MirrorSetup {
   private static Snippet docker(
       String url, String hostPort, String path, boolean http, String registry)
       throws ImageException {
-    if (!registry.equals(ImageReference.DOCKER_HUB)) {
+    if (!registry.equals(RegistryHost.DOCKER_HUB.value())) {
       throw new ImageException(
           ImageException.Kind.USAGE,
           "Docker's registry-mirrors applies to docker.io only; for "
@@ -153,7 +153,7 @@ public final class MirrorSetup {
   private static Snippet containerd(String url, String path, String registry) {
     String file = "/etc/containerd/certs.d/" + registry + "/hosts.toml";
     String server =
-        registry.equals(ImageReference.DOCKER_HUB)
+        registry.equals(RegistryHost.DOCKER_HUB.value())
             ? RegistryAccess.DOCKER_HUB_API
             : "https://" + registry;
     boolean overridePath = !path.isEmpty();
@@ -181,7 +181,7 @@ public final class MirrorSetup {
   }
 
   private static Snippet podman(String location, boolean http, String registry) {
-    boolean hub = registry.equals(ImageReference.DOCKER_HUB);
+    boolean hub = registry.equals(RegistryHost.DOCKER_HUB.value());
     String mirrorLocation = hub ? location : location + "/" + registry;
     String file =
         "/etc/containers/registries.conf.d/50-hoist-" + registry.replace(':', '_') + ".conf";
@@ -212,12 +212,15 @@ public final class MirrorSetup {
                 : "Hoist must mirror " + registry + " (--mirror " + registry + ")."));
   }
 
-  /** A registry name as the tools write it: lowercase host[:port], docker.io for Docker Hub. */
+  /**
+   * A registry name as the tools write it: lowercase host[:port], docker.io for Docker Hub, and one
+   * an image name can spell (not {@code myhost}: {@code myhost/app} is on docker.io).
+   */
   private static String registry(String text) throws ImageException {
-    String r = ClientConfig.normalizeRegistry(text);
     try {
-      if (!r.isEmpty() && ImageReference.parse(r + "/x").registry().equals(r)) {
-        return r;
+      RegistryHost r = RegistryHost.parseConfigured(text);
+      if (RegistryHost.isRegistryHost(r.value())) {
+        return r.value();
       }
     } catch (InvalidReferenceException e) {
       // fall through

@@ -5,6 +5,8 @@ import dev.hoist.client.RegistryClient;
 import dev.hoist.client.RegistryEndpoint;
 import dev.hoist.client.RetryPolicy;
 import dev.hoist.oci.ImageReference;
+import dev.hoist.oci.InvalidReferenceException;
+import dev.hoist.oci.RegistryHost;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -25,7 +27,9 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code docker.io} is reached at {@code https://registry-1.docker.io} (tokens from {@code
- *       auth.docker.io}); other registries at {@code https://<host[:port]>}.
+ *       auth.docker.io}); other registries at {@code https://<host[:port]>}. A name on {@code
+ *       registry-1.docker.io} keeps that registry name (it is not an alias of docker.io in names)
+ *       but gets Docker Hub's credentials, so its token service may receive them too.
  *   <li>A registry on loopback ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}), or one listed
  *       as insecure ({@code --insecure-registry}, {@code insecureRegistries} in {@code
  *       client.json}, {@code insecure-registries} in {@code daemon.json}) is reached as Docker
@@ -47,8 +51,7 @@ import java.util.Set;
  * <p>Closing closes every client made.
  */
 public final class RegistryAccess implements AutoCloseable {
-  static final String DOCKER_HUB_API = "https://registry-1.docker.io";
-  static final String DOCKER_HUB_AUTH = "auth.docker.io";
+  static final String DOCKER_HUB_API = "https://" + RegistryHost.DOCKER_HUB_API_HOST;
 
   private final ClientEnvironment env;
   private final ClientConfig config;
@@ -123,11 +126,18 @@ public final class RegistryAccess implements AutoCloseable {
 
   /** Where an origin registry's API is, without credentials. */
   public RegistryEndpoint originEndpoint(String registry) throws ImageException {
-    String r = ClientConfig.normalizeRegistry(registry);
-    if (r.equals(ImageReference.DOCKER_HUB)) {
+    String r;
+    try {
+      r = RegistryHost.parseConfigured(registry).value();
+    } catch (InvalidReferenceException e) {
+      throw new ImageException(
+          ImageException.Kind.USAGE, "invalid registry address '" + registry + "'", e);
+    }
+    if (RegistryHost.forCredentials(r).orElseThrow().isDockerHub()) {
+      // docker.io, or its API host named as a registry of its own: Docker Hub's credentials.
       return RegistryEndpoint.of(DOCKER_HUB_API)
-          .withName(ImageReference.DOCKER_HUB)
-          .withAuthHosts(DOCKER_HUB_AUTH);
+          .withName(r)
+          .withAuthHosts(RegistryHost.DOCKER_HUB_AUTH_HOST);
     }
     URI https = uri("https://" + r);
     boolean insecure = config.isInsecure(r) || isLoopback(https.getHost());
@@ -163,7 +173,7 @@ public final class RegistryAccess implements AutoCloseable {
             .connectTimeout(mirrorTimeout)
             .firstByteTimeout(mirrorTimeout)
             .idleReadTimeout(mirrorTimeout.multipliedBy(3));
-    if (!registry.equals(ImageReference.DOCKER_HUB)) {
+    if (!registry.equals(RegistryHost.DOCKER_HUB.value())) {
       b.queryParameter("ns", registry);
     }
     RegistryClient c = b.build();

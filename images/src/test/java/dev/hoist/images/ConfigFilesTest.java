@@ -55,6 +55,9 @@ class ConfigFilesTest {
     assertThat(c.credentials("docker.io")).contains(Credentials.basic("hub", "pw:with:colons"));
     assertThat(c.credentials("index.docker.io"))
         .contains(Credentials.basic("hub", "pw:with:colons"));
+    // Docker Hub's API host is Docker Hub where credentials are looked up (only there).
+    assertThat(c.credentials("registry-1.docker.io"))
+        .contains(Credentials.basic("hub", "pw:with:colons"));
     assertThat(c.credentials("registry.example:5000"))
         .contains(Credentials.basic("alice", "secret"));
     assertThat(c.credentials("ghcr.io")).contains(Credentials.identityToken("refresh-me"));
@@ -154,6 +157,32 @@ class ConfigFilesTest {
     assertThat(c.isInsecure("other.lan:443")).isTrue();
     assertThat(c.isInsecure("lan.example:6000")).isFalse();
     assertThat(c.withInsecure(List.of("x.example")).isInsecure("x.example")).isTrue();
+  }
+
+  @Test
+  void dockerHubsApiHostIsNotDockerHubInMirrorNames() throws Exception {
+    Files.writeString(
+        dir.resolve("client.json"),
+        "{\"mirrors\":{\"Docker.IO\":[\"http://a:5000\"],"
+            + "\"https://GHCR.io/v2/\":[\"https://g\"]}}");
+
+    ClientConfig c = ClientConfig.load(env());
+
+    assertThat(c.mirrorsFor("docker.io")).containsExactly("http://a:5000");
+    assertThat(c.mirrorsFor("registry-1.docker.io")).isEmpty();
+    assertThat(c.mirrorsFor("Ghcr.io")).containsExactly("https://g");
+  }
+
+  @Test
+  void aMirrorsKeyThatIsNotARegistryIsAUsageErrorNamingTheFile() throws Exception {
+    Files.writeString(dir.resolve("client.json"), "{\"mirrors\":{\"not a host\":[\"http://a\"]}}");
+
+    assertThatThrownBy(() -> ClientConfig.load(env()))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("client.json")
+        .hasMessageContaining("invalid registry host 'not a host'")
+        .satisfies(
+            e -> assertThat(((ImageException) e).kind()).isEqualTo(ImageException.Kind.USAGE));
   }
 
   @Test

@@ -8,12 +8,13 @@ import java.util.regex.Matcher;
  * What a user types to name an image, normalised exactly as Docker does.
  *
  * <ul>
- *   <li>The first path component is a registry host when it contains {@code .} or {@code :}, is
- *       {@code localhost}, or contains an uppercase letter (Docker's rule: such a component cannot
- *       be a repository path, so it is taken as a host). Otherwise the registry is {@code
- *       docker.io}.
- *   <li>{@code index.docker.io} is the legacy name of {@code docker.io}. {@code
- *       registry-1.docker.io} is only docker.io's API endpoint, not an alias.
+ *   <li>The first path component is a registry host when {@link RegistryHost#isRegistryHost} says
+ *       so: it contains {@code .} or {@code :}, is {@code localhost}, or contains an uppercase
+ *       letter (Docker's rule: such a component cannot be a repository path, so it is taken as a
+ *       host). Otherwise the registry is {@code docker.io}.
+ *   <li>The registry is normalised by {@link RegistryHost}: {@code index.docker.io} is the legacy
+ *       name of {@code docker.io}; {@code registry-1.docker.io} is only docker.io's API endpoint,
+ *       not an alias.
  *   <li>On docker.io a single-component name gets {@code library/}.
  *   <li>A missing tag means {@code latest}, unless a digest is given; {@code name:tag@digest} keeps
  *       both.
@@ -23,22 +24,25 @@ import java.util.regex.Matcher;
  * InvalidReferenceException}s whose message starts with {@code invalid reference format}, as
  * Docker's do.
  *
- * @param registry host[:port] of the registry, e.g. {@code docker.io}, {@code localhost:5000}
+ * @param registry host[:port] of the registry, e.g. {@code docker.io}, {@code localhost:5000}, as
+ *     {@link RegistryHost} writes it (the constructor normalises it)
  * @param repository the path inside the registry, e.g. {@code library/ubuntu}
  * @param tag the tag, or null when only a digest names the image (or before defaults are applied)
  * @param digest the digest, or null
  */
 public record ImageReference(String registry, RepositoryName repository, Tag tag, Digest digest) {
-  public static final String DOCKER_HUB = "docker.io";
-  static final String LEGACY_DOCKER_HUB = "index.docker.io";
+  /** {@link RegistryHost#DOCKER_HUB}'s name. */
+  public static final String DOCKER_HUB = RegistryHost.DOCKER_HUB.value();
+
   static final String OFFICIAL_PREFIX = "library/";
 
   public ImageReference {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(repository, "repository");
-    if (!ReferenceGrammar.DOMAIN_PATTERN.matcher(registry).matches()) {
-      throw new InvalidReferenceException(
-          "invalid reference format: invalid registry host " + RepositoryName.quote(registry));
+    try {
+      registry = RegistryHost.parse(registry).value();
+    } catch (InvalidReferenceException e) {
+      throw invalid(e.getMessage());
     }
   }
 
@@ -63,15 +67,16 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
     String remainder;
     int slash = input.indexOf('/');
     String first = slash < 0 ? "" : input.substring(0, slash);
-    if (slash < 0 || !isRegistryHost(first)) {
+    if (slash < 0 || !RegistryHost.isRegistryHost(first)) {
       registry = DOCKER_HUB;
       remainder = input;
     } else {
       registry = first;
       remainder = input.substring(slash + 1);
     }
-    if (registry.equals(LEGACY_DOCKER_HUB)) {
-      registry = DOCKER_HUB;
+    if (ReferenceGrammar.DOMAIN_PATTERN.matcher(registry).matches()) {
+      // index.docker.io is docker.io; an invalid host is explained below, with the rest.
+      registry = RegistryHost.parse(registry).value();
     }
     if (registry.equals(DOCKER_HUB) && !stripTagAndDigest(remainder).contains("/")) {
       remainder = OFFICIAL_PREFIX + remainder;
@@ -109,17 +114,6 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
       }
     }
     return new ImageReference(registry, new RepositoryName(path), tag, digest);
-  }
-
-  /**
-   * Docker's test for "this first component is a host": {@code .} or {@code :}, localhost, or
-   * uppercase.
-   */
-  static boolean isRegistryHost(String component) {
-    return component.contains(".")
-        || component.contains(":")
-        || component.equals("localhost")
-        || !component.toLowerCase(Locale.ROOT).equals(component);
   }
 
   private static String stripTagAndDigest(String remainder) {
@@ -191,6 +185,11 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
     return new ImageReference(registry, repository, tag, newDigest);
   }
 
+  /** The registry as a value. */
+  public RegistryHost registryHost() {
+    return new RegistryHost(registry);
+  }
+
   /** {@code docker.io/library/ubuntu}: registry and repository, no tag or digest. */
   public String canonicalName() {
     return registry + "/" + repository.value();
@@ -208,7 +207,7 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
     // Docker would drop the host here too, but "docker.io/a.b/c" shown as "a.b/c" would name
     // registry a.b: keep the host whenever dropping it changes the meaning.
     int slash = path.indexOf('/');
-    if (slash > 0 && isRegistryHost(path.substring(0, slash))) {
+    if (slash > 0 && RegistryHost.isRegistryHost(path.substring(0, slash))) {
       return canonicalName();
     }
     return path;

@@ -472,6 +472,18 @@ class ImageReferenceTest {
   }
 
   @org.junit.jupiter.api.Test
+  void constructionNormalisesTheRegistryAsParsingDoes() {
+    ImageReference built =
+        new ImageReference(
+            "index.docker.io", RepositoryName.of("library/ubuntu"), Tag.LATEST, null);
+    assertThat(built).isEqualTo(ImageReference.parse("ubuntu"));
+    assertThat(built.registryHost()).isEqualTo(RegistryHost.DOCKER_HUB);
+    assertThatThrownBy(
+            () -> new ImageReference("ho_st", RepositoryName.of("app"), Tag.LATEST, null))
+        .hasMessage("invalid reference format: invalid registry host 'ho_st'");
+  }
+
+  @org.junit.jupiter.api.Test
   void manifestReferencePrefersTheDigest() {
     assertThat(ImageReference.parse("ubuntu:1@" + D256).manifestReference()).isEqualTo(D256);
     assertThat(ImageReference.parse("ubuntu:1").manifestReference()).isEqualTo("1");

@@ -1,5 +1,6 @@
 package dev.hoist.auth;
 
+import dev.hoist.oci.Scope;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;

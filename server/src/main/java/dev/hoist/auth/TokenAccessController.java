@@ -1,6 +1,7 @@
 package dev.hoist.auth;
 
 import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.Scope;
 import dev.hoist.registry.AccessController;
 import java.util.List;
 import java.util.Locale;

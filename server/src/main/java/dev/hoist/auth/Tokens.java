@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.hoist.oci.Scope;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
@@ -130,7 +131,7 @@ final class Tokens {
           access.add(new Scope(t, n, a));
         }
       }
-    } catch (ParseException e) {
+    } catch (ParseException | IllegalArgumentException e) {
       throw new InvalidTokenException("malformed access claim");
     }
     String subject = claims.getSubject();

@@ -2,6 +2,7 @@ package dev.hoist.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.oci.Scope;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,7 @@ package dev.hoist.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoist.oci.ErrorCode;
+import dev.hoist.oci.Scope;
 import dev.hoist.registry.AccessController.Access;
 import dev.hoist.registry.AccessController.Denial;
 import dev.hoist.registry.AccessController.Request;

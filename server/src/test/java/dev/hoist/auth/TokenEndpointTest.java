@@ -2,6 +2,7 @@ package dev.hoist.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.oci.Scope;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

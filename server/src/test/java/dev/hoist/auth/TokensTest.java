@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.SignedJWT;
+import dev.hoist.oci.Scope;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
