@@ -103,7 +103,7 @@ public final class Mirror {
    * configured.
    */
   public Optional<RepositoryName> cacheName(String upstream, RepositoryName upstreamName) {
-    return config.upstream(upstream).map(u -> MirrorCache.cacheName(u.name(), upstreamName));
+    return config.upstream(upstream).map(u -> MirrorCache.cacheName(u.host(), upstreamName));
   }
 
   /** How long a cached tag is trusted, by its cache name ({@code <upstream>/<path>}). */
@@ -130,7 +130,7 @@ public final class Mirror {
         new Origin(
             configured.name(),
             upstreamName,
-            MirrorCache.cacheName(configured.name(), upstreamName));
+            MirrorCache.cacheName(configured.host(), upstreamName));
     return blobs.openStored(origin, digest);
   }
 }

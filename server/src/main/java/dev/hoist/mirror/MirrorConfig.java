@@ -2,13 +2,15 @@ package dev.hoist.mirror;
 
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.ConfigNode;
+import dev.hoist.oci.InvalidReferenceException;
+import dev.hoist.oci.RegistryHost;
 import dev.hoist.oci.RepositoryName;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -94,7 +96,12 @@ public record MirrorConfig(
   }
 
   public Optional<Upstream> upstream(String name) {
-    String canonical = Upstream.canonicalName(name);
+    String canonical;
+    try {
+      canonical = Upstream.canonicalName(name);
+    } catch (InvalidReferenceException e) {
+      return Optional.empty(); // no registry's name: not one of ours
+    }
     return upstreams.stream().filter(u -> u.name().equals(canonical)).findFirst();
   }
 
@@ -173,7 +180,7 @@ public record MirrorConfig(
               ? defaultUpstream
               : upstreams.stream()
                   .map(Upstream::name)
-                  .filter("docker.io"::equals)
+                  .filter(RegistryHost.DOCKER_HUB.value()::equals)
                   .findFirst()
                   .orElse(upstreams.isEmpty() ? null : upstreams.get(0).name());
       return new MirrorConfig(
@@ -276,7 +283,7 @@ public record MirrorConfig(
       Upstream known = Upstream.known(name).orElse(null);
       return known != null
           ? known.withUrl(url)
-          : new Upstream(name.toLowerCase(Locale.ROOT), url, null, null, List.of());
+          : new Upstream(Upstream.canonicalName(name), url, null, null, List.of());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(setting, "'" + spec + "': " + e.getMessage());
     }

@@ -52,8 +52,7 @@ final class MirrorRouting {
     if (slash > 0) {
       String first = value.substring(0, slash);
       for (Upstream upstream : config.upstreams()) {
-        if (first.equals(upstream.cacheKey())
-            || upstream.name().equals("docker.io") && first.equals("index.docker.io")) {
+        if (first.equals(upstream.cacheKey()) || upstream.host().spellings().contains(first)) {
           return Optional.of(remote(upstream, value.substring(slash + 1)));
         }
       }
@@ -71,11 +70,11 @@ final class MirrorRouting {
 
   private static Origin remote(Upstream upstream, String path) {
     String upstreamPath =
-        upstream.name().equals("docker.io") && !path.contains("/") ? "library/" + path : path;
+        upstream.host().isDockerHub() && !path.contains("/") ? "library/" + path : path;
     try {
       RepositoryName upstreamName = RepositoryName.of(upstreamPath);
       return new Origin(
-          upstream.name(), upstreamName, MirrorCache.cacheName(upstream.name(), upstreamName));
+          upstream.name(), upstreamName, MirrorCache.cacheName(upstream.host(), upstreamName));
     } catch (InvalidReferenceException e) {
       throw new OciException(ErrorCode.NAME_INVALID, e.getMessage());
     }

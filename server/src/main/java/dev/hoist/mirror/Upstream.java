@@ -1,10 +1,13 @@
 package dev.hoist.mirror;
 
+import dev.hoist.oci.InvalidReferenceException;
+import dev.hoist.oci.RegistryHost;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -27,13 +30,13 @@ public record Upstream(
   /** Registries known by name, each with its real API endpoint and token service. */
   static final Map<String, Upstream> KNOWN =
       Map.of(
-          "docker.io",
+          RegistryHost.DOCKER_HUB.value(),
           new Upstream(
-              "docker.io",
-              URI.create("https://registry-1.docker.io"),
+              RegistryHost.DOCKER_HUB.value(),
+              URI.create("https://" + RegistryHost.DOCKER_HUB_API_HOST),
               null,
               null,
-              List.of("auth.docker.io")),
+              List.of(RegistryHost.DOCKER_HUB_AUTH_HOST)),
           "ghcr.io",
           plain("ghcr.io"),
           "quay.io",
@@ -48,7 +51,7 @@ public record Upstream(
   public Upstream {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(url, "url");
-    if (!NAME.matcher(name).matches()) {
+    if (!NAME.matcher(name).matches() || !canonicalName(name).equals(name)) {
       throw new IllegalArgumentException(
           "'" + name + "' is not a registry name (a lowercase host, optionally with :port)");
     }
@@ -67,14 +70,27 @@ public record Upstream(
   }
 
   /** A registry known by name; empty when Hoist does not know where its API is. */
-  public static java.util.Optional<Upstream> known(String name) {
-    return java.util.Optional.ofNullable(KNOWN.get(canonicalName(name)));
+  public static Optional<Upstream> known(String name) {
+    try {
+      return Optional.ofNullable(KNOWN.get(canonicalName(name)));
+    } catch (InvalidReferenceException e) {
+      return Optional.empty();
+    }
   }
 
-  /** {@code index.docker.io} is docker.io's legacy name, as in image references. */
+  /**
+   * A registry's name as configuration and requests compare it: {@link RegistryHost}'s, lowercase
+   * ({@code INDEX.DOCKER.IO} is {@code docker.io}).
+   *
+   * @throws InvalidReferenceException when it is no registry host
+   */
   static String canonicalName(String name) {
-    String lower = name.toLowerCase(Locale.ROOT);
-    return lower.equals("index.docker.io") ? "docker.io" : lower;
+    return RegistryHost.parse(name).lowercase().value();
+  }
+
+  /** The registry this upstream mirrors. */
+  public RegistryHost host() {
+    return RegistryHost.parse(name);
   }
 
   /** This upstream at another URL (tests, or a closer endpoint), keeping its name. */
@@ -91,7 +107,7 @@ public record Upstream(
    * repository names) written as {@code -}.
    */
   String cacheKey() {
-    return dev.hoist.repository.MirrorCache.cacheKey(name);
+    return host().cacheKey();
   }
 
   @Override

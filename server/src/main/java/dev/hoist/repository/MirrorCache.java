@@ -3,6 +3,7 @@ package dev.hoist.repository;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.InvalidReferenceException;
 import dev.hoist.oci.Manifest;
+import dev.hoist.oci.RegistryHost;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.BlobContent;
@@ -47,18 +48,14 @@ public final class MirrorCache {
 
   // Names.
 
-  /** The first component of an upstream's cache names: its name, {@code :} written as {@code -}. */
-  public static String cacheKey(String upstream) {
-    return upstream.replace(':', '-');
-  }
-
   /**
-   * Where the cache keeps repository {@code upstreamName} of {@code upstream}.
+   * Where the cache keeps repository {@code upstreamName} of {@code upstream}: under its {@link
+   * RegistryHost#cacheKey()}.
    *
    * @throws InvalidReferenceException the result is no repository name (too long)
    */
-  public static RepositoryName cacheName(String upstream, RepositoryName upstreamName) {
-    return RepositoryName.of(cacheKey(upstream) + "/" + upstreamName.value());
+  public static RepositoryName cacheName(RegistryHost upstream, RepositoryName upstreamName) {
+    return RepositoryName.of(upstream.cacheKey() + "/" + upstreamName.value());
   }
 
   // Tags.

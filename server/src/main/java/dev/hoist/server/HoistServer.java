@@ -365,11 +365,8 @@ public final class HoistServer implements AutoCloseable {
       names.addAll(auth.reservedNames());
     }
     for (Upstream upstream : config.mirror().upstreams()) {
-      names.add(upstream.name());
-      names.add(MirrorCache.cacheKey(upstream.name()));
-      if (upstream.name().equals("docker.io")) {
-        names.add("index.docker.io");
-      }
+      names.addAll(upstream.host().spellings());
+      names.add(upstream.host().cacheKey());
     }
     for (String prefix : config.mirror().hostedPrefixes()) {
       int slash = prefix.indexOf('/');

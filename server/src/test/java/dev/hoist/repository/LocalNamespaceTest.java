@@ -7,6 +7,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.Manifest;
 import dev.hoist.oci.OciException;
+import dev.hoist.oci.RegistryHost;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.testkit.MemoryBlobStore;
@@ -136,7 +137,7 @@ class LocalNamespaceTest {
   @Test
   void theMirrorCacheStoresManifestsUntaggedAndRemembersWhatTheUpstreamSaid() throws Exception {
     MirrorCache cache = local.mirrorCache();
-    RepositoryName cached = MirrorCache.cacheName("docker.io", RepositoryName.of("library/app"));
+    RepositoryName cached = MirrorCache.cacheName(RegistryHost.DOCKER_HUB, RepositoryName.of("library/app"));
 
     cache.storeCopy(cached, manifest, ONE, NOW);
 
@@ -164,9 +165,10 @@ class LocalNamespaceTest {
 
   @Test
   void cacheNamesOfAnUpstreamWithAPortWriteTheColonAsADash() {
-    assertThat(MirrorCache.cacheName("127.0.0.1:5000", RepositoryName.of("library/alpine")))
+    assertThat(MirrorCache.cacheName(RegistryHost.parse("127.0.0.1:5000"), RepositoryName.of("library/alpine")))
         .isEqualTo(RepositoryName.of("127.0.0.1-5000/library/alpine"));
-    assertThat(MirrorCache.cacheKey("ghcr.io")).isEqualTo("ghcr.io");
+    assertThat(MirrorCache.cacheName(RegistryHost.parse("ghcr.io"), RepositoryName.of("o/app")))
+        .isEqualTo(RepositoryName.of("ghcr.io/o/app"));
   }
 
   @Test
