@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A registry error: a code from {@link ErrorCode}, a message for people, and an optional JSON
@@ -16,17 +17,21 @@ public class OciException extends RuntimeException {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ErrorCode code;
-  private final transient JsonNode detail;
+  private final transient @Nullable JsonNode detail;
 
-  public OciException(ErrorCode code, String message) {
+  public OciException(ErrorCode code, @Nullable String message) {
     this(code, message, null, null);
   }
 
-  public OciException(ErrorCode code, String message, JsonNode detail) {
+  public OciException(ErrorCode code, @Nullable String message, @Nullable JsonNode detail) {
     this(code, message, detail, null);
   }
 
-  public OciException(ErrorCode code, String message, JsonNode detail, Throwable cause) {
+  public OciException(
+      ErrorCode code,
+      @Nullable String message,
+      @Nullable JsonNode detail,
+      @Nullable Throwable cause) {
     super(message == null ? code.defaultMessage() : message, cause);
     this.code = Objects.requireNonNull(code, "code");
     this.detail = detail;
@@ -40,7 +45,7 @@ public class OciException extends RuntimeException {
     return code.httpStatus();
   }
 
-  public JsonNode detail() {
+  public @Nullable JsonNode detail() {
     return detail;
   }
 
@@ -66,6 +71,8 @@ public class OciException extends RuntimeException {
     return node;
   }
 
+  // getMessage() stays the client-facing text of toJson(); only log lines get the code in front.
+  @SuppressWarnings("OverrideThrowableToString")
   @Override
   public String toString() {
     return code + ": " + getMessage();
