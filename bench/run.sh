@@ -112,7 +112,8 @@ if [ "$build" = 1 ] && stale; then
   rm -rf "$work/src" && mkdir -p "$work/src" && jar="$root/app/target/hoist.jar"
   (cd "$root" && tar --exclude=./.git --exclude=./bench --exclude=./bench-jmh --exclude='*/target' \
      --exclude=./target -cf - .) | (cd "$work/src" && tar -xf -)
-  if (cd "$work/src" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl app -am package) >"$work/build.log" 2>&1; then
+  # Maven on the JDK found above (Spotless and Error Prone run in Maven's JVM and need 21+).
+  if (cd "$work/src" && JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$java_bin")")")" mvn -q -B -DskipTests -Dspotless.check.skip=true -pl app -am package) >"$work/build.log" 2>&1; then
     jar="$work/src/app/target/hoist.jar"
   elif [ -f "$jar" ]; then
     tail -30 "$work/build.log" >&2

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A reference to content: its media type, digest and size, plus the optional fields of the OCI
@@ -15,8 +16,8 @@ public record Descriptor(
     String mediaType,
     Digest digest,
     long size,
-    String artifactType,
-    Platform platform,
+    @Nullable String artifactType,
+    @Nullable Platform platform,
     Map<String, String> annotations,
     List<String> urls) {
 

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A content digest, {@code algorithm ":" encoded}, as the OCI image-spec defines it.
@@ -49,7 +50,7 @@ public record Digest(String algorithm, String encoded) {
    * @throws UnsupportedDigestAlgorithmException if the algorithm is well formed but unsupported
    * @throws IllegalArgumentException if the text is not a valid digest (including {@code null})
    */
-  public static Digest parse(String text) {
+  public static Digest parse(@Nullable String text) {
     if (text == null) {
       throw new IllegalArgumentException("invalid digest: null");
     }
@@ -62,7 +63,7 @@ public record Digest(String algorithm, String encoded) {
   }
 
   /** Whether {@code algorithm} is one Hoist can compute and verify. */
-  public static boolean isSupportedAlgorithm(String algorithm) {
+  public static boolean isSupportedAlgorithm(@Nullable String algorithm) {
     return DigestAlgorithm.find(algorithm).isPresent();
   }
 
@@ -121,7 +122,7 @@ public record Digest(String algorithm, String encoded) {
   }
 
   /** What is wrong with the two parts, or null; throws for a well-formed unsupported algorithm. */
-  private static String problem(String algorithm, String encoded) {
+  private static @Nullable String problem(String algorithm, String encoded) {
     if (algorithm.isEmpty()) {
       return "missing algorithm";
     }

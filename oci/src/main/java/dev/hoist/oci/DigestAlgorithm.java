@@ -3,6 +3,7 @@ package dev.hoist.oci;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** The digest algorithms Hoist can verify, with their JCA names and encoded lengths. */
 enum DigestAlgorithm {
@@ -36,7 +37,7 @@ enum DigestAlgorithm {
     }
   }
 
-  static Optional<DigestAlgorithm> find(String ociName) {
+  static Optional<DigestAlgorithm> find(@Nullable String ociName) {
     for (DigestAlgorithm a : values()) {
       if (a.ociName.equals(ociName)) {
         return Optional.of(a);
@@ -46,7 +47,7 @@ enum DigestAlgorithm {
   }
 
   /** The algorithm for a name, or the exception {@link Digest#parse} throws for it. */
-  static DigestAlgorithm require(String ociName) {
+  static DigestAlgorithm require(@Nullable String ociName) {
     return find(ociName)
         .orElseThrow(
             () -> {

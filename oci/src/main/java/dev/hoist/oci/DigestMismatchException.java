@@ -3,6 +3,7 @@ package dev.hoist.oci;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Content did not match the digest (or size) it was promised to have. An {@link IOException} so
@@ -13,7 +14,7 @@ public final class DigestMismatchException extends IOException {
   private static final long serialVersionUID = 1L;
 
   private final Digest expected;
-  private final Digest actual;
+  private final @Nullable Digest actual;
   private final long expectedSize;
   private final long actualSize;
 
@@ -24,7 +25,7 @@ public final class DigestMismatchException extends IOException {
    * @param actualSize how many bytes were seen
    */
   public DigestMismatchException(
-      Digest expected, Digest actual, long expectedSize, long actualSize) {
+      Digest expected, @Nullable Digest actual, long expectedSize, long actualSize) {
     super(message(expected, actual, expectedSize, actualSize));
     this.expected = Objects.requireNonNull(expected, "expected");
     this.actual = actual;
@@ -56,7 +57,8 @@ public final class DigestMismatchException extends IOException {
     return expectedSize >= 0 && expectedSize != actualSize;
   }
 
-  private static String message(Digest expected, Digest actual, long expectedSize, long size) {
+  private static String message(
+      Digest expected, @Nullable Digest actual, long expectedSize, long size) {
     if (expectedSize >= 0 && size > expectedSize) {
       return "content of " + expected + " is longer than the expected " + expectedSize + " bytes";
     }

@@ -4,6 +4,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shared engine of {@link VerifyingInputStream} and {@link DigestingInputStream}: every byte
@@ -15,7 +16,7 @@ abstract class DigestStream extends FilterInputStream {
 
   final Digester digester;
   private boolean eof;
-  private IOException failure;
+  private @Nullable IOException failure;
 
   DigestStream(InputStream in, Digester digester) {
     super(Objects.requireNonNull(in, "in"));

@@ -3,6 +3,7 @@ package dev.hoist.oci;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Computes a {@link Digest} incrementally, for content that arrives in pieces. Not thread-safe.
@@ -14,7 +15,7 @@ public final class Digester {
   private final DigestAlgorithm algorithm;
   private final MessageDigest md;
   private long bytes;
-  private Digest result;
+  private @Nullable Digest result;
 
   private Digester(DigestAlgorithm algorithm) {
     this.algorithm = algorithm;

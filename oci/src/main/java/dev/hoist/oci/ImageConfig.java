@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An image configuration (OCI {@code application/vnd.oci.image.config.v1+json} or Docker {@code
@@ -29,11 +30,11 @@ import java.util.Set;
 public record ImageConfig(
     String architecture,
     String os,
-    String variant,
-    String osVersion,
+    @Nullable String variant,
+    @Nullable String osVersion,
     List<String> osFeatures,
-    Instant created,
-    String author,
+    @Nullable Instant created,
+    @Nullable String author,
     Config config,
     List<Digest> diffIds,
     List<History> history,
@@ -61,8 +62,8 @@ public record ImageConfig(
       List<String> env,
       List<String> cmd,
       List<String> entrypoint,
-      String workingDir,
-      String user,
+      @Nullable String workingDir,
+      @Nullable String user,
       Map<String, String> labels,
       Set<String> exposedPorts) {
     public static final Config EMPTY =
@@ -77,9 +78,16 @@ public record ImageConfig(
     }
   }
 
-  /** One step of the build; {@code emptyLayer} steps (ENV, CMD) add no layer. */
+  /**
+   * One step of the build; {@code emptyLayer} steps (ENV, CMD) add no layer. The texts and the time
+   * are null when absent.
+   */
   public record History(
-      Instant created, String createdBy, String author, String comment, boolean emptyLayer) {}
+      @Nullable Instant created,
+      @Nullable String createdBy,
+      @Nullable String author,
+      @Nullable String comment,
+      boolean emptyLayer) {}
 
   /**
    * Parses a config blob.
@@ -97,7 +105,7 @@ public record ImageConfig(
 
   private static ImageConfig parseChecked(byte[] raw) {
     ObjectNode root = StrictJson.readObject(raw);
-    ObjectNode c = StrictJson.object(root, "config", "", false);
+    ObjectNode c = StrictJson.object(root, "config", "");
     Config config =
         c == null
             ? Config.EMPTY
@@ -105,13 +113,13 @@ public record ImageConfig(
                 StrictJson.strings(c, "Env", "config"),
                 StrictJson.strings(c, "Cmd", "config"),
                 StrictJson.strings(c, "Entrypoint", "config"),
-                StrictJson.string(c, "WorkingDir", "config", false),
-                StrictJson.string(c, "User", "config", false),
+                StrictJson.string(c, "WorkingDir", "config"),
+                StrictJson.string(c, "User", "config"),
                 StrictJson.stringMap(c, "Labels", "config"),
-                keys(StrictJson.object(c, "ExposedPorts", "config", false)));
+                keys(StrictJson.object(c, "ExposedPorts", "config")));
 
     List<Digest> diffIds = new ArrayList<>();
-    ObjectNode rootfs = StrictJson.object(root, "rootfs", "", false);
+    ObjectNode rootfs = StrictJson.object(root, "rootfs", "");
     if (rootfs != null) {
       List<String> ids = StrictJson.strings(rootfs, "diff_ids", "rootfs");
       for (int i = 0; i < ids.size(); i++) {
@@ -130,21 +138,21 @@ public record ImageConfig(
       String path = "history[" + i + "]";
       history.add(
           new History(
-              time(StrictJson.string(h, "created", path, false), path + ".created"),
-              StrictJson.string(h, "created_by", path, false),
-              StrictJson.string(h, "author", path, false),
-              StrictJson.string(h, "comment", path, false),
+              time(StrictJson.string(h, "created", path), path + ".created"),
+              StrictJson.string(h, "created_by", path),
+              StrictJson.string(h, "author", path),
+              StrictJson.string(h, "comment", path),
               StrictJson.bool(h, "empty_layer", path)));
     }
 
     return new ImageConfig(
-        StrictJson.string(root, "architecture", "", true),
-        StrictJson.string(root, "os", "", true),
-        StrictJson.string(root, "variant", "", false),
-        StrictJson.string(root, "os.version", "", false),
+        StrictJson.requiredString(root, "architecture", ""),
+        StrictJson.requiredString(root, "os", ""),
+        StrictJson.string(root, "variant", ""),
+        StrictJson.string(root, "os.version", ""),
         StrictJson.strings(root, "os.features", ""),
-        time(StrictJson.string(root, "created", "", false), "created"),
-        StrictJson.string(root, "author", "", false),
+        time(StrictJson.string(root, "created", ""), "created"),
+        StrictJson.string(root, "author", ""),
         config,
         diffIds,
         history,
@@ -173,7 +181,7 @@ public record ImageConfig(
     return "ImageConfig[" + platform() + ", " + diffIds.size() + " layers]";
   }
 
-  private static Set<String> keys(ObjectNode node) {
+  private static Set<String> keys(@Nullable ObjectNode node) {
     if (node == null) {
       return Set.of();
     }
@@ -183,7 +191,7 @@ public record ImageConfig(
   }
 
   // RFC 3339, as Go writes it: "2024-05-01T10:00:00.123456789Z" or with an offset.
-  private static Instant time(String text, String path) {
+  private static @Nullable Instant time(@Nullable String text, String path) {
     if (text == null) {
       return null;
     }

@@ -3,6 +3,7 @@ package dev.hoist.oci;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Matcher;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a user types to name an image, normalised exactly as Docker does.
@@ -30,7 +31,8 @@ import java.util.regex.Matcher;
  * @param tag the tag, or null when only a digest names the image (or before defaults are applied)
  * @param digest the digest, or null
  */
-public record ImageReference(String registry, RepositoryName repository, Tag tag, Digest digest) {
+public record ImageReference(
+    String registry, RepositoryName repository, @Nullable Tag tag, @Nullable Digest digest) {
   /** {@link RegistryHost#DOCKER_HUB}'s name. */
   public static final String DOCKER_HUB = RegistryHost.DOCKER_HUB.value();
 
@@ -42,12 +44,12 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
     try {
       registry = RegistryHost.parse(registry).value();
     } catch (InvalidReferenceException e) {
-      throw invalid(e.getMessage());
+      throw invalid(String.valueOf(e.getMessage()));
     }
   }
 
   /** Parses and normalises, adding the default tag {@code latest} when neither tag nor digest. */
-  public static ImageReference parse(String input) {
+  public static ImageReference parse(@Nullable String input) {
     return parseWithoutDefaultTag(input).withDefaultTag();
   }
 
@@ -55,7 +57,7 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
    * Parses and normalises the name but leaves the tag null when none was given, so a caller can say
    * {@code Using default tag: latest} before applying {@link #withDefaultTag()}.
    */
-  public static ImageReference parseWithoutDefaultTag(String input) {
+  public static ImageReference parseWithoutDefaultTag(@Nullable String input) {
     if (input == null || input.isEmpty()) {
       throw invalid("repository name must have at least one component");
     }
@@ -110,7 +112,8 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
       try {
         digest = Digest.parse(m.group(3));
       } catch (IllegalArgumentException e) {
-        throw invalid(e.getMessage());
+        // Digest.parse's exceptions always carry a message; valueOf only satisfies NullAway.
+        throw invalid(String.valueOf(e.getMessage()));
       }
     }
     return new ImageReference(registry, new RepositoryName(path), tag, digest);
@@ -162,7 +165,7 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
       try {
         Digest.parse(digestPart);
       } catch (IllegalArgumentException e) {
-        return e.getMessage();
+        return String.valueOf(e.getMessage());
       }
     }
     return "cannot parse " + RepositoryName.quote(registry + "/" + remainder);
@@ -177,11 +180,11 @@ public record ImageReference(String registry, RepositoryName repository, Tag tag
     return tag == null && digest == null ? withTag(Tag.LATEST) : this;
   }
 
-  public ImageReference withTag(Tag newTag) {
+  public ImageReference withTag(@Nullable Tag newTag) {
     return new ImageReference(registry, repository, newTag, digest);
   }
 
-  public ImageReference withDigest(Digest newDigest) {
+  public ImageReference withDigest(@Nullable Digest newDigest) {
     return new ImageReference(registry, repository, tag, newDigest);
   }
 

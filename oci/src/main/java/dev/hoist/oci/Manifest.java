@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A parsed image manifest or index, together with the exact bytes it was parsed from.
@@ -30,7 +31,7 @@ public sealed interface Manifest permits ImageManifest, ImageIndex {
    * @throws ManifestTooLargeException over {@link #MAX_BYTES}
    * @throws ManifestInvalidException for anything else wrong, with a message saying what
    */
-  static Manifest parse(byte[] raw, String contentType) {
+  static Manifest parse(byte[] raw, @Nullable String contentType) {
     return ManifestParser.parse(raw, contentType, null);
   }
 
@@ -40,7 +41,7 @@ public sealed interface Manifest permits ImageManifest, ImageIndex {
    *
    * @throws ManifestDigestMismatchException if the bytes have another digest
    */
-  static Manifest parse(byte[] raw, String contentType, Digest expected) {
+  static Manifest parse(byte[] raw, @Nullable String contentType, Digest expected) {
     return ManifestParser.parse(raw, contentType, Objects.requireNonNull(expected, "expected"));
   }
 

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns manifest bytes into an {@link ImageManifest} or {@link ImageIndex}, refusing anything a
@@ -37,7 +38,7 @@ final class ManifestParser {
 
   private ManifestParser() {}
 
-  static Manifest parse(byte[] raw, String contentType, Digest expected) {
+  static Manifest parse(byte[] raw, @Nullable String contentType, @Nullable Digest expected) {
     Objects.requireNonNull(raw, "raw");
     if (raw.length > Manifest.MAX_BYTES) {
       throw new ManifestTooLargeException(raw.length, Manifest.MAX_BYTES);
@@ -54,11 +55,11 @@ final class ManifestParser {
     }
   }
 
-  private static Manifest parseChecked(byte[] raw, String contentType, Digest digest) {
+  private static Manifest parseChecked(byte[] raw, @Nullable String contentType, Digest digest) {
     ObjectNode root = StrictJson.readObject(raw);
     StrictJson.checkKeyCase(root, "", TOP_FIELDS);
 
-    Long schemaVersion = StrictJson.integer(root, "schemaVersion", "", true);
+    long schemaVersion = StrictJson.requiredInteger(root, "schemaVersion", "");
     if (schemaVersion != 2) {
       throw shape("schemaVersion must be 2, got " + schemaVersion);
     }
@@ -73,7 +74,7 @@ final class ManifestParser {
               + ", so it could be read as an index or as an image manifest");
     }
 
-    String declared = StrictJson.string(root, "mediaType", "", false);
+    String declared = StrictJson.string(root, "mediaType", "");
     String type = effectiveType(contentType, declared, hasManifests, hasConfig);
     boolean docker =
         type.equals(MediaTypes.DOCKER_MANIFEST) || type.equals(MediaTypes.DOCKER_MANIFEST_LIST);
@@ -82,10 +83,10 @@ final class ManifestParser {
     }
 
     Optional<Descriptor> subject =
-        Optional.ofNullable(StrictJson.object(root, "subject", "", false))
+        Optional.ofNullable(StrictJson.object(root, "subject", ""))
             .map(s -> descriptor(s, "subject"));
     Optional<String> artifactType =
-        Optional.ofNullable(StrictJson.string(root, "artifactType", "", false))
+        Optional.ofNullable(StrictJson.string(root, "artifactType", ""))
             .map(t -> mediaType(t, "artifactType"));
     Map<String, String> annotations = StrictJson.stringMap(root, "annotations", "");
     ByteBuffer bytes = ByteBuffer.wrap(raw);
@@ -100,7 +101,7 @@ final class ManifestParser {
     if (hasManifests) {
       throw shape(type + " must not have manifests");
     }
-    ObjectNode configNode = StrictJson.object(root, "config", "", false);
+    ObjectNode configNode = StrictJson.object(root, "config", "");
     if (configNode == null) {
       throw shape("config is required in an image manifest");
     }
@@ -112,14 +113,12 @@ final class ManifestParser {
   }
 
   private static String effectiveType(
-      String contentType, String declared, boolean hasManifests, boolean hasConfig) {
+      @Nullable String contentType,
+      @Nullable String declared,
+      boolean hasManifests,
+      boolean hasConfig) {
     String ct = MediaTypes.withoutParameters(contentType);
-    boolean generic =
-        ct == null
-            || ct.isEmpty()
-            || ct.equals("application/json")
-            || ct.equals("application/octet-stream");
-    if (!generic) {
+    if (ct != null && !isGeneric(ct)) {
       if (!MediaTypes.MANIFEST_TYPES.contains(ct)) {
         throw shape("unsupported manifest media type " + Texts.quote(contentType));
       }
@@ -147,6 +146,11 @@ final class ManifestParser {
     throw shape("cannot tell the manifest type: no mediaType, and neither config nor manifests");
   }
 
+  /** A Content-Type that names no manifest type, so the document itself decides. */
+  private static boolean isGeneric(String ct) {
+    return ct.isEmpty() || ct.equals("application/json") || ct.equals("application/octet-stream");
+  }
+
   private static List<Descriptor> descriptors(ObjectNode root, String field, boolean required) {
     List<ObjectNode> nodes = StrictJson.objects(root, field, "", required);
     List<Descriptor> out = new ArrayList<>(nodes.size());
@@ -160,24 +164,24 @@ final class ManifestParser {
     StrictJson.checkKeyCase(node, path, DESCRIPTOR_FIELDS);
     String mediaType =
         mediaType(
-            StrictJson.string(node, "mediaType", path, true), StrictJson.join(path, "mediaType"));
-    String digestText = StrictJson.string(node, "digest", path, true);
+            StrictJson.requiredString(node, "mediaType", path), StrictJson.join(path, "mediaType"));
+    String digestText = StrictJson.requiredString(node, "digest", path);
     Digest digest;
     try {
       digest = Digest.parse(digestText);
     } catch (IllegalArgumentException e) {
       throw shape(StrictJson.join(path, "digest") + ": " + e.getMessage());
     }
-    long size = StrictJson.integer(node, "size", path, true);
+    long size = StrictJson.requiredInteger(node, "size", path);
     if (size < 0) {
       throw shape(StrictJson.join(path, "size") + " must not be negative, got " + size);
     }
-    String artifactType = StrictJson.string(node, "artifactType", path, false);
+    String artifactType = StrictJson.string(node, "artifactType", path);
     if (artifactType != null) {
       mediaType(artifactType, StrictJson.join(path, "artifactType"));
     }
     checkEmbeddedData(node, path, digest, size);
-    ObjectNode platformNode = StrictJson.object(node, "platform", path, false);
+    ObjectNode platformNode = StrictJson.object(node, "platform", path);
     Platform platform =
         platformNode == null ? null : platform(platformNode, StrictJson.join(path, "platform"));
     return new Descriptor(
@@ -192,7 +196,7 @@ final class ManifestParser {
 
   /** Embedded {@code data} must be the very content the descriptor names, or it is a second one. */
   private static void checkEmbeddedData(ObjectNode node, String path, Digest digest, long size) {
-    String data = StrictJson.string(node, "data", path, false);
+    String data = StrictJson.string(node, "data", path);
     if (data == null) {
       return;
     }
@@ -210,14 +214,14 @@ final class ManifestParser {
 
   private static Platform platform(ObjectNode node, String path) {
     StrictJson.checkKeyCase(node, path, PLATFORM_FIELDS);
-    String os = StrictJson.string(node, "os", path, true);
-    String architecture = StrictJson.string(node, "architecture", path, true);
+    String os = StrictJson.requiredString(node, "os", path);
+    String architecture = StrictJson.requiredString(node, "architecture", path);
     try {
       return new Platform(
           os,
           architecture,
-          StrictJson.string(node, "variant", path, false),
-          StrictJson.string(node, "os.version", path, false),
+          StrictJson.string(node, "variant", path),
+          StrictJson.string(node, "os.version", path),
           StrictJson.strings(node, "os.features", path));
     } catch (IllegalArgumentException e) {
       throw shape(path + ": " + e.getMessage());
@@ -236,7 +240,7 @@ final class ManifestParser {
   }
 
   /** An unmodifiable copy in the given order; never null. */
-  static Map<String, String> copyAnnotations(Map<String, String> annotations) {
+  static Map<String, String> copyAnnotations(@Nullable Map<String, String> annotations) {
     if (annotations == null || annotations.isEmpty()) {
       return Map.of();
     }

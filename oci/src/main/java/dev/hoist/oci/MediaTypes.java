@@ -3,6 +3,7 @@ package dev.hoist.oci;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** The media types Hoist recognises, and helpers to classify them. */
 public final class MediaTypes {
@@ -57,18 +58,18 @@ public final class MediaTypes {
    * Whether {@code mediaType} is any of the {@link #MANIFEST_TYPES} (an image manifest or an
    * index). Parameters and case are ignored.
    */
-  public static boolean isManifest(String mediaType) {
+  public static boolean isManifest(@Nullable String mediaType) {
     return isImageManifest(mediaType) || isIndex(mediaType);
   }
 
   /** Whether {@code mediaType} is an OCI image manifest or a Docker schema 2 manifest. */
-  public static boolean isImageManifest(String mediaType) {
+  public static boolean isImageManifest(@Nullable String mediaType) {
     String t = withoutParameters(mediaType);
     return OCI_MANIFEST.equals(t) || DOCKER_MANIFEST.equals(t);
   }
 
   /** Whether {@code mediaType} is an OCI index or a Docker manifest list. */
-  public static boolean isIndex(String mediaType) {
+  public static boolean isIndex(@Nullable String mediaType) {
     String t = withoutParameters(mediaType);
     return OCI_INDEX.equals(t) || DOCKER_MANIFEST_LIST.equals(t);
   }
@@ -77,7 +78,7 @@ public final class MediaTypes {
    * The type without parameters, trimmed and lowercased ({@code "Application/JSON; charset=utf-8"}
    * gives {@code "application/json"}); null stays null.
    */
-  public static String withoutParameters(String mediaType) {
+  public static @Nullable String withoutParameters(@Nullable String mediaType) {
     if (mediaType == null) {
       return null;
     }
@@ -87,7 +88,7 @@ public final class MediaTypes {
   }
 
   /** Whether {@code mediaType} is a {@code type/subtype} per RFC 6838, without parameters. */
-  public static boolean isValid(String mediaType) {
+  public static boolean isValid(@Nullable String mediaType) {
     return mediaType != null && MEDIA_TYPE.matcher(mediaType).matches();
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A registry error: a code from {@link ErrorCode}, a message for people, an optional JSON detail,
@@ -19,26 +20,30 @@ public class OciException extends RuntimeException {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ErrorCode code;
-  private final transient JsonNode detail;
+  private final transient @Nullable JsonNode detail;
   private final transient Map<String, String> headers;
 
-  public OciException(ErrorCode code, String message) {
+  public OciException(ErrorCode code, @Nullable String message) {
     this(code, message, null, null);
   }
 
-  public OciException(ErrorCode code, String message, JsonNode detail) {
+  public OciException(ErrorCode code, @Nullable String message, @Nullable JsonNode detail) {
     this(code, message, detail, null);
   }
 
-  public OciException(ErrorCode code, String message, JsonNode detail, Throwable cause) {
+  public OciException(
+      ErrorCode code,
+      @Nullable String message,
+      @Nullable JsonNode detail,
+      @Nullable Throwable cause) {
     this(code, message, detail, cause, Map.of());
   }
 
   private OciException(
       ErrorCode code,
-      String message,
-      JsonNode detail,
-      Throwable cause,
+      @Nullable String message,
+      @Nullable JsonNode detail,
+      @Nullable Throwable cause,
       Map<String, String> headers) {
     super(message == null ? code.defaultMessage() : message, cause);
     this.code = Objects.requireNonNull(code, "code");
@@ -59,7 +64,7 @@ public class OciException extends RuntimeException {
     return code.httpStatus();
   }
 
-  public JsonNode detail() {
+  public @Nullable JsonNode detail() {
     return detail;
   }
 
@@ -90,6 +95,8 @@ public class OciException extends RuntimeException {
     return node;
   }
 
+  // getMessage() stays the client-facing text of toJson(); only log lines get the code in front.
+  @SuppressWarnings("OverrideThrowableToString")
   @Override
   public String toString() {
     return code + ": " + getMessage();

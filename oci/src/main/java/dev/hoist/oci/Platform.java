@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The platform an image runs on, as an index entry or an image config describes it.
@@ -15,7 +16,11 @@ import java.util.regex.Pattern;
  * stored as null.
  */
 public record Platform(
-    String os, String architecture, String variant, String osVersion, List<String> osFeatures) {
+    String os,
+    String architecture,
+    @Nullable String variant,
+    @Nullable String osVersion,
+    List<String> osFeatures) {
   private static final Pattern PART = Pattern.compile("[a-z0-9][a-z0-9._-]*");
   private static final Pattern LEVEL = Pattern.compile("v([0-9]+)(?:\\.[0-9]+)?");
 
@@ -35,7 +40,7 @@ public record Platform(
     this(os, architecture, null, null, List.of());
   }
 
-  public Platform(String os, String architecture, String variant) {
+  public Platform(String os, String architecture, @Nullable String variant) {
     this(os, architecture, variant, null, List.of());
   }
 
@@ -44,7 +49,7 @@ public record Platform(
    * linux/amd64} or {@code linux/arm64/v8}. Case is ignored; the values are kept otherwise as
    * written.
    */
-  public static Platform parse(String text) {
+  public static Platform parse(@Nullable String text) {
     if (text == null) {
       throw new IllegalArgumentException("invalid platform: null");
     }
@@ -185,7 +190,7 @@ public record Platform(
     return os + "/" + architecture + (variant == null ? "" : "/" + variant);
   }
 
-  private static String blankToNull(String s) {
+  private static @Nullable String blankToNull(@Nullable String s) {
     return s == null || s.isBlank() ? null : s;
   }
 }

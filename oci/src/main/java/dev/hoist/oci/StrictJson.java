@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads registry JSON the way it must be read when other parsers (Go's encoding/json in Docker,
@@ -113,12 +114,10 @@ final class StrictJson {
     return v != null && !v.isNull();
   }
 
-  static String string(ObjectNode node, String field, String path, boolean required) {
+  /** A string, or null when absent. */
+  static @Nullable String string(ObjectNode node, String field, String path) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
-      if (required) {
-        throw missing(path, field);
-      }
       return null;
     }
     if (!v.isTextual()) {
@@ -127,19 +126,34 @@ final class StrictJson {
     return v.textValue();
   }
 
-  /** An integer that fits in a long, or null when absent and not required. */
-  static Long integer(ObjectNode node, String field, String path, boolean required) {
+  /** A string that must be present. */
+  static String requiredString(ObjectNode node, String field, String path) {
+    String s = string(node, field, path);
+    if (s == null) {
+      throw missing(path, field);
+    }
+    return s;
+  }
+
+  /** An integer that fits in a long, or null when absent. */
+  static @Nullable Long integer(ObjectNode node, String field, String path) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
-      if (required) {
-        throw missing(path, field);
-      }
       return null;
     }
     if (!v.isIntegralNumber() || !v.canConvertToLong()) {
       throw new ShapeException(join(path, field) + " must be an integer, got " + abbreviate(v));
     }
     return v.longValue();
+  }
+
+  /** An integer that fits in a long and must be present. */
+  static long requiredInteger(ObjectNode node, String field, String path) {
+    Long n = integer(node, field, path);
+    if (n == null) {
+      throw missing(path, field);
+    }
+    return n;
   }
 
   static boolean bool(ObjectNode node, String field, String path) {
@@ -153,12 +167,10 @@ final class StrictJson {
     return v.booleanValue();
   }
 
-  static ObjectNode object(ObjectNode node, String field, String path, boolean required) {
+  /** An object, or null when absent. */
+  static @Nullable ObjectNode object(ObjectNode node, String field, String path) {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
-      if (required) {
-        throw missing(path, field);
-      }
       return null;
     }
     if (!v.isObject()) {
@@ -212,7 +224,7 @@ final class StrictJson {
 
   /** An object of string values, in document order; empty when absent. */
   static Map<String, String> stringMap(ObjectNode node, String field, String path) {
-    ObjectNode o = object(node, field, path, false);
+    ObjectNode o = object(node, field, path);
     if (o == null || o.isEmpty()) {
       return Map.of();
     }

@@ -1,5 +1,7 @@
 package dev.hoist.oci;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A movable, human name for one image in a repository: {@code [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}}.
  */
@@ -20,7 +22,7 @@ public record Tag(String value) implements Comparable<Tag> {
   }
 
   /** Whether the string is a valid tag, for places that must tell a tag from a digest. */
-  public static boolean isValid(String value) {
+  public static boolean isValid(@Nullable String value) {
     return value != null && ReferenceGrammar.TAG_PATTERN.matcher(value).matches();
   }
 

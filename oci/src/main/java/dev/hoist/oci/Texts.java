@@ -1,5 +1,7 @@
 package dev.hoist.oci;
 
+import org.jspecify.annotations.Nullable;
+
 /** Small string helpers for error messages. */
 final class Texts {
   private static final int MAX_QUOTED = 100;
@@ -10,7 +12,7 @@ final class Texts {
    * The value in double quotes, shortened and with control characters escaped, so that hostile
    * input cannot flood or forge log lines through an exception message.
    */
-  static String quote(String s) {
+  static String quote(@Nullable String s) {
     if (s == null) {
       return "null";
     }

@@ -4,4 +4,7 @@
  * dev.hoist.oci.RepositoryName}, {@link dev.hoist.oci.Tag}), digests, token scopes ({@link
  * dev.hoist.oci.Scope}), media types, manifests and the error table. No network, no storage.
  */
+@NullMarked
 package dev.hoist.oci;
+
+import org.jspecify.annotations.NullMarked;

@@ -199,10 +199,7 @@ public final class Accelerator implements AutoCloseable {
   }
 
   private void serveTenant(
-      Call call,
-      TenantResolver.Resolution where,
-      Optional<TenantUsage> found,
-      Stage.Next next) {
+      Call call, TenantResolver.Resolution where, Optional<TenantUsage> found, Stage.Next next) {
     HttpServerResponse response = call.response();
     if (found.isEmpty()) {
       sendError(

@@ -15,10 +15,10 @@ import java.util.Optional;
 
 /**
  * Traffic quotas as a decorator of the namespace: a request that carries a tenant's {@link
- * TransferGate} (set by the accelerator's pipeline stage) is refused content once the tenant is over
- * its quota, before anything is looked up or fetched from an upstream (a Docker daemon then falls
- * back to the origin at once); content it may have goes out through the gate, which reserves its
- * exact length before the body is sent. Requests of no tenant pass through untouched.
+ * TransferGate} (set by the accelerator's pipeline stage) is refused content once the tenant is
+ * over its quota, before anything is looked up or fetched from an upstream (a Docker daemon then
+ * falls back to the origin at once); content it may have goes out through the gate, which reserves
+ * its exact length before the body is sent. Requests of no tenant pass through untouched.
  */
 public final class QuotaNamespace implements Namespace {
   private final Namespace delegate;

@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
  * that a client cannot claim another tenant's address).
  *
  * <p>A registry reached under a path prefix (an accelerator tenant's {@code /m/<id>}, see {@link
- * dev.hoist.pipeline.RequestContext#addressPrefix()}) has that prefix in its address: its tokens come from {@code
- * <prefix>/token} and are bound to host and prefix, so that one tenant's token is refused at
- * another's address on the same host.
+ * dev.hoist.pipeline.RequestContext#addressPrefix()}) has that prefix in its address: its tokens
+ * come from {@code <prefix>/token} and are bound to host and prefix, so that one tenant's token is
+ * refused at another's address on the same host.
  *
  * @param scheme {@code http} or {@code https}
  * @param host the host (and port) as the client sent it, checked to be a host name or IP literal

@@ -69,8 +69,7 @@ public final class BlobFills {
    * @param executor runs the fills (blocking I/O: virtual threads suit it)
    */
   public static BlobFills create(
-      BlobStore blobs, Path spoolDir, Executor executor, FillListener listener)
-      throws IOException {
+      BlobStore blobs, Path spoolDir, Executor executor, FillListener listener) throws IOException {
     return new BlobFills(blobs, spoolDir, executor, DEFAULT_MAX_RESUMES, listener);
   }
 
@@ -105,7 +104,10 @@ public final class BlobFills {
     this.executor = Objects.requireNonNull(executor, "executor");
     this.settings =
         new Fill.Settings(
-            blobs, Objects.requireNonNull(listener, "listener"), maxResumes, stallTimeout.toNanos());
+            blobs,
+            Objects.requireNonNull(listener, "listener"),
+            maxResumes,
+            stallTimeout.toNanos());
     Files.createDirectories(this.spoolDir);
     deleteLeftovers(this.spoolDir);
   }

@@ -70,7 +70,6 @@ final class Fill implements Runnable {
     FAILED
   }
 
-
   private final Settings settings;
   private final Consumer<Fill> ended;
 
@@ -334,8 +333,8 @@ final class Fill implements Runnable {
   // What callers of serve and readers wait for.
 
   /**
-   * Waits until the upstream answered: a live view of the fill, or null when the caller should
-   * look in the store again (the fill ended with the blob stored, before the size was known).
+   * Waits until the upstream answered: a live view of the fill, or null when the caller should look
+   * in the store again (the fill ended with the blob stored, before the size was known).
    */
   BlobContent awaitContent() throws IOException {
     lock.lock();

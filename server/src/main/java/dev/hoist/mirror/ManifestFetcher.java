@@ -70,7 +70,8 @@ final class ManifestFetcher {
             ManifestResponse response =
                 upstreams
                     .client(origin)
-                    .getManifest(origin.upstreamName(), digest.toString(), MediaTypes.MANIFEST_TYPES);
+                    .getManifest(
+                        origin.upstreamName(), digest.toString(), MediaTypes.MANIFEST_TYPES);
             return store(origin, response, digest);
           } catch (RegistryException e) {
             throw new UpstreamException(e);

@@ -36,8 +36,8 @@ public final class Mirror {
   private volatile PullListener pullListener = (upstream, name, tag) -> {};
 
   /**
-   * @param clients one registry client per configured upstream, by upstream name (the caller
-   *     closes them, after the background work that uses them stopped)
+   * @param clients one registry client per configured upstream, by upstream name (the caller closes
+   *     them, after the background work that uses them stopped)
    * @param cache where cached content lives ({@code LocalNamespace.mirrorCache()})
    * @param background runs revalidations and prefetches that no request waits for
    */

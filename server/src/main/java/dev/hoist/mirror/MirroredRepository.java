@@ -20,7 +20,10 @@ import java.util.Optional;
  * answer to keep). Read-only: every write is refused with 405 {@code UNSUPPORTED}.
  */
 final class MirroredRepository
-    implements Repository, Repository.Manifests, Repository.Blobs, Repository.Tags,
+    implements Repository,
+        Repository.Manifests,
+        Repository.Blobs,
+        Repository.Tags,
         Repository.Referrers {
   private final RepositoryName name;
   private final Origin origin;

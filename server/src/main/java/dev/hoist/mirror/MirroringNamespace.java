@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The mirror as a decorator of the namespace: a name {@link MirrorRouting} routes to an upstream
- * is a {@link MirroredRepository}; every other name is the decorated namespace's.
+ * The mirror as a decorator of the namespace: a name {@link MirrorRouting} routes to an upstream is
+ * a {@link MirroredRepository}; every other name is the decorated namespace's.
  */
 final class MirroringNamespace implements Namespace {
   private final Namespace local;

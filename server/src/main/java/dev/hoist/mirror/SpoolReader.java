@@ -23,8 +23,6 @@ final class SpoolReader implements GrowingFile {
     this.end = end;
   }
 
-
-
   /**
    * Reads what the fill has released at the position, waiting for it; into a direct buffer this
    * costs no copy through the heap.
@@ -71,7 +69,6 @@ final class SpoolReader implements GrowingFile {
   public long awaitReadable(long position) throws IOException {
     return fill.awaitReadable(position);
   }
-
 
   @Override
   public void close() throws IOException {

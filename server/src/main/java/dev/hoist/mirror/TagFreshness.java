@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Manifests by tag (ARCHITECTURE §3, "Freshness"): a tag is trusted for its rule's fresh time,
- * then revalidated with a HEAD (not counted by Docker Hub's pull limit) and refetched only when its
+ * Manifests by tag (ARCHITECTURE §3, "Freshness"): a tag is trusted for its rule's fresh time, then
+ * revalidated with a HEAD (not counted by Docker Hub's pull limit) and refetched only when its
  * digest changed; served stale while a background check runs (when the rule allows) or while the
  * upstream fails; an upstream's "no such tag" is remembered for the negative TTL. One upstream
  * check per tag for concurrent callers.

@@ -15,7 +15,8 @@ import java.time.InstantSource;
 public final class UpstreamClients {
   private UpstreamClients() {}
 
-  public static RegistryClient create(Upstream upstream, InstantSource clock, MeterRegistry meters) {
+  public static RegistryClient create(
+      Upstream upstream, InstantSource clock, MeterRegistry meters) {
     RegistryEndpoint endpoint = RegistryEndpoint.of(upstream.url()).withName(upstream.name());
     if (upstream.username() != null) {
       endpoint =

@@ -1,7 +1,7 @@
 /**
  * The pull-through cache (ARCHITECTURE §3): {@link dev.hoist.mirror.Mirror#decorate} wraps the
- * local namespace, so that names routed to an upstream are served through the cache and every
- * other name stays local. The registry never knows which answered.
+ * local namespace, so that names routed to an upstream are served through the cache and every other
+ * name stays local. The registry never knows which answered.
  *
  * <ul>
  *   <li>{@code MirrorRouting}: which upstream a {@code /v2/<name>} request is for ({@code ?ns=},

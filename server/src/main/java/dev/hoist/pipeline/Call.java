@@ -56,8 +56,8 @@ public final class Call {
   }
 
   /**
-   * Runs {@code work} once the response is over: sent, or cut short when the connection closed;
-   * in the order registered.
+   * Runs {@code work} once the response is over: sent, or cut short when the connection closed; in
+   * the order registered.
    */
   public void atEnd(Runnable work) {
     atEnd.add(work);

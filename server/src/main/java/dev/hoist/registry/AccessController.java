@@ -70,8 +70,7 @@ public interface AccessController {
    * @param method the HTTP method
    * @param host the {@code Host} header (or HTTP/2 {@code :authority}) as sent, or null
    * @param addressPath the path prefix the registry was reached under ({@link
-   *     dev.hoist.pipeline.RequestContext#addressPrefix()}), or
-   *     empty at the root
+   *     dev.hoist.pipeline.RequestContext#addressPrefix()}), or empty at the root
    * @param remoteAddress the peer's IP address (a proxy's, behind one)
    * @param tls whether the connection is TLS
    * @param header a request header by name (case-insensitive), or null

@@ -27,9 +27,7 @@ final class CatalogHandler {
         .blocking()
         .run(
             () ->
-                n == 0
-                    ? List.<RepositoryName>of()
-                    : backend.namespace().repositories(last, n + 1))
+                n == 0 ? List.<RepositoryName>of() : backend.namespace().repositories(last, n + 1))
         .map(
             names -> {
               boolean more = names.size() > n;

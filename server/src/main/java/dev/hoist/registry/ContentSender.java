@@ -67,11 +67,7 @@ final class ContentSender {
   }
 
   private Future<Void> send(
-      Exchange ex,
-      Content content,
-      String contentType,
-      boolean acceptRanges,
-      String rangeHeader) {
+      Exchange ex, Content content, String contentType, boolean acceptRanges, String rangeHeader) {
     HttpServerResponse response = ex.response();
     if (content.cacheStatus() != null) {
       response.putHeader(CACHE_HEADER, content.cacheStatus().name());
@@ -180,7 +176,8 @@ final class ContentSender {
             channel -> {
               Promise<Void> done = Promise.promise();
               RegionSource whole = RegionSource.complete(channel, file.size());
-              new RegionPump(ex, blocking, regions, whole, offset, offset + length, done, fileRegionBytes)
+              new RegionPump(
+                      ex, blocking, regions, whole, offset, offset + length, done, fileRegionBytes)
                   .start();
               return closeAfter(done.future(), channel);
             });
@@ -201,7 +198,14 @@ final class ContentSender {
               if (regions != null && file.file().isPresent()) {
                 RegionSource source = RegionSource.growing(file);
                 new RegionPump(
-                        ex, blocking, regions, source, offset, offset + length, done, fileRegionBytes)
+                        ex,
+                        blocking,
+                        regions,
+                        source,
+                        offset,
+                        offset + length,
+                        done,
+                        fileRegionBytes)
                     .start();
               } else {
                 new StreamPump(ex, blocking, ChunkReader.of(file), length, done).next();

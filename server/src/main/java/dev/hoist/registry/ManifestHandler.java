@@ -3,7 +3,6 @@ package dev.hoist.registry;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.Manifest;
 import dev.hoist.oci.Tag;
-import dev.hoist.repository.Content;
 import dev.hoist.repository.ManifestReference;
 import dev.hoist.repository.Repository;
 import io.vertx.core.Future;
@@ -77,8 +76,7 @@ final class ManifestHandler {
     }
     return ex.readBody(limit, () -> tooLarge(-1, limit))
         .compose(
-            body ->
-                backend.blocking().run(() -> store(writer, ref, contentType, body.getBytes())))
+            body -> backend.blocking().run(() -> store(writer, ref, contentType, body.getBytes())))
         .map(
             manifest -> {
               var response = ex.response();

@@ -2,9 +2,9 @@ package dev.hoist.registry;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.oci.Descriptor;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.MediaTypes;
-import dev.hoist.oci.Descriptor;
 import dev.hoist.repository.Repository;
 import io.vertx.core.Future;
 import java.util.Map;

@@ -131,9 +131,7 @@ final class Router implements Stage.Endpoint {
       AccessController.Denial d = denial.get();
       throw Errors.withHeaders(d.code(), d.message(), d.headers());
     }
-    decision
-        .principal()
-        .ifPresent(user -> ex.call().with(ex.call().context().withPrincipal(user)));
+    decision.principal().ifPresent(user -> ex.call().with(ex.call().context().withPrincipal(user)));
   }
 
   /**

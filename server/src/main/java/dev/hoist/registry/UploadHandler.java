@@ -10,7 +10,6 @@ import dev.hoist.storage.BlobUpload;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -83,7 +82,6 @@ final class UploadHandler {
       return null;
     }
   }
-
 
   private Future<Void> startSession(Exchange ex, RepositoryName name, Uploads uploads) {
     return backend
@@ -202,8 +200,7 @@ final class UploadHandler {
       Digest digest) {
     return append(ex, name, uploads, id, progress, range)
         .compose(
-            size ->
-                backend.blocking().run(() -> uploads.complete(id, progress.upload(), digest)));
+            size -> backend.blocking().run(() -> uploads.complete(id, progress.upload(), digest)));
   }
 
   /**

@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The turns of upload sessions: requests to one session run one at a time ({@link #locked}), and
- * so does the purge of an abandoned one. The sessions themselves are the repositories' ({@link
+ * The turns of upload sessions: requests to one session run one at a time ({@link #locked}), and so
+ * does the purge of an abandoned one. The sessions themselves are the repositories' ({@link
  * dev.hoist.repository.Uploads}).
  */
 final class UploadSessions {
@@ -42,7 +42,8 @@ final class UploadSessions {
                   stale.stream()
                       .map(
                           id ->
-                              locked(context, id, () -> blocking.run(() -> janitor.purge(id, cutoff))))
+                              locked(
+                                  context, id, () -> blocking.run(() -> janitor.purge(id, cutoff))))
                       .toList();
               return Future.join(each)
                   .transform(

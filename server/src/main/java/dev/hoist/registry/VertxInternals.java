@@ -10,9 +10,9 @@ import io.vertx.core.net.impl.VertxConnection;
 
 /**
  * The one place that uses Vert.x's internal API, for what its public API cannot do: write netty
- * file regions of a file that is still growing, and hand pooled direct memory to the socket
- * without a copy. Everything else in Hoist uses public Vert.x API only; a Vert.x upgrade that moves
- * these classes breaks this file alone.
+ * file regions of a file that is still growing, and hand pooled direct memory to the socket without
+ * a copy. Everything else in Hoist uses public Vert.x API only; a Vert.x upgrade that moves these
+ * classes breaks this file alone.
  */
 final class VertxInternals {
   private VertxInternals() {}

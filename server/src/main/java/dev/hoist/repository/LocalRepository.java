@@ -208,12 +208,15 @@ public final class LocalRepository
   }
 
   /**
-   * Stores a copied manifest (sync) with its blobs linked in the same transaction, and moves
-   * {@code tag} (may be null) to it: the image appears whole or not at all.
+   * Stores a copied manifest (sync) with its blobs linked in the same transaction, and moves {@code
+   * tag} (may be null) to it: the image appears whole or not at all.
    */
   public void putCopy(Manifest manifest, Tag tag) throws IOException {
     writer.write(
-        name, manifest, ManifestWriter.References.LINKED_WITH_IT, ManifestWriter.TagMove.hosted(tag));
+        name,
+        manifest,
+        ManifestWriter.References.LINKED_WITH_IT,
+        ManifestWriter.TagMove.hosted(tag));
   }
 
   @Override

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The mirror's cache in this node's stores, and the one owner of its model, used by the mirror
- * and by sync alike:
+ * The mirror's cache in this node's stores, and the one owner of its model, used by the mirror and
+ * by sync alike:
  *
  * <ul>
  *   <li><b>Cache names.</b> A repository {@code <path>} of upstream {@code U} is cached as {@code
@@ -75,7 +75,8 @@ public final class MirrorCache {
   public void remember(RepositoryName cacheName, CachedTag tag) {
     MirrorTagState state =
         switch (tag) {
-          case CachedTag.Present p -> new MirrorTagState(cacheName, p.tag(), p.digest(), p.checked());
+          case CachedTag.Present p ->
+              new MirrorTagState(cacheName, p.tag(), p.digest(), p.checked());
           case CachedTag.Absent a -> new MirrorTagState(cacheName, a.tag(), null, a.checked());
         };
     metadata.write(
@@ -142,8 +143,8 @@ public final class MirrorCache {
 
   /**
    * Stores a copied manifest (sync) with its blobs linked, and records that the upstream's {@code
-   * tag} (may be null) pointed at it at {@code checked}: the mirror's next pull of the tag is then a
-   * hit without asking the upstream.
+   * tag} (may be null) pointed at it at {@code checked}: the mirror's next pull of the tag is then
+   * a hit without asking the upstream.
    */
   public void storeCopy(RepositoryName cacheName, Manifest manifest, Tag tag, Instant checked)
       throws IOException {
@@ -151,7 +152,9 @@ public final class MirrorCache {
         cacheName,
         manifest,
         ManifestWriter.References.LINKED_WITH_IT,
-        tag == null ? ManifestWriter.TagMove.NONE : new ManifestWriter.TagMove.Cached(tag, checked));
+        tag == null
+            ? ManifestWriter.TagMove.NONE
+            : new ManifestWriter.TagMove.Cached(tag, checked));
   }
 
   // Blobs.

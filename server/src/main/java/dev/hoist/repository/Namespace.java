@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Where the registry finds its repositories: the one facade every {@code /v2/} handler works
  * through. {@link LocalNamespace} keeps repositories in this node's stores; decorators assembled
- * once in the composition root add the rest (the mirror, which serves names of upstream
- * registries, and the accelerator's quotas), so that a handler never knows which of them answered.
+ * once in the composition root add the rest (the mirror, which serves names of upstream registries,
+ * and the accelerator's quotas), so that a handler never knows which of them answered.
  */
 public interface Namespace {
 

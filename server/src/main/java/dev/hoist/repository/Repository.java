@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One repository, as the {@code /v2/} handlers see it, whatever holds it: this node's stores, or
- * an upstream registry through the mirror's cache. Every method blocks (storage, an upstream), so
+ * One repository, as the {@code /v2/} handlers see it, whatever holds it: this node's stores, or an
+ * upstream registry through the mirror's cache. Every method blocks (storage, an upstream), so
  * callers run them off the event loop. Failures are {@link dev.hoist.oci.OciException}s carrying
  * the code the client should get.
  */

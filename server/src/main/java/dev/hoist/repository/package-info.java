@@ -1,7 +1,7 @@
 /**
  * The facade every {@code /v2/} handler works through: a {@link dev.hoist.repository.Namespace}
- * gives the {@link dev.hoist.repository.Repository} a request addresses, with its manifests,
- * blobs, tags, referrers and (when it takes writes) its writer.
+ * gives the {@link dev.hoist.repository.Repository} a request addresses, with its manifests, blobs,
+ * tags, referrers and (when it takes writes) its writer.
  *
  * <p>Cross-cutting behaviour wraps the facade, assembled once in the composition root:
  *

@@ -27,7 +27,6 @@ import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.storage.sqlite.SqliteMetadataStore;
 import dev.hoist.sync.MirrorAccess;
-import dev.hoist.sync.SyncApi;
 import dev.hoist.sync.SyncFeature;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -78,9 +77,9 @@ public final class HoistServer implements AutoCloseable {
   static final int IDLE_TIMEOUT_SECONDS = 120;
 
   /**
-   * How long mirror fills and prefetches still running at shutdown may take to finish. A fill
-   * whose client got every byte is only committing (milliseconds), and interrupting it would throw
-   * the verified blob away; one still downloading for nobody is cut after this.
+   * How long mirror fills and prefetches still running at shutdown may take to finish. A fill whose
+   * client got every byte is only committing (milliseconds), and interrupting it would throw the
+   * verified blob away; one still downloading for nobody is cut after this.
    */
   static final Duration MIRROR_STOP_GRACE = Duration.ofSeconds(5);
 
@@ -114,7 +113,8 @@ public final class HoistServer implements AutoCloseable {
       LocalNamespace local = new LocalNamespace(blobs, metadata, clock);
       Mirror mirror =
           config.mirror().enabled()
-              ? startMirror(config.mirror(), blobs, local.mirrorCache(), dataDir, clock, meters, resources)
+              ? startMirror(
+                  config.mirror(), blobs, local.mirrorCache(), dataDir, clock, meters, resources)
               : null;
       Namespace mirrored = mirror == null ? local : mirror.decorate(local);
       Namespace namespace =
@@ -330,8 +330,7 @@ public final class HoistServer implements AutoCloseable {
             "API fallback",
             Stage.answering(
                 path -> path.startsWith("/api/"),
-                call ->
-                    new ApiError(404, "NOT_FOUND", "no such endpoint").send(call.response())))
+                call -> new ApiError(404, "NOT_FOUND", "no such endpoint").send(call.response())))
         .endpoint("registry", api.endpoint());
   }
 

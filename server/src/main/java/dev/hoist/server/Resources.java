@@ -6,9 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the composition root started, closed in the reverse order it was started: whatever was
- * built on something is gone before that thing is. One close that fails is logged and the rest
- * still close.
+ * What the composition root started, closed in the reverse order it was started: whatever was built
+ * on something is gone before that thing is. One close that fails is logged and the rest still
+ * close.
  */
 final class Resources implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Resources.class);

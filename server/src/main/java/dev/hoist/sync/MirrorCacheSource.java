@@ -16,8 +16,8 @@ import java.util.Optional;
  * registry} reads them, blobs through the mirror's cache ({@link MirrorAccess#cachedBlob}). A
  * client pulling the image while the copy runs then shares each blob's one upstream transfer
  * instead of starting a second one beside it, and the blob is written once, by the fill: the stream
- * of a blob ends only once it is stored, and {@link MirrorCacheDestination} reads it to the end. Each blob
- * still holds a slot of the upstream's sync budget until it has been read.
+ * of a blob ends only once it is stored, and {@link MirrorCacheDestination} reads it to the end.
+ * Each blob still holds a slot of the upstream's sync budget until it has been read.
  */
 final class MirrorCacheSource implements ImageSource {
   private final ImageSource registry;

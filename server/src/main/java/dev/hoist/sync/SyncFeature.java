@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sync as the composition root sees it: started with the node's stores and what it needs of the
- * mirror ({@link MirrorAccess}), it serves {@code /api/v1/sync} as a stage of the pipeline (when the
- * API is enabled) and counts the mirror's pulls for pre-warming ({@link #tagPulled}, which the root
- * wires to the mirror). Without a mirror there is no upstream to sync from: the service then only
- * answers the API with an empty rule list.
+ * mirror ({@link MirrorAccess}), it serves {@code /api/v1/sync} as a stage of the pipeline (when
+ * the API is enabled) and counts the mirror's pulls for pre-warming ({@link #tagPulled}, which the
+ * root wires to the mirror). Without a mirror there is no upstream to sync from: the service then
+ * only answers the API with an empty rule list.
  */
 public final class SyncFeature implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncFeature.class);

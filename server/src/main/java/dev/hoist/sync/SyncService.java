@@ -535,8 +535,7 @@ public final class SyncService implements AutoCloseable {
         return;
       }
       ImageCopier copier =
-          new ImageCopier(
-              source(client.get(), hot.upstream(), true), destination(true));
+          new ImageCopier(source(client.get(), hot.upstream(), true), destination(true));
       Optional<ImageCopier.Result> result =
           copier.copyTag(hot.repository(), hot.tag(), cacheName, List.of());
       metrics.warmed(result.map(ImageCopier.Result::copied).orElse(false));

@@ -13,8 +13,8 @@ import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.BlobStore;
-import dev.hoist.storage.GrowingFile;
 import dev.hoist.storage.BlobUpload;
+import dev.hoist.storage.GrowingFile;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.testkit.MemoryBlobStore;
 import java.io.ByteArrayInputStream;
@@ -387,8 +387,7 @@ class BlobFillsTest {
     FakeUpstream upstream =
         new FakeUpstream((call, offset) -> answer(content, pausing(content, 0, 1000, resume)));
 
-    BlobContent view =
-        fills.serve(digest, content.length, upstream);
+    BlobContent view = fills.serve(digest, content.length, upstream);
     resume.countDown();
     awaitCommitted(fills, store, digest);
 

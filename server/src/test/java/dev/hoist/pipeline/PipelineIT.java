@@ -58,7 +58,9 @@ class PipelineIT {
               call.atEnd(ended::countDown);
               next.handle(call);
             })
-        .stage("answers /early", Stage.answering("/early"::equals, call -> call.response().end("early")))
+        .stage(
+            "answers /early",
+            Stage.answering("/early"::equals, call -> call.response().end("early")))
         .stage(
             "tenant",
             (call, next) -> {
@@ -76,7 +78,13 @@ class PipelineIT {
             "last",
             call -> {
               RequestContext context = call.context();
-              seen.add("last " + context.path() + " " + context.addressPrefix() + " " + context.tenant());
+              seen.add(
+                  "last "
+                      + context.path()
+                      + " "
+                      + context.addressPrefix()
+                      + " "
+                      + context.tenant());
               call.response().end("done");
             });
   }

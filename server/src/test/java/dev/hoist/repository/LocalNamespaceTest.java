@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
-
 import org.junit.jupiter.api.Test;
 
 /** The one manifest write path and the mirror cache's model, over in-memory stores. */
@@ -137,13 +136,13 @@ class LocalNamespaceTest {
   @Test
   void theMirrorCacheStoresManifestsUntaggedAndRemembersWhatTheUpstreamSaid() throws Exception {
     MirrorCache cache = local.mirrorCache();
-    RepositoryName cached = MirrorCache.cacheName(RegistryHost.DOCKER_HUB, RepositoryName.of("library/app"));
+    RepositoryName cached =
+        MirrorCache.cacheName(RegistryHost.DOCKER_HUB, RepositoryName.of("library/app"));
 
     cache.storeCopy(cached, manifest, ONE, NOW);
 
     assertThat(hostedTag(cached)).as("no hosted tag").isEmpty();
-    assertThat(cache.tag(cached, ONE))
-        .contains(new CachedTag.Present(ONE, manifest.digest(), NOW));
+    assertThat(cache.tag(cached, ONE)).contains(new CachedTag.Present(ONE, manifest.digest(), NOW));
     assertThat(cache.hasManifest(cached, manifest.digest())).isTrue();
     assertThat(cache.linked(cached, Digest.sha256(layer))).isTrue();
   }
@@ -165,7 +164,9 @@ class LocalNamespaceTest {
 
   @Test
   void cacheNamesOfAnUpstreamWithAPortWriteTheColonAsADash() {
-    assertThat(MirrorCache.cacheName(RegistryHost.parse("127.0.0.1:5000"), RepositoryName.of("library/alpine")))
+    assertThat(
+            MirrorCache.cacheName(
+                RegistryHost.parse("127.0.0.1:5000"), RepositoryName.of("library/alpine")))
         .isEqualTo(RepositoryName.of("127.0.0.1-5000/library/alpine"));
     assertThat(MirrorCache.cacheName(RegistryHost.parse("ghcr.io"), RepositoryName.of("o/app")))
         .isEqualTo(RepositoryName.of("ghcr.io/o/app"));
@@ -176,8 +177,7 @@ class LocalNamespaceTest {
     pushBlob(APP, config);
     pushBlob(RepositoryName.of("team/web"), layer);
 
-    assertThat(local.repositories(null, 10))
-        .containsExactly(APP, RepositoryName.of("team/web"));
+    assertThat(local.repositories(null, 10)).containsExactly(APP, RepositoryName.of("team/web"));
     assertThat(local.repositories(APP, 10)).containsExactly(RepositoryName.of("team/web"));
   }
 }

@@ -9,9 +9,9 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.Platform;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
+import dev.hoist.repository.LocalNamespace;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MirrorTagState;
-import dev.hoist.repository.LocalNamespace;
 import dev.hoist.testkit.MemoryBlobStore;
 import dev.hoist.testkit.MemoryMetadataStore;
 import dev.hoist.testkit.RandomImages;
@@ -105,8 +105,7 @@ class ImageCopierTest {
     RandomImages.IndexLayout index =
         RandomImages.writeIndexLayout(dir.resolve("layout"), "1", 7, 1_000, 2_000);
     LayoutSource source = new LayoutSource(index.dir(), Map.of("1", index.indexDigest()));
-    ImageCopier copier =
-        new ImageCopier(source, new LocalDestination(local));
+    ImageCopier copier = new ImageCopier(source, new LocalDestination(local));
 
     ImageCopier.Result result =
         copier.copyTag(FROM, Tag.of("1"), TO, List.of(Platform.parse("linux/arm64"))).orElseThrow();
@@ -129,8 +128,7 @@ class ImageCopierTest {
   void anUnchangedTagCostsOneHeadAndNothingElse() throws Exception {
     RandomImages.ImageLayout image = RandomImages.writeLayout(dir.resolve("layout"), "1", 8, 1_000);
     LayoutSource source = new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()));
-    ImageCopier copier =
-        new ImageCopier(source, new LocalDestination(local));
+    ImageCopier copier = new ImageCopier(source, new LocalDestination(local));
     copier.copyTag(FROM, Tag.of("1"), TO, List.of());
     source.calls.clear();
 
@@ -144,8 +142,7 @@ class ImageCopierTest {
   @Test
   void intoTheMirrorCacheAManifestIsUntaggedAndTheTagIsRecordedAsJustChecked() throws Exception {
     RandomImages.ImageLayout image = RandomImages.writeLayout(dir.resolve("layout"), "1", 9, 1_000);
-    LayoutSource source =
-        new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()), true);
+    LayoutSource source = new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()), true);
     RepositoryName cache = RepositoryName.of("docker.io/library/app");
     ImageCopier copier =
         new ImageCopier(source, new MirrorCacheDestination(local.mirrorCache(), clock));
@@ -165,8 +162,7 @@ class ImageCopierTest {
     RandomImages.ImageLayout image =
         RandomImages.writeLayout(dir.resolve("layout"), "1", 10, 1_000);
     LayoutSource source = new LayoutSource(image.dir(), Map.of());
-    ImageCopier copier =
-        new ImageCopier(source, new LocalDestination(local));
+    ImageCopier copier = new ImageCopier(source, new LocalDestination(local));
     assertThat(copier.copyTag(FROM, Tag.of("1"), TO, List.of())).isEmpty();
   }
 }

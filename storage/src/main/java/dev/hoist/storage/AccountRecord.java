@@ -2,6 +2,7 @@ package dev.hoist.storage;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An accelerator account: who signs in to the console, and the tenant (personal mirror address)
@@ -26,11 +27,11 @@ public record AccountRecord(
     String username,
     String passwordHash,
     boolean admin,
-    String tenantId,
+    @Nullable String tenantId,
     long quotaBytes,
     boolean disabled,
     String inviteCode,
-    String invitedBy,
+    @Nullable String invitedBy,
     Instant created) {
 
   public AccountRecord {
@@ -45,7 +46,7 @@ public record AccountRecord(
     }
   }
 
-  public AccountRecord withTenantId(String tenantId) {
+  public AccountRecord withTenantId(@Nullable String tenantId) {
     return new AccountRecord(
         id,
         email,

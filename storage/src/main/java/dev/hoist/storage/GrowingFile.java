@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * A byte range of a local file that may still be growing (a mirror fill in progress), opened by
  * {@link BlobContent.Growing}. Reading it as a channel returns what the fill has released, waiting
- * for more. The HTTP layer may instead send the released bytes straight from {@link #file()}
- * with zero-copy file transfer; it must never send past what {@link #readableNow} or {@link
+ * for more. The HTTP layer may instead send the released bytes straight from {@link #file()} with
+ * zero-copy file transfer; it must never send past what {@link #readableNow} or {@link
  * #awaitReadable} allowed, which is how a fill keeps unverified bytes from clients. Closing it
  * closes the file.
  */

@@ -4,6 +4,7 @@ import dev.hoist.oci.Digest;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the metadata store keeps of a manifest; the bytes themselves are a blob in {@link
@@ -22,8 +23,8 @@ public record ManifestRecord(
     Digest digest,
     String mediaType,
     long size,
-    String artifactType,
-    Digest subject,
+    @Nullable String artifactType,
+    @Nullable Digest subject,
     Map<String, String> annotations,
     Instant created) {
 

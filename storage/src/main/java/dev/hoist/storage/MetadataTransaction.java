@@ -6,6 +6,7 @@ import dev.hoist.oci.Tag;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What can be read and written inside one {@link MetadataStore} transaction. Methods that write
@@ -16,7 +17,7 @@ public interface MetadataTransaction {
   // Repositories. A repository exists while it has a manifest, a tag or a blob link.
 
   /** Repository names in lexical order, after {@code last} (exclusive, may be null), at most n. */
-  List<RepositoryName> repositories(RepositoryName last, int limit);
+  List<RepositoryName> repositories(@Nullable RepositoryName last, int limit);
 
   boolean repositoryExists(RepositoryName repository);
 
@@ -40,7 +41,7 @@ public interface MetadataTransaction {
    * Stores a manifest in a repository (idempotent for the same digest) and, when {@code tag} is not
    * null, points the tag at it, all in this transaction.
    */
-  void putManifest(RepositoryName repository, ManifestRecord manifest, Tag tag);
+  void putManifest(RepositoryName repository, ManifestRecord manifest, @Nullable Tag tag);
 
   Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest);
 
@@ -51,13 +52,17 @@ public interface MetadataTransaction {
   Optional<Digest> tag(RepositoryName repository, Tag tag);
 
   /** Tags in lexical order after {@code last} (exclusive, may be null), at most {@code limit}. */
-  List<Tag> tags(RepositoryName repository, Tag last, int limit);
+  List<Tag> tags(RepositoryName repository, @Nullable Tag last, int limit);
 
   /** Removes a tag (the manifest stays); returns whether it existed. */
   boolean deleteTag(RepositoryName repository, Tag tag);
 
-  /** Manifests in the repository whose subject is {@code subject}, optionally of one type. */
-  List<ManifestRecord> referrers(RepositoryName repository, Digest subject, String artifactType);
+  /**
+   * Manifests in the repository whose subject is {@code subject}, optionally of one type ({@code
+   * artifactType} null: of every type).
+   */
+  List<ManifestRecord> referrers(
+      RepositoryName repository, Digest subject, @Nullable String artifactType);
 
   // Upload sessions.
 

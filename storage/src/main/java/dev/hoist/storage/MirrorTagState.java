@@ -5,6 +5,7 @@ import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a mirror last learned from its upstream about one tag.
@@ -14,7 +15,8 @@ import java.util.Objects;
  * @param digest the manifest the tag pointed at, or null when the upstream said it has no such tag
  * @param checked when the upstream said so (freshness counts from here)
  */
-public record MirrorTagState(RepositoryName repository, Tag tag, Digest digest, Instant checked) {
+public record MirrorTagState(
+    RepositoryName repository, Tag tag, @Nullable Digest digest, Instant checked) {
   public MirrorTagState {
     Objects.requireNonNull(repository, "repository");
     Objects.requireNonNull(tag, "tag");

@@ -2,6 +2,7 @@ package dev.hoist.storage;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the last run of a sync rule did, and when the next one is due.
@@ -18,14 +19,14 @@ import java.util.Objects;
  */
 public record SyncStatus(
     String rule,
-    Instant lastStarted,
-    Instant lastFinished,
-    Instant nextRun,
+    @Nullable Instant lastStarted,
+    @Nullable Instant lastFinished,
+    @Nullable Instant nextRun,
     long copiedImages,
     long skippedImages,
     long failedImages,
     long copiedBytes,
-    String lastError) {
+    @Nullable String lastError) {
   public SyncStatus {
     Objects.requireNonNull(rule, "rule");
   }

@@ -13,4 +13,7 @@
  * the contract suites in {@code testkit} ({@code BlobStoreContract}, {@code
  * MetadataStoreContract}).
  */
+@NullMarked
 package dev.hoist.storage;
+
+import org.jspecify.annotations.NullMarked;
