@@ -373,7 +373,9 @@ final class Fill implements Runnable {
     try {
       channel = FileChannel.open(spool, READ);
     } catch (NoSuchFileException e) {
-      // The fill ended: its file moved into the store, or it failed and was deleted.
+      // The fill is ending: its file moved into the store, or it failed and was deleted just
+      // before it says so. Wait until it said which: a failure is then thrown here, with its cause.
+      awaitEnd();
       awaitReadable(offset); // throws when it failed
       return openStored(offset, length);
     }
