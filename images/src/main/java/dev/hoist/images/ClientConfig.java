@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -131,21 +130,11 @@ public record ClientConfig(Map<String, List<String>> mirrors, Set<String> insecu
   }
 
   /**
-   * An insecure-registries entry or a host to test against them: {@code host[:port]} lowercased,
-   * any scheme and path dropped. Not a registry name (an entry may be an address range), so not
-   * {@link RegistryHost}.
+   * An insecure-registries entry or a host to test against them: {@link RegistryHost#hostPart}, not
+   * parsed as a registry name (an entry may be an address range).
    */
   static String normalizeHost(String text) {
-    String s = text.strip().toLowerCase(Locale.ROOT);
-    int scheme = s.indexOf("://");
-    if (scheme >= 0) {
-      s = s.substring(scheme + 3);
-    }
-    int slash = s.indexOf('/');
-    if (slash >= 0) {
-      s = s.substring(0, slash);
-    }
-    return s;
+    return RegistryHost.hostPart(text);
   }
 
   private static JsonNode read(Path file) throws ImageException {

@@ -153,8 +153,12 @@ public record RegistryHost(String value) {
     return value;
   }
 
-  /** {@code host[:port]} of a written registry: no space, scheme or path; lowercase. */
-  private static String hostPart(String text) {
+  /**
+   * The {@code host[:port]} part of a registry address as people write it (a URL, a {@code
+   * daemon.json} entry): no space, scheme or path; lowercase. Not checked to be a host, since an
+   * {@code insecure-registries} entry may be an address range.
+   */
+  public static String hostPart(String text) {
     String s = text.strip().toLowerCase(Locale.ROOT);
     int scheme = s.indexOf("://");
     if (scheme >= 0) {

@@ -234,7 +234,7 @@ public final class Accelerator implements AutoCloseable {
     next.handle(
         call.with(
             call.context()
-                .forTenant(where.tenantId(), where.path(), where.addressPath(), transfer)));
+                .forTenant(where.tenantId().value(), where.path(), where.addressPath(), transfer)));
   }
 
   private static void sendError(HttpServerRequest request, OciException error) {

@@ -5,7 +5,6 @@ import dev.hoist.auth.User;
 import dev.hoist.auth.UserDirectory;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.MetadataStore;
-import dev.hoist.storage.Username;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -258,7 +257,7 @@ final class Accounts implements UserDirectory {
 
   private AccountRecord newTenantId(AccountRecord account) {
     for (int attempt = 0; attempt < 5; attempt++) {
-      AccountRecord next = account.withTenantId(ids.tenantId());
+      AccountRecord next = account.withTenantId(ids.tenantId().value());
       if (store.write(tx -> tx.accounts().updateAccount(next))) {
         tenants.changed(next);
         return next;

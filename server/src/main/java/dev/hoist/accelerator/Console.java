@@ -3,7 +3,6 @@ package dev.hoist.accelerator;
 import dev.hoist.api.ApiError;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.storage.AccountRecord;
-import dev.hoist.storage.Username;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

@@ -25,8 +25,8 @@ final class TenantIds {
   }
 
   /** A tenant id: 80 random bits. */
-  String tenantId() {
-    return next(16);
+  TenantId tenantId() {
+    return new TenantId(next(16));
   }
 
   /** A secret token (session, CSRF): 160 random bits. */

@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
  */
 final class TenantResolver {
   private static final Pattern PREFIX = Pattern.compile("^/m/([^/]*)(/.*)?$");
-  private static final Pattern ID = Pattern.compile("[a-z0-9]{1,63}");
   // podman's mirror "location = host/m/<id>" puts the prefix inside the repository name.
   private static final Pattern NAME_PREFIX = Pattern.compile("^/v2/m/([a-z0-9]{1,63})(/.+)$");
 
@@ -45,8 +44,8 @@ final class TenantResolver {
    * @param problem why the address is refused (a malformed prefix, conflicting addresses), or null
    * @param form where the tenant was named
    */
-  record Resolution(String tenantId, String path, String problem, Form form) {
-    Resolution(String tenantId, String path, String problem) {
+  record Resolution(TenantId tenantId, String path, String problem, Form form) {
+    Resolution(TenantId tenantId, String path, String problem) {
       this(tenantId, path, problem, Form.HOST);
     }
 
@@ -78,7 +77,7 @@ final class TenantResolver {
     Matcher m = PREFIX.matcher(path);
     if (m.matches()) {
       String rest = m.group(2) == null ? "" : m.group(2);
-      if (!ID.matcher(m.group(1)).matches() || !(rest.equals("/v2") || rest.startsWith("/v2/"))) {
+      if (!TenantId.isValid(m.group(1)) || !(rest.equals("/v2") || rest.startsWith("/v2/"))) {
         return new Resolution(null, path, "not an accelerator path: use /m/<id>/v2/...");
       }
       fromPath = m.group(1);
@@ -104,7 +103,8 @@ final class TenantResolver {
     if (fromHost == INVALID) {
       return new Resolution(null, path, "not an accelerator address: use <id>." + baseDomain);
     }
-    return new Resolution(fromPath != null ? fromPath : fromHost, servedPath, null, form);
+    String id = fromPath != null ? fromPath : fromHost;
+    return new Resolution(id == null ? null : new TenantId(id), servedPath, null, form);
   }
 
   private static final String INVALID = new String("invalid");
@@ -122,7 +122,7 @@ final class TenantResolver {
       return null;
     }
     String label = name.substring(0, name.length() - baseDomain.length() - 1);
-    return ID.matcher(label).matches() ? label : INVALID;
+    return TenantId.isValid(label) ? label : INVALID;
   }
 
   private static String stripPort(String host) {

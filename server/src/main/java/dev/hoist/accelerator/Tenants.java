@@ -29,7 +29,7 @@ final class Tenants {
   private final InstantSource clock;
   private final QuotaPeriod period;
   private final Map<String, TenantUsage> byAccount = new ConcurrentHashMap<>();
-  private final Map<String, String> accountByTenant = new ConcurrentHashMap<>();
+  private final Map<TenantId, String> accountByTenant = new ConcurrentHashMap<>();
 
   Tenants(MetadataStore store, InstantSource clock, QuotaPeriod period) {
     this.store = store;
@@ -50,18 +50,19 @@ final class Tenants {
   }
 
   /** The usage of the tenant with this id, when cached; never blocks. */
-  Optional<TenantUsage> cachedTenant(String tenantId) {
+  Optional<TenantUsage> cachedTenant(TenantId tenantId) {
     String account = accountByTenant.get(tenantId);
     return account == null ? Optional.empty() : Optional.ofNullable(byAccount.get(account));
   }
 
   /** The usage of the tenant with this id, loading it; empty for an unknown id. Blocks. */
-  Optional<TenantUsage> tenant(String tenantId) {
+  Optional<TenantUsage> tenant(TenantId tenantId) {
     Optional<TenantUsage> cached = cachedTenant(tenantId);
     if (cached.isPresent()) {
       return cached;
     }
-    Optional<AccountRecord> account = store.read(tx -> tx.accounts().accountByTenant(tenantId));
+    Optional<AccountRecord> account =
+        store.read(tx -> tx.accounts().accountByTenant(tenantId.value()));
     if (account.isEmpty()) {
       return Optional.empty();
     }
@@ -93,7 +94,7 @@ final class Tenants {
     }
     if (account.tenantId() != null) {
       account(account);
-      accountByTenant.put(account.tenantId(), account.id());
+      accountByTenant.put(new TenantId(account.tenantId()), account.id());
     }
   }
 

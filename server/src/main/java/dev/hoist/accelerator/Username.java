@@ -1,4 +1,4 @@
-package dev.hoist.storage;
+package dev.hoist.accelerator;
 
 import java.text.Normalizer;
 import java.util.Locale;

@@ -5,7 +5,7 @@
  * documented in {@code docs/api.md}.
  *
  * <p>Accounts are registry users too ({@link dev.hoist.accelerator.Accelerator#users()}): each has
- * a username ({@link dev.hoist.storage.Username}, chosen at sign-up, derived from the email by
+ * a username ({@link dev.hoist.accelerator.Username}, chosen at sign-up, derived from the email by
  * migration V5 for older accounts) that names it on the registry and is its namespace, {@code
  * <address>/<username>/...}. Sign-up refuses names the configuration reserves (409 {@code
  * USERNAME_TAKEN}); an account whose name became reserved later signs in under its email and has no

@@ -14,12 +14,21 @@ import java.util.Objects;
 public final class Pipeline implements Handler<HttpServerRequest> {
   private final List<Named> stages;
   private final Named last;
+  // The chain is linked once: each stage's next is fixed, so a request allocates none of it.
+  private final Stage.Next first;
 
   private record Named(String name, Stage stage) {}
 
   private Pipeline(List<Named> stages, Named last) {
     this.stages = List.copyOf(stages);
     this.last = last;
+    Stage.Next next = call -> last.stage().handle(call, ignored -> {});
+    for (int i = this.stages.size() - 1; i >= 0; i--) {
+      Stage stage = this.stages.get(i).stage();
+      Stage.Next after = next;
+      next = call -> stage.handle(call, after);
+    }
+    this.first = next;
   }
 
   public static Builder builder() {
@@ -28,12 +37,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
-    proceed(0, Call.of(request));
-  }
-
-  private void proceed(int index, Call call) {
-    Named named = index < stages.size() ? stages.get(index) : last;
-    named.stage().handle(call, next -> proceed(index + 1, next));
+    first.handle(Call.of(request));
   }
 
   /** The stages' names, in order, the endpoint last: what the docs list. */

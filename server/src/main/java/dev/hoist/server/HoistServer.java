@@ -278,15 +278,15 @@ public final class HoistServer implements AutoCloseable {
    * Every request's way through the server, in order:
    *
    * <ol>
-   *   <li>{@code sync API}: {@code /api/v1/sync}, when enabled;
-   *   <li>{@code metrics}: {@code /metrics} for Prometheus;
-   *   <li>{@code token}: {@code /token} and tenants' {@code /m/<id>/token}, when auth is on;
-   *   <li>{@code served bytes}: counts the body bytes of every response from here on;
-   *   <li>{@code accelerator}: its API and console; the tenant a request addresses, its quota and
+   *   <li>"sync API": {@code /api/v1/sync}, when enabled;
+   *   <li>"metrics": {@code /metrics} for Prometheus;
+   *   <li>"token": {@code /token} and tenants' {@code /m/<id>/token}, when auth is on;
+   *   <li>"served bytes": counts the body bytes of every response from here on;
+   *   <li>"accelerator": its API and console; the tenant a request addresses, its quota and
    *       metering (a pass-through when disabled);
-   *   <li>{@code API fallback}: any other {@code /api/} path gets the JSON API's 404, not the
-   *       registry's (an API that is disabled, or a mistyped path);
-   *   <li>{@code registry}: the {@code /v2/} routes, the access check, the handlers.
+   *   <li>"API fallback": any other {@code /api/} path gets the JSON API's 404, not the registry's
+   *       (an API that is disabled, or a mistyped path);
+   *   <li>"registry": the {@code /v2/} routes, the access check, the handlers.
    * </ol>
    */
   static Pipeline pipeline(

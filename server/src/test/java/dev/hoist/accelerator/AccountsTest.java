@@ -141,11 +141,11 @@ class AccountsTest {
   @Test
   void rotatingMovesTheAddressAndKeepsTheUsage() {
     AccountRecord alice = accounts.start(signup("alice@example.com", null).id());
-    TenantUsage usage = tenants.tenant(alice.tenantId()).orElseThrow();
+    TenantUsage usage = tenants.tenant(new TenantId(alice.tenantId())).orElseThrow();
     usage.charge(42, tenants.today());
     AccountRecord rotated = accounts.rotate(alice.id());
-    assertThat(tenants.tenant(alice.tenantId())).isEmpty();
-    assertThat(tenants.tenant(rotated.tenantId()).orElseThrow().used(tenants.today()))
+    assertThat(tenants.tenant(new TenantId(alice.tenantId()))).isEmpty();
+    assertThat(tenants.tenant(new TenantId(rotated.tenantId())).orElseThrow().used(tenants.today()))
         .isEqualTo(42);
     tenants.flush();
     assertThat(accounts.usage(rotated, 30).daily().get(tenants.today())).isEqualTo(42);

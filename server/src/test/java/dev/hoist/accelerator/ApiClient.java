@@ -70,8 +70,7 @@ final class ApiClient {
 
   /** Signs up with a username made from the email ({@code alice@...}: {@code alice}). */
   JsonNode signup(String email, String password, String invite) throws Exception {
-    return signup(
-        email, dev.hoist.storage.Username.fromEmail(email, n -> false).value(), password, invite);
+    return signup(email, Username.fromEmail(email, n -> false).value(), password, invite);
   }
 
   JsonNode signup(String email, String username, String password, String invite) throws Exception {

@@ -15,7 +15,7 @@ class TenantResolverTest {
   void thePathPrefixNamesTheTenantAndIsRemoved() {
     var r =
         resolver.resolve("/m/abc123/v2/library/ubuntu/manifests/latest", "hoist", null, "1.2.3.4");
-    assertThat(r.tenantId()).isEqualTo("abc123");
+    assertThat(r.tenantId()).isEqualTo(new TenantId("abc123"));
     assertThat(r.path()).isEqualTo("/v2/library/ubuntu/manifests/latest");
     assertThat(r.problem()).isNull();
     assertThat(resolver.resolve("/m/abc123/v2", "hoist", null, null).path()).isEqualTo("/v2");
@@ -38,14 +38,14 @@ class TenantResolverTest {
   @Test
   void podmansPrefixInsideTheNameNamesTheTenantToo() {
     var r = resolver.resolve("/v2/m/abc123/library/ubuntu/blobs/sha256:00", "hoist", null, null);
-    assertThat(r.tenantId()).isEqualTo("abc123");
+    assertThat(r.tenantId()).isEqualTo(new TenantId("abc123"));
     assertThat(r.path()).isEqualTo("/v2/library/ubuntu/blobs/sha256:00");
   }
 
   @Test
   void theHostNamesTheTenantUnderTheBaseDomain() {
     var r = resolver.resolve("/v2/", "abc123.m.example.com:5000", null, "1.2.3.4");
-    assertThat(r.tenantId()).isEqualTo("abc123");
+    assertThat(r.tenantId()).isEqualTo(new TenantId("abc123"));
     assertThat(r.path()).isEqualTo("/v2/");
     assertThat(resolver.resolve("/v2/", "m.example.com", null, null).tenantId()).isNull();
     assertThat(resolver.resolve("/v2/", "other.example.com", null, null).tenantId()).isNull();
@@ -54,12 +54,12 @@ class TenantResolverTest {
   @Test
   void forwardedHostIsBelievedOnlyFromATrustedProxy() {
     var fromProxy = resolver.resolve("/v2/", "hoist.internal", "abc123.m.example.com", "10.0.0.1");
-    assertThat(fromProxy.tenantId()).isEqualTo("abc123");
+    assertThat(fromProxy.tenantId()).isEqualTo(new TenantId("abc123"));
     var spoofed = resolver.resolve("/v2/", "hoist.internal", "abc123.m.example.com", "10.0.0.2");
     assertThat(spoofed.tenantId()).isNull();
     var spoofedOverHost =
         resolver.resolve("/v2/", "mine.m.example.com", "victim.m.example.com", "10.0.0.2");
-    assertThat(spoofedOverHost.tenantId()).isEqualTo("mine");
+    assertThat(spoofedOverHost.tenantId()).isEqualTo(new TenantId("mine"));
   }
 
   @Test
@@ -76,7 +76,7 @@ class TenantResolverTest {
     TenantIds ids = new TenantIds(new SecureRandom());
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < 1000; i++) {
-      String id = ids.tenantId();
+      String id = ids.tenantId().value();
       assertThat(id).matches("[a-z2-7]{16}");
       seen.add(id);
     }

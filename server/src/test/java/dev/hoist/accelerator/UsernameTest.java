@@ -1,4 +1,4 @@
-package dev.hoist.storage;
+package dev.hoist.accelerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

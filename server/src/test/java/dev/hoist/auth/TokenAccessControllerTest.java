@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.Scope;
+import dev.hoist.registry.AccessController;
 import dev.hoist.registry.AccessController.Access;
 import dev.hoist.registry.AccessController.Denial;
 import dev.hoist.registry.AccessController.Request;
@@ -37,6 +38,15 @@ class TokenAccessControllerTest {
 
   private Optional<Denial> check(String host, String token, Access... access) {
     return checkUnder("", host, token, access);
+  }
+
+  private AccessController.Decision decide(String token, Access... access) {
+    Map<String, String> headers = new HashMap<>();
+    if (token != null) {
+      headers.put("Authorization", "Bearer " + token);
+    }
+    return controller.check(
+        new Request("GET", HOST, "", "127.0.0.1", false, headers::get, List.of(access)));
   }
 
   /** A request that reached the registry under a path prefix ({@code /m/<id>}). */
@@ -88,34 +98,9 @@ class TokenAccessControllerTest {
   void anAllowedTokenNamesItsUserAndAnAnonymousRequestNone() {
     String token =
         tokens.mint("alice", HOST, List.of(Scope.parse("repository:alice/app:pull"))).token();
-    Access pull = repo("alice/app", false, "pull");
 
-    assertThat(
-            controller
-                .check(
-                    new Request(
-                        "GET",
-                        HOST,
-                        "",
-                        "127.0.0.1",
-                        false,
-                        Map.of("Authorization", "Bearer " + token)::get,
-                        List.of(pull)))
-                .principal())
-        .contains("alice");
-    assertThat(
-            controller
-                .check(
-                    new Request(
-                        "GET",
-                        HOST,
-                        "",
-                        "127.0.0.1",
-                        false,
-                        name -> null,
-                        List.of(repo("docker.io/library/x", true, "pull"))))
-                .principal())
-        .isEmpty();
+    assertThat(decide(token, repo("alice/app", false, "pull")).principal()).contains("alice");
+    assertThat(decide(null, repo("docker.io/library/x", true, "pull")).principal()).isEmpty();
   }
 
   @Test

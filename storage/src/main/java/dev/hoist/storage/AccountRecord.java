@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
  *
  * @param id a stable random id, never shown as an address
  * @param email the sign-in name, lowercase
- * @param username the registry name ({@link Username}): the subject of the account's tokens, so the
- *     account may push to {@code <username>/...}; also accepted at sign-in
+ * @param username the registry name (the accelerator's {@code Username} decides what is valid): the
+ *     subject of the account's tokens, so the account may push to {@code <username>/...}; also
+ *     accepted at sign-in
  * @param passwordHash an encoded password hash (never the password)
  * @param admin whether the account administers the accelerator
  * @param tenantId the personal mirror address's id, or null before the accelerator is started
@@ -37,7 +38,7 @@ public record AccountRecord(
   public AccountRecord {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(email, "email");
-    Username.of(username); // throws when it is not a valid registry name
+    Objects.requireNonNull(username, "username");
     Objects.requireNonNull(passwordHash, "passwordHash");
     Objects.requireNonNull(inviteCode, "inviteCode");
     Objects.requireNonNull(created, "created");
