@@ -3,10 +3,14 @@ package dev.hoist.mirror;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.InvalidReferenceException;
 import dev.hoist.oci.OciException;
+import dev.hoist.oci.RegistryHost;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.repository.MirrorCache;
 import dev.hoist.repository.Repository.Origin;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Finds the upstream of a {@code /v2/<name>/...} request, in ARCHITECTURE §3's order:
@@ -24,13 +28,34 @@ import java.util.Optional;
  */
 final class MirrorRouting {
   private final MirrorConfig config;
+  // Parsed once: routing runs on every request.
+  private final List<Target> targets;
+  private final Target fallback;
+
+  /** An upstream, its host, and the first path components that name it. */
+  private record Target(Upstream upstream, RegistryHost host, Set<String> firstComponents) {
+    static Target of(Upstream upstream) {
+      RegistryHost host = upstream.host();
+      Set<String> names = new HashSet<>(host.spellings());
+      names.add(host.cacheKey());
+      return new Target(upstream, host, Set.copyOf(names));
+    }
+  }
 
   MirrorRouting(MirrorConfig config) {
     this.config = config;
+    this.targets = config.upstreams().stream().map(Target::of).toList();
+    this.fallback =
+        config.defaultUpstream() == null
+            ? null
+            : targets.stream()
+                .filter(t -> t.upstream().name().equals(config.defaultUpstream()))
+                .findFirst()
+                .orElseThrow();
   }
 
   Optional<Origin> route(RepositoryName name, String namespace) {
-    if (!config.enabled()) {
+    if (targets.isEmpty()) {
       return Optional.empty();
     }
     if (namespace != null) {
@@ -45,15 +70,17 @@ final class MirrorRouting {
                               + shorten(namespace)
                               + " (only its configured upstreams)",
                           OciException.detail("ns", shorten(namespace))));
-      return Optional.of(remote(upstream, name.value()));
+      Target target =
+          targets.stream().filter(t -> t.upstream().equals(upstream)).findFirst().orElseThrow();
+      return Optional.of(remote(target, name.value()));
     }
     String value = name.value();
     int slash = value.indexOf('/');
     if (slash > 0) {
       String first = value.substring(0, slash);
-      for (Upstream upstream : config.upstreams()) {
-        if (first.equals(upstream.cacheKey()) || upstream.host().spellings().contains(first)) {
-          return Optional.of(remote(upstream, value.substring(slash + 1)));
+      for (Target target : targets) {
+        if (target.firstComponents().contains(first)) {
+          return Optional.of(remote(target, value.substring(slash + 1)));
         }
       }
     }
@@ -62,19 +89,18 @@ final class MirrorRouting {
         return Optional.empty();
       }
     }
-    if (config.defaultUpstream() == null) {
-      return Optional.empty();
-    }
-    return Optional.of(remote(config.upstream(config.defaultUpstream()).orElseThrow(), value));
+    return fallback == null ? Optional.empty() : Optional.of(remote(fallback, value));
   }
 
-  private static Origin remote(Upstream upstream, String path) {
+  private static Origin remote(Target target, String path) {
     String upstreamPath =
-        upstream.host().isDockerHub() && !path.contains("/") ? "library/" + path : path;
+        target.host().isDockerHub() && !path.contains("/") ? "library/" + path : path;
     try {
       RepositoryName upstreamName = RepositoryName.of(upstreamPath);
       return new Origin(
-          upstream.name(), upstreamName, MirrorCache.cacheName(upstream.host(), upstreamName));
+          target.upstream().name(),
+          upstreamName,
+          MirrorCache.cacheName(target.host(), upstreamName));
     } catch (InvalidReferenceException e) {
       throw new OciException(ErrorCode.NAME_INVALID, e.getMessage());
     }
