@@ -13,7 +13,6 @@ import dev.hoist.oci.ImageManifest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.oci.Platform;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -146,17 +145,7 @@ final class BlobDownloader implements AutoCloseable {
       }
     } catch (ExecutionException e) {
       pool.shutdownNow();
-      Throwable c = e.getCause();
-      if (c instanceof ImageException ie) {
-        throw ie;
-      }
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      throw new ImageException(ImageException.Kind.OTHER, "pull failed: " + c, c);
+      ImageException.rethrowCause(e, "pull");
     } catch (ImageException e) {
       pool.shutdownNow();
       throw e;

@@ -37,4 +37,24 @@ public final class ImageException extends Exception {
   public Kind kind() {
     return kind;
   }
+
+  /**
+   * Rethrows the failure of a task run on a pool (a layer's download or upload) as what it was: an
+   * {@code ImageException} or an {@link java.io.IOException}; anything else as {@code what}
+   * failing.
+   */
+  static void rethrowCause(java.util.concurrent.ExecutionException e, String what)
+      throws ImageException, java.io.IOException {
+    Throwable c = e.getCause();
+    if (c instanceof ImageException ie) {
+      throw ie;
+    }
+    if (c instanceof java.io.IOException io) {
+      throw io;
+    }
+    if (c instanceof java.io.UncheckedIOException u) {
+      throw u.getCause();
+    }
+    throw new ImageException(Kind.OTHER, what + " failed: " + c, c);
+  }
 }

@@ -15,7 +15,6 @@ import dev.hoist.oci.RepositoryName;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -227,17 +226,7 @@ public final class Pusher {
           f.get();
         }
       } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        if (c instanceof ImageException ie) {
-          throw ie;
-        }
-        if (c instanceof IOException io) {
-          throw io;
-        }
-        if (c instanceof UncheckedIOException u) {
-          throw u.getCause();
-        }
-        throw new ImageException(ImageException.Kind.OTHER, "push failed: " + c, c);
+        ImageException.rethrowCause(e, "push");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new ImageException(ImageException.Kind.OTHER, "interrupted", e);
