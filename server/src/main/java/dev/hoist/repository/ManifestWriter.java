@@ -1,6 +1,7 @@
 package dev.hoist.repository;
 
 import dev.hoist.oci.Descriptor;
+import dev.hoist.oci.Digest;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.ImageIndex;
 import dev.hoist.oci.ImageManifest;
@@ -18,6 +19,8 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The one way a manifest enters this node's stores, whoever brings it (a push, the mirror, sync):
@@ -91,6 +94,9 @@ final class ManifestWriter {
             manifest.subject().map(Descriptor::digest).orElse(null),
             manifest.annotations(),
             clock.instant());
+    // What must outlive the manifest: garbage collection and eviction keep what these name.
+    Set<Digest> uses =
+        manifest.references().stream().map(Descriptor::digest).collect(Collectors.toSet());
     List<Descriptor> links =
         references == References.LINKED_WITH_IT ? blobsOf(manifest) : List.<Descriptor>of();
     metadata.write(
@@ -103,10 +109,11 @@ final class ManifestWriter {
           }
           tx.linkBlob(repository, manifest.digest(), manifest.size());
           switch (tag) {
-            case TagMove.None none -> tx.putManifest(repository, record, null);
-            case TagMove.Hosted hosted -> tx.putManifest(repository, record, hosted.tag());
+            case TagMove.None none -> tx.putManifest(repository, record, uses, null);
+            case TagMove.Hosted hosted ->
+                tx.putManifest(repository, record, uses, hosted.tag());
             case TagMove.Cached cached -> {
-              tx.putManifest(repository, record, null);
+              tx.putManifest(repository, record, uses, null);
               tx.putMirrorTag(
                   new MirrorTagState(
                       repository, cached.tag(), manifest.digest(), cached.checked()));

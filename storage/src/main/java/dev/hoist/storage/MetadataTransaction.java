@@ -6,6 +6,7 @@ import dev.hoist.oci.Tag;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,7 +24,10 @@ public interface MetadataTransaction {
 
   // Blob links: which repository may read which blob.
 
-  /** Records that {@code repository} may read the blob; idempotent. */
+  /**
+   * Records that {@code repository} may read the blob, and that the blob is stored (its {@link
+   * StoredBlob} record, used now); idempotent.
+   */
   void linkBlob(RepositoryName repository, Digest digest, long size);
 
   /** The linked blob's size, or empty when the repository has no link to it. */
@@ -38,10 +42,16 @@ public interface MetadataTransaction {
   // Manifests and tags.
 
   /**
-   * Stores a manifest in a repository (idempotent for the same digest) and, when {@code tag} is not
-   * null, points the tag at it, all in this transaction.
+   * Stores a manifest in a repository (idempotent for the same digest; storing it again marks it
+   * used now) with the digests it references (config, layers, child manifests: what must not be
+   * garbage-collected while it exists) and, when {@code tag} is not null, points the tag at it, all
+   * in this transaction.
    */
-  void putManifest(RepositoryName repository, ManifestRecord manifest, @Nullable Tag tag);
+  void putManifest(
+      RepositoryName repository,
+      ManifestRecord manifest,
+      Set<Digest> references,
+      @Nullable Tag tag);
 
   Optional<ManifestRecord> manifest(RepositoryName repository, Digest digest);
 
@@ -96,6 +106,11 @@ public interface MetadataTransaction {
 
   /** Sync rules and their run status. */
   SyncTransaction sync();
+
+  // Disk lifecycle.
+
+  /** Use times, sizes and references for eviction, garbage collection and scrub. */
+  LifecycleTransaction lifecycle();
 
   // Accelerator.
 

@@ -4,6 +4,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.AccountsTransaction;
+import dev.hoist.storage.LifecycleTransaction;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
@@ -207,7 +209,8 @@ public final class MemoryMetadataStore implements MetadataStore {
     }
 
     @Override
-    public void putManifest(RepositoryName repository, ManifestRecord manifest, Tag tag) {
+    public void putManifest(
+        RepositoryName repository, ManifestRecord manifest, Set<Digest> references, Tag tag) {
       checkWritable();
       ManifestRecord stored =
           new ManifestRecord(
@@ -355,6 +358,11 @@ public final class MemoryMetadataStore implements MetadataStore {
               mirrorTag.tag(),
               mirrorTag.digest(),
               millis(mirrorTag.checked())));
+    }
+
+    @Override
+    public LifecycleTransaction lifecycle() {
+      throw new UnsupportedOperationException("not yet");
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -205,7 +206,7 @@ public abstract class MetadataStoreContract {
   void manifestAndItsTagAppearTogether() {
     ManifestRecord m = manifest("one");
 
-    write(tx -> tx.putManifest(ALPHA, m, Tag.LATEST));
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(), Tag.LATEST));
 
     read(
         tx -> {
@@ -228,7 +229,7 @@ public abstract class MetadataStoreContract {
             Map.of("org.opencontainers.image.created", "2024-01-01T00:00:00Z", "k", "v \"q\" é"),
             T0);
 
-    write(tx -> tx.putManifest(ALPHA, m, null));
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(), null));
 
     read(tx -> assertThat(tx.manifest(ALPHA, m.digest())).contains(m));
   }
@@ -237,7 +238,7 @@ public abstract class MetadataStoreContract {
   void manifestWithoutOptionalFieldsRoundTrips() {
     ManifestRecord m = new ManifestRecord(digest("bare"), IMAGE_MANIFEST, 0, null, null, null, T0);
 
-    write(tx -> tx.putManifest(ALPHA, m, null));
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(), null));
 
     ManifestRecord stored = store.read(tx -> tx.manifest(ALPHA, m.digest())).orElseThrow();
     assertThat(stored).isEqualTo(m);
@@ -248,7 +249,7 @@ public abstract class MetadataStoreContract {
   void manifestWithoutTagHasNoTag() {
     ManifestRecord m = manifest("untagged");
 
-    write(tx -> tx.putManifest(ALPHA, m, null));
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(), null));
 
     read(
         tx -> {
@@ -264,8 +265,8 @@ public abstract class MetadataStoreContract {
         new ManifestRecord(
             first.digest(), first.mediaType(), first.size(), null, null, null, T0.plusSeconds(60));
 
-    write(tx -> tx.putManifest(ALPHA, first, null));
-    write(tx -> tx.putManifest(ALPHA, again, Tag.of("v1")));
+    write(tx -> tx.putManifest(ALPHA, first, Set.of(), null));
+    write(tx -> tx.putManifest(ALPHA, again, Set.of(), Tag.of("v1")));
 
     read(
         tx -> {
@@ -278,7 +279,7 @@ public abstract class MetadataStoreContract {
   void manifestsBelongToTheirRepository() {
     ManifestRecord m = manifest("scoped");
 
-    write(tx -> tx.putManifest(ALPHA, m, Tag.LATEST));
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(), Tag.LATEST));
 
     read(
         tx -> {
@@ -292,9 +293,9 @@ public abstract class MetadataStoreContract {
   void tagMovesToAnotherManifestInOneStep() {
     ManifestRecord v1 = manifest("v1");
     ManifestRecord v2 = manifest("v2");
-    write(tx -> tx.putManifest(ALPHA, v1, Tag.LATEST));
+    write(tx -> tx.putManifest(ALPHA, v1, Set.of(), Tag.LATEST));
 
-    write(tx -> tx.putManifest(ALPHA, v2, Tag.LATEST));
+    write(tx -> tx.putManifest(ALPHA, v2, Set.of(), Tag.LATEST));
 
     read(
         tx -> {
@@ -311,7 +312,7 @@ public abstract class MetadataStoreContract {
     write(
         tx -> {
           for (String name : names) {
-            tx.putManifest(ALPHA, m, Tag.of(name));
+            tx.putManifest(ALPHA, m, Set.of(), Tag.of(name));
           }
         });
     List<Tag> sorted = names.stream().sorted().map(Tag::of).toList();
@@ -335,8 +336,8 @@ public abstract class MetadataStoreContract {
     ManifestRecord m = manifest("keep");
     write(
         tx -> {
-          tx.putManifest(ALPHA, m, Tag.of("a"));
-          tx.putManifest(ALPHA, m, Tag.of("b"));
+          tx.putManifest(ALPHA, m, Set.of(), Tag.of("a"));
+          tx.putManifest(ALPHA, m, Set.of(), Tag.of("b"));
         });
 
     write(tx -> assertThat(tx.deleteTag(ALPHA, Tag.of("a"))).isTrue());
@@ -356,10 +357,10 @@ public abstract class MetadataStoreContract {
     ManifestRecord kept = manifest("kept");
     write(
         tx -> {
-          tx.putManifest(ALPHA, gone, Tag.of("a"));
-          tx.putManifest(ALPHA, gone, Tag.of("b"));
-          tx.putManifest(ALPHA, kept, Tag.of("c"));
-          tx.putManifest(BETA, gone, Tag.of("a"));
+          tx.putManifest(ALPHA, gone, Set.of(), Tag.of("a"));
+          tx.putManifest(ALPHA, gone, Set.of(), Tag.of("b"));
+          tx.putManifest(ALPHA, kept, Set.of(), Tag.of("c"));
+          tx.putManifest(BETA, gone, Set.of(), Tag.of("a"));
         });
 
     write(tx -> assertThat(tx.deleteManifest(ALPHA, gone.digest())).isTrue());
@@ -385,11 +386,11 @@ public abstract class MetadataStoreContract {
     ManifestRecord other = referrer("other", digest("another image"), "application/x");
     write(
         tx -> {
-          tx.putManifest(ALPHA, manifest("image"), null);
-          tx.putManifest(ALPHA, sbom, null);
-          tx.putManifest(ALPHA, sig, null);
-          tx.putManifest(ALPHA, other, null);
-          tx.putManifest(BETA, referrer("beta", subject, "application/vnd.example.sbom"), null);
+          tx.putManifest(ALPHA, manifest("image"), Set.of(), null);
+          tx.putManifest(ALPHA, sbom, Set.of(), null);
+          tx.putManifest(ALPHA, sig, Set.of(), null);
+          tx.putManifest(ALPHA, other, Set.of(), null);
+          tx.putManifest(BETA, referrer("beta", subject, "application/vnd.example.sbom"), Set.of(), null);
         });
 
     read(
@@ -406,7 +407,7 @@ public abstract class MetadataStoreContract {
   void deletedReferrerIsNoLongerListed() {
     Digest subject = digest("image");
     ManifestRecord sbom = referrer("sbom", subject, "application/vnd.example.sbom");
-    write(tx -> tx.putManifest(ALPHA, sbom, null));
+    write(tx -> tx.putManifest(ALPHA, sbom, Set.of(), null));
 
     write(tx -> tx.deleteManifest(ALPHA, sbom.digest()));
 
@@ -489,7 +490,7 @@ public abstract class MetadataStoreContract {
     write(tx -> tx.unlinkBlob(ALPHA, layer));
     read(tx -> assertThat(tx.repositoryExists(ALPHA)).isFalse());
 
-    write(tx -> tx.putManifest(ALPHA, m, Tag.LATEST));
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(), Tag.LATEST));
     read(tx -> assertThat(tx.repositoryExists(ALPHA)).isTrue());
 
     write(tx -> tx.deleteTag(ALPHA, Tag.LATEST));
@@ -516,13 +517,13 @@ public abstract class MetadataStoreContract {
           for (String name : names) {
             RepositoryName repo = RepositoryName.of(name);
             if (i++ % 2 == 0) {
-              tx.putManifest(repo, manifest(name), null);
+              tx.putManifest(repo, manifest(name), Set.of(), null);
             } else {
               tx.linkBlob(repo, digest(name), 1);
             }
           }
           // Counted once however much it holds.
-          tx.putManifest(RepositoryName.of("a"), manifest("second"), Tag.LATEST);
+          tx.putManifest(RepositoryName.of("a"), manifest("second"), Set.of(), Tag.LATEST);
           tx.linkBlob(RepositoryName.of("a"), digest("a-layer"), 1);
         });
     List<RepositoryName> sorted = names.stream().sorted().map(RepositoryName::of).toList();
@@ -629,7 +630,7 @@ public abstract class MetadataStoreContract {
             () ->
                 store.write(
                     tx -> {
-                      tx.putManifest(ALPHA, m, Tag.LATEST);
+                      tx.putManifest(ALPHA, m, Set.of(), Tag.LATEST);
                       tx.linkBlob(ALPHA, digest("layer"), 1);
                       tx.createUpload(new UploadSession("u", ALPHA, 0, T0, T0));
                       throw failure;
@@ -649,7 +650,7 @@ public abstract class MetadataStoreContract {
   @Test
   void rolledBackDeleteLeavesDataInPlace() {
     ManifestRecord m = manifest("survivor");
-    write(tx -> tx.putManifest(ALPHA, m, Tag.LATEST));
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(), Tag.LATEST));
 
     assertThatThrownBy(
             () ->
@@ -668,7 +669,7 @@ public abstract class MetadataStoreContract {
     ManifestRecord m = manifest("read only");
     List<Consumer<MetadataTransaction>> writes =
         List.of(
-            tx -> tx.putManifest(ALPHA, m, Tag.LATEST),
+            tx -> tx.putManifest(ALPHA, m, Set.of(), Tag.LATEST),
             tx -> tx.deleteManifest(ALPHA, m.digest()),
             tx -> tx.deleteTag(ALPHA, Tag.LATEST),
             tx -> tx.linkBlob(ALPHA, m.digest(), 1),
@@ -702,7 +703,7 @@ public abstract class MetadataStoreContract {
     ManifestRecord m = referrer("persist", digest("subject"), "application/x");
     write(
         tx -> {
-          tx.putManifest(ALPHA, m, Tag.LATEST);
+          tx.putManifest(ALPHA, m, Set.of(), Tag.LATEST);
           tx.linkBlob(BETA, digest("layer"), 99);
           tx.createUpload(new UploadSession("up-1", ALPHA, 12, T0, T0.plusMillis(1)));
         });
@@ -744,8 +745,8 @@ public abstract class MetadataStoreContract {
                     Tag tag = Tag.of("t" + thread + "-" + i);
                     store.write(
                         tx -> {
-                          tx.putManifest(shared, m, tag);
-                          tx.putManifest(own, m, Tag.LATEST);
+                          tx.putManifest(shared, m, Set.of(), tag);
+                          tx.putManifest(own, m, Set.of(), Tag.LATEST);
                           tx.linkBlob(shared, m.digest(), 1);
                           // A read-modify-write: lost if transactions are not serialised.
                           long n = tx.upload("counter").orElseThrow().size();
@@ -780,7 +781,7 @@ public abstract class MetadataStoreContract {
   @Test
   void readersRunWhileAWriteIsInProgress() throws Exception {
     ManifestRecord before = manifest("before");
-    write(tx -> tx.putManifest(ALPHA, before, Tag.LATEST));
+    write(tx -> tx.putManifest(ALPHA, before, Set.of(), Tag.LATEST));
     CountDownLatch writing = new CountDownLatch(1);
     CountDownLatch readDone = new CountDownLatch(1);
     ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -790,7 +791,7 @@ public abstract class MetadataStoreContract {
               () ->
                   store.write(
                       tx -> {
-                        tx.putManifest(ALPHA, manifest("after"), Tag.LATEST);
+                        tx.putManifest(ALPHA, manifest("after"), Set.of(), Tag.LATEST);
                         writing.countDown();
                         try {
                           readDone.await();

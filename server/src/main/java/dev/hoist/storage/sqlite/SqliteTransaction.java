@@ -7,6 +7,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.AccountsTransaction;
+import dev.hoist.storage.LifecycleTransaction;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataTransaction;
 import dev.hoist.storage.MirrorTagState;
@@ -22,6 +23,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -98,6 +100,7 @@ final class SqliteTransaction implements MetadataTransaction {
         digest.toString(),
         size,
         clock.millis());
+    lifecycle().recordBlob(digest, size, clock.instant());
   }
 
   @Override
@@ -132,21 +135,36 @@ final class SqliteTransaction implements MetadataTransaction {
   // Manifests and tags.
 
   @Override
-  public void putManifest(RepositoryName repository, ManifestRecord manifest, Tag tag) {
+  public void putManifest(
+      RepositoryName repository, ManifestRecord manifest, Set<Digest> references, Tag tag) {
     checkWritable();
-    update(
-        "INSERT INTO manifests (repo, "
-            + MANIFEST_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (repo, digest) DO NOTHING",
-        repository.value(),
+    long now = clock.millis();
+    int inserted =
+        update(
+            "INSERT INTO manifests (repo, "
+                + MANIFEST_COLUMNS
+                + ", used, indexed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+                + " ON CONFLICT (repo, digest) DO NOTHING",
+            repository.value(),
         manifest.digest().toString(),
         manifest.mediaType(),
         manifest.size(),
         manifest.artifactType(),
         manifest.subject() == null ? null : manifest.subject().toString(),
-        toJson(manifest.annotations()),
-        manifest.created().toEpochMilli());
+            toJson(manifest.annotations()),
+            manifest.created().toEpochMilli(),
+            now);
+    // The same digest has the same references, so storing them again changes nothing, and it
+    // indexes a manifest stored before references were recorded.
+    SqlLifecycle.insertReferences(sql, repository, manifest.digest(), references);
+    if (inserted == 0) {
+      update(
+          "UPDATE manifests SET used = ?, indexed = 1 WHERE repo = ? AND digest = ?",
+          now,
+          repository.value(),
+          manifest.digest().toString());
+    }
+    lifecycle().recordBlob(manifest.digest(), manifest.size(), clock.instant());
     if (tag != null) {
       update(
           "INSERT INTO tags (repo, tag, digest, updated) VALUES (?, ?, ?, ?)"
@@ -337,6 +355,13 @@ final class SqliteTransaction implements MetadataTransaction {
   @Override
   public SyncTransaction sync() {
     return new SyncTx();
+  }
+
+  // Disk lifecycle.
+
+  @Override
+  public LifecycleTransaction lifecycle() {
+    return new SqlLifecycle(sql);
   }
 
   // Accelerator.

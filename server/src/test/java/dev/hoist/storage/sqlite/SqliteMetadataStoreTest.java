@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SqliteMetadataStoreTest extends MetadataStoreContract {
@@ -166,7 +167,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
 
   @Test
   void tagCannotPointAtAManifestOfAnotherRepository() throws SQLException {
-    write(tx -> tx.putManifest(ALPHA, manifest("m"), null));
+    write(tx -> tx.putManifest(ALPHA, manifest("m"), Set.of(), null));
 
     try (Connection c = connect();
         Statement s = c.createStatement()) {
