@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoist.images.HandmadeImages;
 import dev.hoist.images.ImageStore;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.ImageReference;
 import dev.hoist.server.HoistServer;
@@ -407,7 +408,11 @@ class PullIT {
   void hoistServesAsADockerHubMirrorFromDaemonJson() throws Exception {
     try (HoistServer hoist =
         HoistServer.start(
-            ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir.resolve("hoist")).build())) {
+            ServerConfig.builder()
+                .disk(DiskConfig.off())
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .build())) {
       skopeo.copy(app.ociReference(), "docker://127.0.0.1:" + hoist.port() + "/library/hello:1");
       Cli cli = new Cli(dir);
       Files.writeString(

@@ -3,6 +3,7 @@ package dev.hoist.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.oci.Digest;
 import dev.hoist.server.HoistServer;
 import dev.hoist.server.ServerConfig;
@@ -49,6 +50,7 @@ class PushIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(shared.resolve("hoist-data"))
                 .build());

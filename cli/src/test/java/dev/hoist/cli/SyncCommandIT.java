@@ -3,6 +3,7 @@ package dev.hoist.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoist.auth.AuthConfig;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
 import dev.hoist.server.HoistServer;
@@ -47,6 +48,7 @@ class SyncCommandIT {
             + " \"to\": \"mirror/library/*\"}}";
     config =
         ServerConfig.builder()
+            .disk(DiskConfig.off())
             .listen("127.0.0.1", 0)
             .dataDir(dir.resolve("hoist"))
             .mirror(

@@ -195,8 +195,15 @@ public record MirrorConfig(
    * @throws ConfigException naming the setting that is wrong
    */
   public static MirrorConfig read(ConfigNode node) {
+    // "cache" (its size limits) is the disk lifecycle's: dev.hoist.lifecycle.DiskConfig reads it.
     node.keys(
-        "upstreams", "defaultUpstream", "hosted", "negativeTtl", "prefetchSiblings", "freshness");
+        "upstreams",
+        "defaultUpstream",
+        "hosted",
+        "negativeTtl",
+        "prefetchSiblings",
+        "freshness",
+        "cache");
     Builder b = builder();
     List<Upstream> upstreams = new ArrayList<>();
     for (ConfigNode u : node.list("upstreams")) {

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The mirror's cache in this node's stores, and the one owner of its model, used by the mirror and
@@ -73,6 +74,14 @@ public final class MirrorCache {
 
   /** Records what the upstream said of a tag, replacing what was known. */
   public void remember(RepositoryName cacheName, CachedTag tag) {
+    remember(cacheName, tag, null);
+  }
+
+  /**
+   * Records what the upstream said of a tag and, when {@code keptBy} is not null, that this sync
+   * rule keeps the tag's image in the cache (never evicted).
+   */
+  public void remember(RepositoryName cacheName, CachedTag tag, @Nullable String keptBy) {
     MirrorTagState state =
         switch (tag) {
           case CachedTag.Present p ->
@@ -82,6 +91,9 @@ public final class MirrorCache {
     metadata.write(
         tx -> {
           tx.putMirrorTag(state);
+          if (keptBy != null) {
+            tx.lifecycle().keepMirrorTag(cacheName, tag.tag(), keptBy);
+          }
           return null;
         });
   }
@@ -146,7 +158,12 @@ public final class MirrorCache {
    * tag} (may be null) pointed at it at {@code checked}: the mirror's next pull of the tag is then
    * a hit without asking the upstream.
    */
-  public void storeCopy(RepositoryName cacheName, Manifest manifest, Tag tag, Instant checked)
+  public void storeCopy(
+      RepositoryName cacheName,
+      Manifest manifest,
+      @Nullable Tag tag,
+      Instant checked,
+      @Nullable String keptBy)
       throws IOException {
     writer.write(
         cacheName,
@@ -155,6 +172,13 @@ public final class MirrorCache {
         tag == null
             ? ManifestWriter.TagMove.NONE
             : new ManifestWriter.TagMove.Cached(tag, checked));
+    if (tag != null && keptBy != null) {
+      metadata.write(
+          tx -> {
+            tx.lifecycle().keepMirrorTag(cacheName, tag, keptBy);
+            return null;
+          });
+    }
   }
 
   // Blobs.

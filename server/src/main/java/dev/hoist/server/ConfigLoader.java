@@ -5,6 +5,7 @@ import dev.hoist.auth.AuthConfig;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.ConfigNode;
 import dev.hoist.config.Values;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
 import java.nio.file.Path;
@@ -36,11 +37,20 @@ import java.util.function.Consumer;
  *       authHosts: [auth.docker.io]  other hosts allowed to receive them (token services)
  *   defaultUpstream: docker.io       where names that name no registry go; "none": stay local
  *   hosted: [team]                   prefixes that stay local and writable
+ *   cache:                           the cache's disk use (dev.hoist.lifecycle.DiskConfig)
+ *     maxSize: 50GiB                 evict least recently pulled images above it (default none)
+ *     minFreeDisk: 10%               ... and when the data disk has less free (0: never)
+ *     maxIdle: 30d                   ... and images not pulled for this long (default none)
+ *     checkInterval: 30s             how often the limits are checked
  *   negativeTtl: 30s                 how long an upstream's "no such tag" is remembered
  *   prefetchSiblings: false          fetch every platform of an index when one is pulled
  *   freshness:                       first match wins; then 5m fresh, 0s SWR, 7d stale-if-error
  *     - {repository: "docker.io/library/*", tag: "latest", fresh: 1m,
  *        staleWhileRevalidate: 30s, staleIfError: 7d}
+ * storage:
+ *   verifyOnRead: false              hash blobs while serving them (no zero-copy)
+ *   gc: {grace: 1h, interval: 6h}    delete blobs no manifest uses, unused for grace
+ *   scrub: {rate: 10MiB, interval: 7d}   re-hash stored blobs at this rate per second
  * sync:                              see dev.hoist.sync.SyncConfig#read
  *   api: {enabled: true}             default: true only when listening on loopback
  *   concurrency: 4                   sync requests in flight per upstream
@@ -110,7 +120,15 @@ public final class ConfigLoader {
   private static ServerConfig applyFile(ServerConfig config, Path file) {
     ConfigNode root = ConfigNode.read(file, "--config");
     root.keys(
-        "listen", "dataDir", "shutdownGrace", "registry", "mirror", "auth", "sync", "accelerator");
+        "listen",
+        "dataDir",
+        "shutdownGrace",
+        "registry",
+        "mirror",
+        "storage",
+        "auth",
+        "sync",
+        "accelerator");
     // Relative paths in a file mean relative to that file, not to wherever hoist started.
     Path base = file.toAbsolutePath().getParent();
     ServerConfig.Builder b = config.toBuilder();
@@ -130,6 +148,11 @@ public final class ConfigLoader {
               registry.duration("uploadPurgeAge").ifPresent(b::uploadPurgeAge);
             });
     root.mapping("mirror").map(MirrorConfig::read).ifPresent(b::mirror);
+    b.disk(
+        DiskConfig.read(
+            config.disk(),
+            root.mapping("mirror").flatMap(m -> m.mapping("cache")).orElse(null),
+            root.mapping("storage").orElse(null)));
     root.mapping("auth").map(auth -> AuthConfig.read(auth, base)).ifPresent(b::auth);
     root.mapping("sync").map(SyncConfig::read).ifPresent(b::sync);
     root.mapping("accelerator").map(AcceleratorConfig::read).ifPresent(b::accelerator);

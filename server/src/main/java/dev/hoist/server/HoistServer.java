@@ -6,6 +6,9 @@ import dev.hoist.api.ApiError;
 import dev.hoist.auth.AuthService;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.client.RegistryClient;
+import dev.hoist.lifecycle.DiskApi;
+import dev.hoist.lifecycle.DiskLifecycle;
+import dev.hoist.lifecycle.DiskProbe;
 import dev.hoist.mirror.BlobFills;
 import dev.hoist.mirror.Mirror;
 import dev.hoist.mirror.MirrorConfig;
@@ -23,6 +26,7 @@ import dev.hoist.repository.MirrorCache;
 import dev.hoist.repository.Namespace;
 import dev.hoist.repository.RepositoryRequest;
 import dev.hoist.storage.BlobStore;
+import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
 import dev.hoist.storage.sqlite.SqliteMetadataStore;
@@ -64,9 +68,10 @@ import org.slf4j.LoggerFactory;
  * {@link Resources} stack, which closes them in reverse on shutdown or when a later step fails:
  *
  * <ol>
- *   <li>the stores (filesystem blobs, SQLite metadata) and the {@link LocalNamespace} over them;
- *   <li>the namespace's decorators: the mirror ({@link Mirror#decorate}), then the quotas ({@link
- *       QuotaNamespace});
+ *   <li>the stores (filesystem blobs, SQLite metadata), the {@link DiskLifecycle} every blob write
+ *       goes through, and the {@link LocalNamespace} over them;
+ *   <li>the namespace's decorators: the mirror ({@link Mirror#decorate}), use times ({@link
+ *       DiskLifecycle#decorate}), then the quotas ({@link QuotaNamespace});
  *   <li>auth, the accelerator and sync, each given only what it needs;
  *   <li>the request pipeline ({@link #pipeline}), which lists every stage in order;
  *   <li>the HTTP server.
@@ -103,12 +108,25 @@ public final class HoistServer implements AutoCloseable {
     Resources resources = new Resources();
     try {
       Path dataDir = dataDir(config);
-      BlobStore blobs = openBlobStore(dataDir);
       MetadataStore metadata = resources.add("metadata", SqliteMetadataStore.open(dataDir));
+      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      DiskLifecycle disk =
+          resources.add(
+              "disk lifecycle",
+              DiskLifecycle.create(
+                  config.disk(),
+                  openBlobStore(dataDir),
+                  metadata,
+                  cacheRepositories(config.mirror()),
+                  dataDir,
+                  DiskProbe.of(dataDir),
+                  clock,
+                  meters));
+      // Every component writes blobs through the lifecycle's store (commits are tracked).
+      BlobStore blobs = disk.blobs();
       Vertx vertx =
           resources.add(
               "vertx", Vertx.vertx(new VertxOptions()), v -> v.close().await(10, TimeUnit.SECONDS));
-      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
       LocalNamespace local = new LocalNamespace(blobs, metadata, clock);
       Mirror mirror =
@@ -117,8 +135,8 @@ public final class HoistServer implements AutoCloseable {
                   config.mirror(), blobs, local.mirrorCache(), dataDir, clock, meters, resources)
               : null;
       Namespace mirrored = mirror == null ? local : mirror.decorate(local);
-      Namespace namespace =
-          config.accelerator().enabled() ? new QuotaNamespace(mirrored) : mirrored;
+      Namespace used = disk.decorate(mirrored);
+      Namespace namespace = config.accelerator().enabled() ? new QuotaNamespace(used) : used;
 
       // One limiter for every password check, so that guesses spread over /token, the console and
       // the JSON API count together.
@@ -166,8 +184,16 @@ public final class HoistServer implements AutoCloseable {
                       .withUploadPurgeAge(config.uploadPurgeAge()),
                   clock,
                   auth == null ? AccessController.ALLOW_ALL : auth.accessController()));
+      disk.start(local.uploadJanitor(), config.uploadPurgeAge());
+      AuthService admins = auth;
+      DiskApi diskApi =
+          config.sync().apiEnabledOn(config.listenHost(), auth != null)
+              ? resources.add(
+                  "admin API",
+                  new DiskApi(vertx, disk, admins == null ? null : admins::authenticate))
+              : null;
       Handler<HttpServerRequest> tokens = auth == null ? null : auth.tokenEndpoint(vertx);
-      Pipeline pipeline = pipeline(meters, sync, tokens, accelerator, api);
+      Pipeline pipeline = pipeline(meters, sync, diskApi, tokens, accelerator, api);
       HttpServer http = listen(vertx, config, pipeline);
       return new HoistServer(config, http, pipeline, resources);
     } catch (RuntimeException e) {
@@ -178,6 +204,15 @@ public final class HoistServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
+  }
+
+  /** The mirror cache's repositories: those under a configured upstream's cache key. */
+  static CacheRepositories cacheRepositories(MirrorConfig mirror) {
+    if (!mirror.enabled()) {
+      return CacheRepositories.NONE;
+    }
+    return new CacheRepositories(
+        mirror.upstreams().stream().map(u -> u.host().cacheKey()).distinct().toList());
   }
 
   private static Path dataDir(ServerConfig config) {
@@ -279,6 +314,7 @@ public final class HoistServer implements AutoCloseable {
    *
    * <ol>
    *   <li>"sync API": {@code /api/v1/sync}, when enabled;
+   *   <li>"admin API": {@code /api/v1/admin} (disk: gc, eviction), when the sync API is;
    *   <li>"metrics": {@code /metrics} for Prometheus;
    *   <li>"token": {@code /token} and tenants' {@code /m/<id>/token}, when auth is on;
    *   <li>"served bytes": counts the body bytes of every response from here on;
@@ -292,6 +328,7 @@ public final class HoistServer implements AutoCloseable {
   static Pipeline pipeline(
       PrometheusMeterRegistry meters,
       SyncFeature sync,
+      DiskApi diskApi,
       Handler<HttpServerRequest> tokens,
       Accelerator accelerator,
       RegistryApi api) {
@@ -310,6 +347,7 @@ public final class HoistServer implements AutoCloseable {
                 call -> tokens.handle(call.request()));
     return Pipeline.builder()
         .stage("sync API", sync.stage())
+        .stage("admin API", diskApi == null ? (call, next) -> next.handle(call) : diskApi.stage())
         .stage(
             "metrics",
             Stage.answering(

@@ -4,6 +4,7 @@ import dev.hoist.accelerator.AcceleratorConfig;
 import dev.hoist.auth.AuthConfig;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.HostPort;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import java.util.Objects;
  * @param uploadPurgeAge an upload session untouched for this long is removed
  * @param shutdownGrace how long transfers in flight may take to finish on shutdown
  * @param mirror the upstreams mirrored and how (disabled: every repository is local)
+ * @param disk the mirror cache's limits, garbage collection and scrub
  * @param auth token auth for the registry (disabled: every request is allowed)
  * @param sync sync rules, limits and pre-warming, and whether its API is served
  * @param accelerator tenants, quotas, accounts and the console (disabled: none of it)
@@ -34,6 +36,7 @@ public record ServerConfig(
     Duration uploadPurgeAge,
     Duration shutdownGrace,
     MirrorConfig mirror,
+    DiskConfig disk,
     AuthConfig auth,
     SyncConfig sync,
     AcceleratorConfig accelerator) {
@@ -48,6 +51,7 @@ public record ServerConfig(
     Objects.requireNonNull(uploadPurgeAge, "uploadPurgeAge");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     Objects.requireNonNull(mirror, "mirror");
+    Objects.requireNonNull(disk, "disk");
     Objects.requireNonNull(sync, "sync");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(accelerator, "accelerator");
@@ -71,6 +75,7 @@ public record ServerConfig(
         Duration.ofHours(24),
         Duration.ofSeconds(10),
         MirrorConfig.disabled(),
+        DiskConfig.defaults(),
         AuthConfig.disabled(),
         SyncConfig.defaults(),
         AcceleratorConfig.disabled());
@@ -95,6 +100,7 @@ public record ServerConfig(
     private Duration uploadPurgeAge;
     private Duration shutdownGrace;
     private MirrorConfig mirror;
+    private DiskConfig disk;
     private AuthConfig auth;
     private SyncConfig sync;
     private AcceleratorConfig accelerator;
@@ -107,6 +113,7 @@ public record ServerConfig(
       uploadPurgeAge = c.uploadPurgeAge;
       shutdownGrace = c.shutdownGrace;
       mirror = c.mirror;
+      disk = c.disk;
       auth = c.auth;
       sync = c.sync;
       accelerator = c.accelerator;
@@ -147,6 +154,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder disk(DiskConfig disk) {
+      this.disk = disk;
+      return this;
+    }
+
     public Builder auth(AuthConfig auth) {
       this.auth = auth;
       return this;
@@ -174,6 +186,7 @@ public record ServerConfig(
           uploadPurgeAge,
           shutdownGrace,
           mirror,
+          disk,
           auth,
           sync,
           accelerator);

@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The mirror's cache as a destination: the repository is a cache name ({@code <upstream>/<path>}).
@@ -30,10 +31,16 @@ import java.util.Optional;
 final class MirrorCacheDestination implements ImageDestination {
   private final MirrorCache cache;
   private final InstantSource clock;
+  private final @Nullable String keptBy;
 
-  MirrorCacheDestination(MirrorCache cache, InstantSource clock) {
+  /**
+   * @param keptBy the sync rule whose copies these are: the tags it copies are kept in the cache
+   *     (never evicted) until the rule is deleted; null for pre-warming, whose copies may be
+   */
+  MirrorCacheDestination(MirrorCache cache, InstantSource clock, @Nullable String keptBy) {
     this.cache = cache;
     this.clock = clock;
+    this.keptBy = keptBy;
   }
 
   @Override
@@ -66,7 +73,7 @@ final class MirrorCacheDestination implements ImageDestination {
   @Override
   public void putManifest(RepositoryName repository, Manifest manifest, Tag tag)
       throws IOException {
-    cache.storeCopy(repository, manifest, tag, clock.instant());
+    cache.storeCopy(repository, manifest, tag, clock.instant(), keptBy);
   }
 
   @Override
@@ -76,7 +83,7 @@ final class MirrorCacheDestination implements ImageDestination {
 
   @Override
   public void confirmTag(RepositoryName repository, Tag tag, Digest digest) {
-    cache.remember(repository, new CachedTag.Present(tag, digest, clock.instant()));
+    cache.remember(repository, new CachedTag.Present(tag, digest, clock.instant()), keptBy);
   }
 
   @Override

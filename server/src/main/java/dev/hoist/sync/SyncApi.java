@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hoist.api.AdminGate;
 import dev.hoist.api.ApiError;
-import dev.hoist.auth.User;
 import dev.hoist.config.ConfigException;
 import dev.hoist.storage.SyncStatus;
 import io.vertx.core.Context;
@@ -16,10 +16,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -63,21 +60,12 @@ public final class SyncApi implements AutoCloseable {
   public static final String PREFIX = "/api/v1/sync";
   private static final Logger log = LoggerFactory.getLogger(SyncApi.class);
 
-  private static final String CHALLENGE = "Basic realm=\"hoist\", charset=\"UTF-8\"";
-
-  /**
-   * The users the API checks when the server has auth: the auth service's own check, so that the
-   * API's admins are the registry's admins.
-   */
-  @FunctionalInterface
-  public interface Users {
-    /** The user with this name and password, or empty; may block (password hashing). */
-    Optional<User> authenticate(String username, String password);
-  }
+  /** The users the API checks when the server has auth (its admins are the registry's). */
+  public interface Users extends AdminGate.Users {}
 
   private final Vertx vertx;
   private final SyncService sync;
-  private final Users users;
+  private final AdminGate gate;
   private final ObjectMapper json;
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hoist-sync-api-", 0).factory());
@@ -88,7 +76,7 @@ public final class SyncApi implements AutoCloseable {
   public SyncApi(Vertx vertx, SyncService sync, Users users) {
     this.vertx = vertx;
     this.sync = sync;
-    this.users = users;
+    this.gate = new AdminGate(users, "sync API");
     this.json = sync.json();
   }
 
@@ -109,7 +97,7 @@ public final class SyncApi implements AutoCloseable {
                         Reply reply;
                         ApiError error = null;
                         try {
-                          deny(request);
+                          gate.check(request);
                           reply = handle(request, body);
                         } catch (RuntimeException e) {
                           reply = null;
@@ -157,66 +145,6 @@ public final class SyncApi implements AutoCloseable {
   }
 
   private record Reply(int status, String body) {}
-
-  /** Throws 401 or 403 when the request may not go on; blocks (bcrypt). */
-  private void deny(HttpServerRequest request) {
-    if (users == null) {
-      return;
-    }
-    Optional<BasicCredentials> credentials =
-        BasicCredentials.parse(request.getHeader("Authorization"));
-    if (credentials.isEmpty()) {
-      throw unauthorized("authentication required: use HTTP Basic with a Hoist user");
-    }
-    Optional<User> user =
-        users.authenticate(credentials.get().username(), credentials.get().password());
-    if (user.isEmpty()) {
-      log.info("sync API sign-in refused: user={}", credentials.get().username());
-      throw unauthorized("wrong username or password");
-    }
-    boolean reads = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
-    if (!reads && !user.get().admin()) {
-      log.info(
-          "sync API change refused, not an admin: user={} method={} path={}",
-          user.get().name(),
-          request.method(),
-          request.path());
-      throw new ApiError(
-          403, "FORBIDDEN", "administrators only: " + user.get().name() + " is not an admin");
-    }
-  }
-
-  private static ApiError unauthorized(String message) {
-    return new ApiError(401, "UNAUTHORIZED", message, Map.of("WWW-Authenticate", CHALLENGE));
-  }
-
-  /** The name and password of an {@code Authorization: Basic} header. */
-  record BasicCredentials(String username, String password) {
-    static Optional<BasicCredentials> parse(String header) {
-      if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-        return Optional.empty();
-      }
-      String decoded;
-      try {
-        decoded =
-            new String(
-                Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-      int colon = decoded.indexOf(':');
-      if (colon <= 0) {
-        return Optional.empty();
-      }
-      return Optional.of(
-          new BasicCredentials(decoded.substring(0, colon), decoded.substring(colon + 1)));
-    }
-
-    @Override
-    public String toString() {
-      return "BasicCredentials[" + username + ", ****]";
-    }
-  }
 
   private Reply handle(HttpServerRequest request, Buffer body) {
     String rest = request.path().substring(PREFIX.length());

@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -186,7 +187,13 @@ public final class SyncService implements AutoCloseable {
   }
 
   boolean delete(String name) {
-    boolean existed = metadata.write(tx -> tx.sync().deleteRule(name));
+    boolean existed =
+        metadata.write(
+            tx -> {
+              // What it kept in the mirror's cache may be evicted from now on.
+              tx.lifecycle().releaseKeptMirrorTags(name);
+              return tx.sync().deleteRule(name);
+            });
     nextRuns.remove(name);
     metrics.forget(name);
     return existed;
@@ -281,7 +288,7 @@ public final class SyncService implements AutoCloseable {
       counts.error("upstream " + rule.upstream() + " is not configured");
     } else {
       ImageSource source = source(client.get(), rule.upstream(), rule.destination().mirrorCache());
-      ImageDestination destination = destination(rule.destination().mirrorCache());
+      ImageDestination destination = destination(rule.destination().mirrorCache(), rule.name());
       ImageCopier copier = new ImageCopier(source, destination);
       for (RepositoryName repository : rule.repositories()) {
         syncRepository(rule, repository, source, destination, copier, counts);
@@ -436,9 +443,9 @@ public final class SyncService implements AutoCloseable {
   }
 
   /** Where a copy writes: the mirror's cache (paired with {@link MirrorCacheSource}), or hosted. */
-  private ImageDestination destination(boolean intoMirrorCache) {
+  private ImageDestination destination(boolean intoMirrorCache, @Nullable String keptBy) {
     return intoMirrorCache
-        ? new MirrorCacheDestination(local.mirrorCache(), clock)
+        ? new MirrorCacheDestination(local.mirrorCache(), clock, keptBy)
         : new LocalDestination(local);
   }
 
@@ -535,7 +542,7 @@ public final class SyncService implements AutoCloseable {
         return;
       }
       ImageCopier copier =
-          new ImageCopier(source(client.get(), hot.upstream(), true), destination(true));
+          new ImageCopier(source(client.get(), hot.upstream(), true), destination(true, null));
       Optional<ImageCopier.Result> result =
           copier.copyTag(hot.repository(), hot.tag(), cacheName, List.of());
       metrics.warmed(result.map(ImageCopier.Result::copied).orElse(false));

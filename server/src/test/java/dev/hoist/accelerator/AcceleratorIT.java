@@ -3,6 +3,7 @@ package dev.hoist.accelerator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
 import dev.hoist.oci.Digest;
@@ -85,6 +86,7 @@ class AcceleratorIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .mirror(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hoist.auth.AccessRule;
 import dev.hoist.auth.AnonymousPull;
 import dev.hoist.auth.AuthConfig;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.oci.Digest;
 import dev.hoist.server.HoistServer;
 import dev.hoist.server.ServerConfig;
@@ -60,6 +61,7 @@ class AccountRegistryIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .auth(auth)

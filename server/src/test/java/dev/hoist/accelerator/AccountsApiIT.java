@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hoist.auth.AccessRule;
 import dev.hoist.auth.AuthConfig;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
 import dev.hoist.server.HoistServer;
@@ -35,6 +36,7 @@ class AccountsApiIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .accelerator(accelerator)
@@ -144,6 +146,7 @@ class AccountsApiIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .auth(

@@ -2,6 +2,7 @@ package dev.hoist.accelerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
 import dev.hoist.server.HoistServer;
@@ -50,6 +51,7 @@ class ConsoleIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .mirror(

@@ -3,6 +3,7 @@ package dev.hoist.mirror;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.server.HoistServer;
@@ -54,6 +55,7 @@ class MirrorFaultsIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .mirror(

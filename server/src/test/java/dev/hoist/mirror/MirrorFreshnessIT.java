@@ -2,6 +2,7 @@ package dev.hoist.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.server.HoistServer;
@@ -67,6 +68,7 @@ class MirrorFreshnessIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .mirror(mirror)

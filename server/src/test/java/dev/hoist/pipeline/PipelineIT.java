@@ -2,6 +2,7 @@ package dev.hoist.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.server.HoistServer;
 import dev.hoist.server.ServerConfig;
 import io.vertx.core.Vertx;
@@ -114,7 +115,12 @@ class PipelineIT {
   @Test
   void theServersPipelineListsItsStagesInOneOrder() {
     try (HoistServer hoist =
-        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build())) {
+        HoistServer.start(
+            ServerConfig.builder()
+                .disk(DiskConfig.off())
+                .listen("127.0.0.1", 0)
+                .dataDir(dir)
+                .build())) {
       assertThat(hoist.stages())
           .containsExactly(
               "sync API",
@@ -130,7 +136,12 @@ class PipelineIT {
   @Test
   void anApiPathWithNothingBehindItGetsTheJsonApisErrorNotTheRegistrys() throws Exception {
     try (HoistServer hoist =
-        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build())) {
+        HoistServer.start(
+            ServerConfig.builder()
+                .disk(DiskConfig.off())
+                .listen("127.0.0.1", 0)
+                .dataDir(dir)
+                .build())) {
       HttpResponse<String> response = get(URI.create(hoist.url()), "/api/v1/accounts");
 
       assertThat(response.statusCode()).isEqualTo(404);

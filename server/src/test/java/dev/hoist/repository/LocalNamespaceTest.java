@@ -139,7 +139,7 @@ class LocalNamespaceTest {
     RepositoryName cached =
         MirrorCache.cacheName(RegistryHost.DOCKER_HUB, RepositoryName.of("library/app"));
 
-    cache.storeCopy(cached, manifest, ONE, NOW);
+    cache.storeCopy(cached, manifest, ONE, NOW, null);
 
     assertThat(hostedTag(cached)).as("no hosted tag").isEmpty();
     assertThat(cache.tag(cached, ONE)).contains(new CachedTag.Present(ONE, manifest.digest(), NOW));

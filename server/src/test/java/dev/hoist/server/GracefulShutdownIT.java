@@ -2,6 +2,7 @@ package dev.hoist.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.oci.Digest;
 import java.io.InputStream;
 import java.net.URI;
@@ -30,7 +31,12 @@ class GracefulShutdownIT {
     new Random(5).nextBytes(blob);
     Digest digest = Digest.sha256(blob);
     HoistServer server =
-        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build());
+        HoistServer.start(
+            ServerConfig.builder()
+                .disk(DiskConfig.off())
+                .listen("127.0.0.1", 0)
+                .dataDir(dir)
+                .build());
     CompletableFuture<Void> closing = null;
     try {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -2,6 +2,7 @@ package dev.hoist.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.oci.Digest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +27,12 @@ class Http2IT {
     new Random(3).nextBytes(blob);
     Digest digest = Digest.sha256(blob);
     try (HoistServer server =
-        HoistServer.start(ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir).build())) {
+        HoistServer.start(
+            ServerConfig.builder()
+                .disk(DiskConfig.off())
+                .listen("127.0.0.1", 0)
+                .dataDir(dir)
+                .build())) {
       HttpClient http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       HttpResponse<String> pushed =
           http1.send(

@@ -145,7 +145,7 @@ class ImageCopierTest {
     LayoutSource source = new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()), true);
     RepositoryName cache = RepositoryName.of("docker.io/library/app");
     ImageCopier copier =
-        new ImageCopier(source, new MirrorCacheDestination(local.mirrorCache(), clock));
+        new ImageCopier(source, new MirrorCacheDestination(local.mirrorCache(), clock, null));
 
     copier.copyTag(FROM, Tag.of("1"), cache, List.of());
 

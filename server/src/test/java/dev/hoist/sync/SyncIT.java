@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.FreshnessRule;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
@@ -88,6 +89,7 @@ class SyncIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .mirror(mirror)
@@ -375,6 +377,7 @@ class SyncIT {
     hoist =
         HoistServer.start(
             ServerConfig.builder()
+                .disk(DiskConfig.off())
                 .listen("127.0.0.1", 0)
                 .dataDir(dir.resolve("hoist"))
                 .mirror(
@@ -571,7 +574,11 @@ class SyncIT {
   void referrersComeFromTheReferrersApiOfAnUpstreamThatHasIt() throws Exception {
     try (HoistServer source =
         HoistServer.start(
-            ServerConfig.builder().listen("127.0.0.1", 0).dataDir(dir.resolve("source")).build())) {
+            ServerConfig.builder()
+                .disk(DiskConfig.off())
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("source"))
+                .build())) {
       RandomImages.ImageLayout app =
           RandomImages.writeLayout(dir.resolve("layout-api"), "1.0", 4, 20_000);
       skopeo.copy(app.ociReference(), "docker://127.0.0.1:" + source.port() + "/library/app:1.0");
