@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import http.client
 import json
+import urllib.request
 import os
 import random
 import re
@@ -441,13 +442,15 @@ class Bench:
             command,
         ]
 
-    def start_hoist(self, tag, extra=(), data_dir=None):
+    def start_hoist(self, tag, extra=(), data_dir=None, config=None):
         port = free_port()
         data = data_dir or os.path.join(self.run, f"hoist-{tag}")
         cmd = self.java_cmd("serve", extra) + [
             "--listen", f"127.0.0.1:{port}", "--data-dir", data,
             "--mirror", f"docker.io=http://127.0.0.1:{self.up.server.port}",
         ]
+        if config:
+            cmd += ["--config", config]
         s = Server(f"hoist-{tag}", cmd, port, self.run).start()
         s.data = data
         s.startup = s.wait_ready()
@@ -853,6 +856,83 @@ http {{
                     self.notes.append(f"g: {k}: {e}")
                     self.add(f"pull.{k}", None)
 
+    # -- i --------------------------------------------------------------------------------
+    def push_fillers(self, count, mib):
+        """Pushes `count` images of one random `mib` MiB layer to the upstream (bench/filler<n>:1),
+        straight through the registry API: distinct content for the cache to evict."""
+        port = self.up.server.port
+        for n in range(count):
+            layer = os.urandom(mib * 1024 * 1024)
+            config = json.dumps({"architecture": "amd64", "os": "linux", "filler": n}).encode()
+            for blob in (layer, config):
+                digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/v2/bench/filler{n}/blobs/uploads/",
+                                             method="POST", data=b"")
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    location = r.headers["Location"]
+                if location.startswith("/"):
+                    location = f"http://127.0.0.1:{port}{location}"
+                sep = "&" if "?" in location else "?"
+                req = urllib.request.Request(f"{location}{sep}digest={digest}", method="PUT", data=blob,
+                                             headers={"Content-Type": "application/octet-stream"})
+                urllib.request.urlopen(req, timeout=120).close()
+            manifest = json.dumps({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                           "digest": "sha256:" + hashlib.sha256(config).hexdigest(), "size": len(config)},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                            "digest": "sha256:" + hashlib.sha256(layer).hexdigest(), "size": len(layer)}],
+            }).encode()
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/v2/bench/filler{n}/manifests/1",
+                                         method="PUT", data=manifest,
+                                         headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+            urllib.request.urlopen(req, timeout=60).close()
+
+    def eviction(self, reps, fillers=4, filler_mib=256):
+        """Row i: warm pulls of big while an eviction round deletes fillers x filler_mib of idle
+        images, against the same warm pulls just before, on one Hoist. Images idle for 3 s are
+        evicted; rounds run only when asked (POST /api/v1/admin/evict), so each round starts with
+        its pull."""
+        if not self.time_left("i"):
+            return
+        log(f"i: warm pulls of big while eviction deletes {fillers * filler_mib} MiB, {reps} repetitions")
+        self.push_fillers(fillers, filler_mib)
+        cfg = os.path.join(self.run, "hoist-evict.yaml")
+        with open(cfg, "w") as f:
+            f.write("mirror:\n  cache:\n    maxIdle: 3s\n    checkInterval: 1h\n    minFreeDisk: 0\n")
+        s = self.start_hoist("evict", config=cfg)
+        try:
+            skopeo_pull(s.port, "big", self.dest())  # cold, once
+            for r in range(reps):
+                if not self.time_left("i"):
+                    break
+                for n in range(fillers):
+                    skopeo_pull(s.port, f"filler{n}", self.dest())
+                time.sleep(3.5)  # the fillers are idle now
+                self.timed_pull("evict.base", s.port, "big")  # also marks big as just pulled
+                result = {}
+
+                def evict():
+                    req = urllib.request.Request(f"http://127.0.0.1:{s.port}/api/v1/admin/evict",
+                                                 method="POST", data=b"")
+                    with urllib.request.urlopen(req, timeout=120) as resp:
+                        result.update(json.load(resp))
+
+                t = threading.Thread(target=evict)
+                t.start()
+                self.timed_pull("evict.during", s.port, "big")
+                t.join(120)
+                freed = result.get("bytes", 0)
+                took = result.get("tookMillis", 0) / 1000.0
+                log(f"  i: round freed {freed / 2**20:.0f} MiB in {took * 1000:.0f} ms")
+                self.add("evict.freed_mib", freed / 2**20)
+                self.add("evict.rate", (freed / 2**30) / took if took > 0 else None)
+                if freed < fillers * filler_mib * 2**20:
+                    self.notes.append(f"i: repetition {r + 1} freed only {freed / 2**20:.0f} MiB")
+        finally:
+            self.stop(s, "hoist", "i")
+
     # -- h --------------------------------------------------------------------------------
     def startup(self, runs):
         if not self.time_left("h"):
@@ -893,6 +973,7 @@ http {{
         self.hoist_pull(a.reps)
         self.startup(a.startup_runs)
         self.concurrent_cold(a.reps, a.concurrency)
+        self.eviction(a.reps)
         if a.huge_mib:
             self.huge_blob()
         stop_all()
@@ -1040,6 +1121,11 @@ def build_table(b):
             le(ratio(h, ref), 1.0))
     h, d = s.get("startup.hoist"), s.get("startup.dist")
     row("h. start-up to first 200 on /v2/", "s", h, d, None, None, "≤ 1.5 s", le(h, 1.5))
+    h, ref = s.get("evict.during"), s.get("evict.base")
+    row("i. warm pull of big while eviction deletes 1 GiB", "s", h, None, ref, "same pulls, no eviction",
+        "≤ 1.1×", le(ratio(h, ref), 1.1))
+    h = s.get("evict.rate")
+    row("i. eviction rate (one round, 4 images of 256 MiB)", "GiB/s", h, None, None, None, "—", None)
     return rows
 
 
