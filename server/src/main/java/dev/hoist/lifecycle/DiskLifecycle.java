@@ -47,6 +47,7 @@ public final class DiskLifecycle implements AutoCloseable {
   private final InstantSource clock;
   private final UsageRecorder usage;
   private final Eviction eviction;
+  private final ReferenceIndexer indexer;
   private final ScheduledExecutorService worker;
   private final AtomicBoolean evictionPending = new AtomicBoolean();
   // The cache's size as last measured, plus the bytes committed since: when to evict at once.
@@ -78,6 +79,7 @@ public final class DiskLifecycle implements AutoCloseable {
     this.clock = clock;
     this.usage = new UsageRecorder(metadata, clock);
     this.eviction = new Eviction(metadata, blobs, cache, config, disk, clock);
+    this.indexer = new ReferenceIndexer(blobs, metadata);
     this.worker =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hoist-disk").daemon().factory());
@@ -236,6 +238,7 @@ public final class DiskLifecycle implements AutoCloseable {
 
   private Eviction.Report evict() throws IOException {
     evictionPending.set(false);
+    indexer.indexAll();
     usage.flush();
     Eviction.Report report = eviction.run();
     CacheTotals after = metadata.read(tx -> tx.lifecycle().cacheTotals(cache));
@@ -300,6 +303,7 @@ public final class DiskLifecycle implements AutoCloseable {
   private void flushQuietly() {
     try {
       usage.flush();
+      blobs.pruneUsesBefore(clock.millis() - Duration.ofMinutes(1).toMillis());
     } catch (RuntimeException e) {
       log.warn("recording use times failed (retried at the next flush): {}", e.toString());
     }

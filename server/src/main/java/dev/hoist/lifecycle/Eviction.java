@@ -1,5 +1,6 @@
 package dev.hoist.lifecycle;
 
+import dev.hoist.oci.Digest;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.CacheTotals;
 import dev.hoist.storage.CachedImage;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -71,6 +73,46 @@ final class Eviction {
     }
   }
 
+  private long[] sweepUnreferenced(long wanted, Instant usedBefore) throws IOException {
+    long freed = 0;
+    long count = 0;
+    Digest after = null;
+    while (freed < wanted) {
+      Digest from = after;
+      List<StoredBlob> page =
+          metadata.read(tx -> tx.lifecycle().unreferencedBlobs(usedBefore, from, BATCH));
+      if (page.isEmpty()) {
+        break;
+      }
+      for (StoredBlob candidate : page) {
+        long decided = clock.millis();
+        Optional<StoredBlob> gone =
+            metadata.write(
+                tx ->
+                    tx.lifecycle()
+                        .forgetUnreferencedCacheBlob(cache, candidate.digest(), usedBefore));
+        if (gone.isEmpty()) {
+          continue;
+        }
+        if (blobs.deleteUnlessUsedSince(candidate.digest(), decided)) {
+          freed += gone.get().size();
+          count++;
+        } else {
+          metadata.write(
+              tx -> {
+                tx.lifecycle().recordBlob(candidate.digest(), gone.get().size(), clock.instant());
+                return null;
+              });
+        }
+        if (freed >= wanted) {
+          break;
+        }
+      }
+      after = page.get(page.size() - 1).digest();
+    }
+    return new long[] {freed, count};
+  }
+
   /** The bytes the cache must give back now (0 when within its limits), and the cache's size. */
   record Need(CacheTotals totals, long bytes, DiskProbe.Space space) {}
 
@@ -123,7 +165,7 @@ final class Eviction {
             metadata.write(tx -> tx.lifecycle().evictImage(cache, image, cutoff));
         images++;
         for (StoredBlob blob : gone) {
-          if (blobs.deleteUnlessCommittedSince(blob.digest(), recent.toEpochMilli())) {
+          if (blobs.deleteUnlessUsedSince(blob.digest(), recent.toEpochMilli())) {
             freed += blob.size();
             blobCount++;
           } else {
@@ -141,7 +183,13 @@ final class Eviction {
         break;
       }
     }
-    blobs.pruneCommitsBefore(recent.toEpochMilli());
+    if (freed < need.bytes()) {
+      // Cache blobs no image uses any more (left by a round that found them in use, or fetched
+      // without their manifest): the last bytes to give back before the limit is missed.
+      long[] swept = sweepUnreferenced(need.bytes() - freed, recent);
+      freed += swept[0];
+      blobCount += (int) swept[1];
+    }
     return new Report(
         need.totals(),
         need.bytes(),

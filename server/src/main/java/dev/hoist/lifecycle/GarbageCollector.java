@@ -37,6 +37,10 @@ public final class GarbageCollector {
   private final Path spoolDir;
   private final InstantSource clock;
 
+  ReferenceIndexer indexer() {
+    return indexer;
+  }
+
   GarbageCollector(
       MetadataStore metadata,
       TrackedBlobStore blobs,
@@ -72,7 +76,6 @@ public final class GarbageCollector {
     indexer.indexAll();
     Instant now = clock.instant();
     Instant usedBefore = now.minus(grace);
-    long decided = now.toEpochMilli();
     int count = 0;
     long bytes = 0;
     @Nullable Digest after = null;
@@ -89,13 +92,14 @@ public final class GarbageCollector {
           bytes += candidate.size();
           continue;
         }
+        long decided = clock.millis();
         Optional<StoredBlob> forgotten =
             metadata.write(
                 tx -> tx.lifecycle().forgetUnreferencedBlob(candidate.digest(), usedBefore));
         if (forgotten.isEmpty()) {
           continue;
         }
-        if (blobs.deleteUnlessCommittedSince(candidate.digest(), decided)) {
+        if (blobs.deleteUnlessUsedSince(candidate.digest(), decided)) {
           count++;
           bytes += forgotten.get().size();
         } else {

@@ -15,15 +15,17 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
 /**
- * The blob store as the rest of the server sees it once the disk has a lifecycle: every commit is
- * noted, so that a deletion never races with a writer that found the blob already stored.
+ * The blob store as the rest of the server sees it once the disk has a lifecycle: every commit, and
+ * every look at a stored blob ({@link #size}, {@link #open}), leases the digest for a while, so
+ * that a deletion never races with a writer that found the blob already stored, and what is being
+ * served is not deleted under its reader.
  *
  * <p>The race it closes: eviction or garbage collection removes a blob's record in one transaction
- * and its bytes just after; a writer that commits the same digest in between finds the bytes
- * present (so writes nothing) and then links the blob, re-creating the record, and the bytes go.
- * Here a commit and a {@link #deleteUnlessCommittedSince} of the same digest exclude each other,
- * and the deleter skips a digest committed since it decided: the writer's link, which follows
- * within moments, keeps a record of the bytes that stay.
+ * and its bytes just after; a writer that stores or checks the same digest in between finds the
+ * bytes present (so writes nothing) and then links the blob, re-creating the record, and the bytes
+ * go. Here a lease and a {@link #deleteUnlessUsedSince} of the same digest exclude each other, and
+ * the deleter skips a digest leased since it decided: the writer's link, which follows within
+ * moments, keeps a record of the bytes that stay.
  */
 public final class TrackedBlobStore implements BlobStore {
   private static final int STRIPES = 1024;
@@ -32,7 +34,7 @@ public final class TrackedBlobStore implements BlobStore {
   private final InstantSource clock;
   // ReentrantLock, not synchronized: fills commit on virtual threads, which must not pin.
   private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
-  private final ConcurrentHashMap<Digest, Long> lastCommit = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Digest, Long> lastUse = new ConcurrentHashMap<>();
   private volatile LongConsumer onCommit = bytes -> {};
 
   public TrackedBlobStore(BlobStore delegate, InstantSource clock) {
@@ -55,12 +57,32 @@ public final class TrackedBlobStore implements BlobStore {
 
   @Override
   public Optional<Long> size(Digest digest) throws IOException {
-    return delegate.size(digest);
+    ReentrantLock lock = stripe(digest);
+    lock.lock();
+    try {
+      Optional<Long> size = delegate.size(digest);
+      if (size.isPresent()) {
+        lastUse.put(digest, clock.millis());
+      }
+      return size;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
   public Optional<BlobContent> open(Digest digest) throws IOException {
-    return delegate.open(digest);
+    ReentrantLock lock = stripe(digest);
+    lock.lock();
+    try {
+      Optional<BlobContent> content = delegate.open(digest);
+      if (content.isPresent()) {
+        lastUse.put(digest, clock.millis());
+      }
+      return content;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -94,27 +116,27 @@ public final class TrackedBlobStore implements BlobStore {
   }
 
   /**
-   * Deletes a blob's bytes unless it was committed at or after {@code sinceMillis}; returns whether
-   * it deleted them.
+   * Deletes a blob's bytes unless it was committed, checked or opened at or after {@code
+   * sinceMillis}; returns whether it deleted them.
    */
-  boolean deleteUnlessCommittedSince(Digest digest, long sinceMillis) throws IOException {
+  boolean deleteUnlessUsedSince(Digest digest, long sinceMillis) throws IOException {
     ReentrantLock lock = stripe(digest);
     lock.lock();
     try {
-      Long committed = lastCommit.get(digest);
+      Long committed = lastUse.get(digest);
       if (committed != null && committed >= sinceMillis) {
         return false;
       }
-      lastCommit.remove(digest);
+      lastUse.remove(digest);
       return delegate.delete(digest);
     } finally {
       lock.unlock();
     }
   }
 
-  /** Forgets commits older than {@code beforeMillis}: no deleter decides that far back. */
-  void pruneCommitsBefore(long beforeMillis) {
-    lastCommit.values().removeIf(t -> t < beforeMillis);
+  /** Forgets uses older than {@code beforeMillis}: no deleter decides that far back. */
+  void pruneUsesBefore(long beforeMillis) {
+    lastUse.values().removeIf(t -> t < beforeMillis);
   }
 
   private interface Commit {
@@ -126,7 +148,7 @@ public final class TrackedBlobStore implements BlobStore {
     lock.lock();
     try {
       commit.run();
-      lastCommit.put(digest, clock.millis());
+      lastUse.put(digest, clock.millis());
     } finally {
       lock.unlock();
     }

@@ -25,11 +25,20 @@ final class UsageRecorder {
   }
 
   void manifestPulled(Digest digest) {
-    manifests.put(digest, clock.millis());
+    note(manifests, digest);
   }
 
   void blobPulled(Digest digest) {
-    blobs.put(digest, clock.millis());
+    note(blobs, digest);
+  }
+
+  /** At most one map write per digest and second: hot manifests are read by many threads. */
+  private void note(ConcurrentHashMap<Digest, Long> uses, Digest digest) {
+    long now = clock.millis();
+    Long noted = uses.get(digest);
+    if (noted == null || now - noted >= 1000) {
+      uses.put(digest, now);
+    }
   }
 
   /** Writes what was noted since the last flush; returns how many uses it wrote. */

@@ -47,6 +47,7 @@ class DiskLifecycleTest {
   DiskLifecycle disk;
   LocalNamespace local;
   BlobStore blobs;
+  BlobStore raw; // for the test's own checks: looking through the tracked store leases a blob
   long seed;
 
   void open(DiskConfig config) throws IOException {
@@ -54,7 +55,7 @@ class DiskLifecycleTest {
     disk =
         DiskLifecycle.create(
             config,
-            new FileSystemBlobStore(dir),
+            raw = new FileSystemBlobStore(dir),
             metadata,
             CACHE,
             dir,
@@ -131,7 +132,7 @@ class DiskLifecycleTest {
   }
 
   boolean stored(Digest d) throws IOException {
-    return blobs.size(d).isPresent();
+    return raw.size(d).isPresent();
   }
 
   void pull(String path, Digest manifest) throws IOException {

@@ -56,6 +56,14 @@ public interface LifecycleTransaction {
    */
   Optional<StoredBlob> forgetUnreferencedBlob(Digest digest, Instant usedBefore);
 
+  /**
+   * As {@link #forgetUnreferencedBlob}, and only when no hosted repository (outside {@code cache})
+   * links the blob: eviction's sweep of cache blobs no image uses, which must not take a blob a
+   * push uploaded before its manifest.
+   */
+  Optional<StoredBlob> forgetUnreferencedCacheBlob(
+      CacheRepositories cache, Digest digest, Instant usedBefore);
+
   /** Removes a blob's record and every link to it, referenced or not (a quarantined blob). */
   Optional<StoredBlob> forgetBlob(Digest digest);
 

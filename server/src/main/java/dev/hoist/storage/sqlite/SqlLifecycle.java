@@ -143,6 +143,31 @@ final class SqlLifecycle implements LifecycleTransaction {
   }
 
   @Override
+  public Optional<StoredBlob> forgetUnreferencedCacheBlob(
+      CacheRepositories cache, Digest digest, Instant usedBefore) {
+    sql.checkWritable();
+    Predicate hosted = Predicate.notIn(cache, "l.repo");
+    List<Object> params = new ArrayList<>();
+    params.add(digest.toString());
+    params.add(usedBefore.toEpochMilli());
+    params.addAll(hosted.params());
+    Optional<StoredBlob> blob =
+        Statements.first(
+            sql.query(
+                "SELECT "
+                    + BLOB_COLUMNS
+                    + " FROM blobs b WHERE b.digest = ? AND b.used < ? AND"
+                    + UNREFERENCED
+                    + " AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = b.digest AND "
+                    + hosted.sql()
+                    + ")",
+                SqlLifecycle::blobRow,
+                params.toArray()));
+    blob.ifPresent(b -> remove(b.digest()));
+    return blob;
+  }
+
+  @Override
   public Optional<StoredBlob> forgetBlob(Digest digest) {
     sql.checkWritable();
     Optional<StoredBlob> blob = blob(digest);
