@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hoist.config.ConfigException;
+import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.server.ConfigLoader.Flags;
 import java.nio.file.Files;
@@ -141,6 +142,41 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void diskSettingsAreReadFromTheMirrorCacheAndStorageSections() throws Exception {
+    Path file = dir.resolve("hoist.yaml");
+    Files.writeString(
+        file,
+        """
+        mirror:
+          upstreams: [docker.io]
+          cache: {maxSize: 50GiB, minFreeDisk: 5%, maxIdle: 30d}
+        storage:
+          verifyOnRead: true
+          gc: {grace: 2h}
+          scrub: {rate: 20MiB}
+        """);
+    DiskConfig disk = ConfigLoader.load(file, Map.of(), Flags.none()).disk();
+    assertThat(disk.cacheMaxSize()).isEqualTo(50L << 30);
+    assertThat(disk.minFreeDisk()).isEqualTo(DiskConfig.FreeSpace.percent(5));
+    assertThat(disk.cacheMaxIdle()).isEqualTo(Duration.ofDays(30));
+    assertThat(disk.verifyOnRead()).isTrue();
+    assertThat(disk.gcGrace()).isEqualTo(Duration.ofHours(2));
+    assertThat(disk.scrubRate()).isEqualTo(20L << 20);
+
+    Files.writeString(file, "mirror:\n  cache: {minFreeDisk: 20GiB}\n");
+    assertThat(ConfigLoader.load(file, Map.of(), Flags.none()).disk().minFreeDisk().bytes())
+        .isEqualTo(20L << 30);
+    Files.writeString(file, "mirror:\n  cache: {minFreeDisk: 150%}\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Flags.none()))
+        .hasMessage("invalid configuration: mirror.cache.minFreeDisk: must be between 0% and 100%");
+    Files.writeString(file, "storage:\n  gc: {grace: 1h, every: 2h}\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Flags.none()))
+        .hasMessage(
+            "invalid configuration: storage.gc.every: unknown setting (known: grace,"
+                + " interval)");
+  }
+
+  @Test
   void wrongTypesAndUnknownKeysAreNamedInEverySection() throws Exception {
     Path file = dir.resolve("hoist.yaml");
     Map<String, String> cases =
@@ -202,6 +238,22 @@ class ConfigLoaderTest {
             "mirror.freshness[0].staleIfError",
             mirror.formatted("freshness: [{staleIfError: %s}]"),
             c -> c.mirror().freshnessRules().get(0).staleIfError()),
+        new DurationSetting(
+            "mirror.cache.maxIdle",
+            mirror.formatted("cache: {maxIdle: %s}"),
+            c -> c.disk().cacheMaxIdle()),
+        new DurationSetting(
+            "mirror.cache.checkInterval",
+            mirror.formatted("cache: {checkInterval: %s}"),
+            c -> c.disk().checkInterval()),
+        new DurationSetting(
+            "storage.gc.grace", "storage: {gc: {grace: %s}}", c -> c.disk().gcGrace()),
+        new DurationSetting(
+            "storage.gc.interval", "storage: {gc: {interval: %s}}", c -> c.disk().gcInterval()),
+        new DurationSetting(
+            "storage.scrub.interval",
+            "storage: {scrub: {interval: %s}}",
+            c -> c.disk().scrubInterval()),
         new DurationSetting("auth.tokenTtl", "auth: {tokenTtl: %s}", c -> c.auth().tokenTtl()),
         new DurationSetting(
             "sync.maxBackoff", "sync: {maxBackoff: %s}", c -> c.sync().maxBackoff()),
