@@ -4,27 +4,37 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.AccountsTransaction;
+import dev.hoist.storage.CacheRepositories;
+import dev.hoist.storage.CacheTotals;
+import dev.hoist.storage.CachedImage;
 import dev.hoist.storage.LifecycleTransaction;
+import dev.hoist.storage.ManifestKey;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.storage.StoredBlob;
 import dev.hoist.storage.SyncRuleRecord;
 import dev.hoist.storage.SyncStatus;
 import dev.hoist.storage.SyncTransaction;
 import dev.hoist.storage.UploadSession;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link MetadataStore} in memory, for fast unit tests at the storage seam. Passes {@link
@@ -34,14 +44,29 @@ import java.util.concurrent.locks.ReentrantLock;
  * returns, so readers always see a consistent snapshot and a failed write leaves no trace. Writers
  * are serialised by one lock. Instants are kept at millisecond precision, like the SQL stores.
  * {@link #close()} does nothing: the data lives as long as this object.
+ *
+ * <p>The disk lifecycle ({@link MetadataTransaction#lifecycle()}) follows the SQL stores' queries:
+ * blob records, each manifest's references, manifest use times and kept mirror tags are state like
+ * the rest, and the clock stamps links and stored manifests as "used now".
  */
 public final class MemoryMetadataStore implements MetadataStore {
   private final ReentrantLock writeLock = new ReentrantLock();
+  private final InstantSource clock;
   private volatile State state = new State();
+
+  /** A store whose links and stored manifests are used at the system clock's time. */
+  public MemoryMetadataStore() {
+    this(InstantSource.system());
+  }
+
+  /** A store stamping links and stored manifests with {@code clock}, like the SQL store's. */
+  public MemoryMetadataStore(InstantSource clock) {
+    this.clock = clock;
+  }
 
   @Override
   public <T> T read(Work<T> work) {
-    Tx tx = new Tx(state, false);
+    Tx tx = new Tx(state, false, clock);
     try {
       return work.run(tx);
     } finally {
@@ -56,7 +81,7 @@ public final class MemoryMetadataStore implements MetadataStore {
     }
     writeLock.lock();
     try {
-      Tx tx = new Tx(state.copy(), true);
+      Tx tx = new Tx(state.copy(), true, clock);
       try {
         T result = work.run(tx);
         state = tx.state;
@@ -79,6 +104,15 @@ public final class MemoryMetadataStore implements MetadataStore {
   private static final Comparator<RepoTag> BY_REPO_THEN_TAG =
       Comparator.comparing(RepoTag::repo).thenComparing(RepoTag::tag);
 
+  /** Digests in the order of their text, as the SQL stores sort them. */
+  private static final Comparator<Digest> BY_TEXT = Comparator.comparing(Digest::toString);
+
+  private static final Comparator<RepoDigest> BY_REPO_THEN_DIGEST =
+      Comparator.comparing(RepoDigest::repo).thenComparing(RepoDigest::digest, BY_TEXT);
+
+  /** When a manifest was last used, and whether its references are recorded. */
+  private record ManifestUse(Instant used, boolean indexed) {}
+
   /** Everything the store holds; replaced as a whole by each write transaction. */
   private static final class State {
     final Map<RepoDigest, ManifestRecord> manifests;
@@ -88,6 +122,12 @@ public final class MemoryMetadataStore implements MetadataStore {
     final Map<RepoTag, MirrorTagState> mirrorTags;
     final TreeMap<String, SyncRuleRecord> syncRules;
     final Map<String, SyncStatus> syncStatus;
+    // The lifecycle: blob records by digest text; each manifest's references (immutable sets, only
+    // while the manifest exists); each manifest's use; the rule keeping a mirror tag.
+    final NavigableMap<Digest, StoredBlob> blobs;
+    final Map<RepoDigest, Set<Digest>> references;
+    final Map<RepoDigest, ManifestUse> manifestUse;
+    final Map<RepoTag, String> keptBy;
     MemoryAccounts accounts = new MemoryAccounts();
 
     State() {
@@ -98,6 +138,10 @@ public final class MemoryMetadataStore implements MetadataStore {
           new HashMap<>(),
           new HashMap<>(),
           new TreeMap<>(),
+          new HashMap<>(),
+          new TreeMap<>(BY_TEXT),
+          new HashMap<>(),
+          new HashMap<>(),
           new HashMap<>());
     }
 
@@ -108,7 +152,11 @@ public final class MemoryMetadataStore implements MetadataStore {
         Map<String, UploadSession> uploads,
         Map<RepoTag, MirrorTagState> mirrorTags,
         TreeMap<String, SyncRuleRecord> syncRules,
-        Map<String, SyncStatus> syncStatus) {
+        Map<String, SyncStatus> syncStatus,
+        NavigableMap<Digest, StoredBlob> blobs,
+        Map<RepoDigest, Set<Digest>> references,
+        Map<RepoDigest, ManifestUse> manifestUse,
+        Map<RepoTag, String> keptBy) {
       this.manifests = manifests;
       this.tags = tags;
       this.links = links;
@@ -116,6 +164,10 @@ public final class MemoryMetadataStore implements MetadataStore {
       this.mirrorTags = mirrorTags;
       this.syncRules = syncRules;
       this.syncStatus = syncStatus;
+      this.blobs = blobs;
+      this.references = references;
+      this.manifestUse = manifestUse;
+      this.keptBy = keptBy;
     }
 
     // Shallow copies suffice: keys and values are immutable records.
@@ -133,18 +185,24 @@ public final class MemoryMetadataStore implements MetadataStore {
           new HashMap<>(uploads),
           new HashMap<>(mirrorTags),
           new TreeMap<>(syncRules),
-          new HashMap<>(syncStatus));
+          new HashMap<>(syncStatus),
+          new TreeMap<>(blobs),
+          new HashMap<>(references),
+          new HashMap<>(manifestUse),
+          new HashMap<>(keptBy));
     }
   }
 
   private static final class Tx implements MetadataTransaction {
     final State state;
     final boolean writable;
+    final InstantSource clock;
     volatile boolean open = true;
 
-    Tx(State state, boolean writable) {
+    Tx(State state, boolean writable, InstantSource clock) {
       this.state = state;
       this.writable = writable;
+      this.clock = clock;
     }
 
     private void checkOpen() {
@@ -188,6 +246,7 @@ public final class MemoryMetadataStore implements MetadataStore {
     public void linkBlob(RepositoryName repository, Digest digest, long size) {
       checkWritable();
       state.links.putIfAbsent(new RepoDigest(repository, digest), size);
+      recordBlob(digest, size, clock.instant());
     }
 
     @Override
@@ -221,7 +280,13 @@ public final class MemoryMetadataStore implements MetadataStore {
               manifest.subject(),
               manifest.annotations(),
               millis(manifest.created()));
-      state.manifests.putIfAbsent(new RepoDigest(repository, manifest.digest()), stored);
+      RepoDigest key = new RepoDigest(repository, manifest.digest());
+      state.manifests.putIfAbsent(key, stored);
+      // Like SQL: the references are added to any recorded (the same digest has the same ones),
+      // and a manifest stored again is used now and indexed.
+      addReferences(key, references);
+      state.manifestUse.put(key, new ManifestUse(millis(clock.instant()), true));
+      recordBlob(manifest.digest(), manifest.size(), clock.instant());
       if (tag != null) {
         state.tags.put(new RepoTag(repository, tag), manifest.digest());
       }
@@ -236,9 +301,13 @@ public final class MemoryMetadataStore implements MetadataStore {
     @Override
     public boolean deleteManifest(RepositoryName repository, Digest digest) {
       checkWritable();
-      if (state.manifests.remove(new RepoDigest(repository, digest)) == null) {
+      RepoDigest key = new RepoDigest(repository, digest);
+      if (state.manifests.remove(key) == null) {
         return false;
       }
+      // Like SQL's ON DELETE CASCADE.
+      state.references.remove(key);
+      state.manifestUse.remove(key);
       state
           .tags
           .entrySet()
@@ -362,7 +431,345 @@ public final class MemoryMetadataStore implements MetadataStore {
 
     @Override
     public LifecycleTransaction lifecycle() {
-      throw new UnsupportedOperationException("not yet");
+      return new Lifecycle();
+    }
+
+    // Lifecycle state, shared by the registry methods above and the lifecycle view below.
+
+    /** Records a blob, or moves its use time forward (its size stays what was first recorded). */
+    private void recordBlob(Digest digest, long size, Instant used) {
+      Instant at = millis(used);
+      StoredBlob known = state.blobs.get(digest);
+      if (known == null) {
+        state.blobs.put(digest, new StoredBlob(digest, size, at));
+      } else if (at.isAfter(known.used())) {
+        state.blobs.put(digest, new StoredBlob(digest, known.size(), at));
+      }
+    }
+
+    private void addReferences(RepoDigest manifest, Set<Digest> added) {
+      if (added.isEmpty()) {
+        return;
+      }
+      Set<Digest> all = new HashSet<>(state.references.getOrDefault(manifest, Set.of()));
+      all.addAll(added);
+      state.references.put(manifest, Set.copyOf(all));
+    }
+
+    /** The references of a manifest, in digest order. */
+    private List<Digest> referencesOf(RepoDigest manifest) {
+      return state.references.getOrDefault(manifest, Set.of()).stream().sorted(BY_TEXT).toList();
+    }
+
+    /** Whether a manifest of {@code repository} other than {@code except} references the digest. */
+    private boolean referencedInRepository(
+        RepositoryName repository, Digest digest, @Nullable Digest except) {
+      return state.references.entrySet().stream()
+          .anyMatch(
+              e ->
+                  e.getKey().repo().equals(repository)
+                      && !e.getKey().digest().equals(except)
+                      && e.getValue().contains(digest));
+    }
+
+    /** Whether a mirror tag a rule keeps points at the manifest. */
+    private boolean kept(RepositoryName repository, Digest digest) {
+      return state.keptBy.keySet().stream()
+          .anyMatch(
+              t -> {
+                MirrorTagState mirrorTag = state.mirrorTags.get(t);
+                return t.repo().equals(repository)
+                    && mirrorTag != null
+                    && digest.equals(mirrorTag.digest());
+              });
+    }
+
+    /** No manifest (of any repository) is the blob or references it. */
+    private boolean unreferenced(Digest digest) {
+      return state.manifests.keySet().stream().noneMatch(k -> k.digest().equals(digest))
+          && state.references.values().stream().noneMatch(r -> r.contains(digest));
+    }
+
+    /** A repository outside the cache links the blob. */
+    private boolean linkedByHosted(CacheRepositories cache, Digest digest) {
+      return state.links.keySet().stream()
+          .anyMatch(k -> k.digest().equals(digest) && !cache.contains(k.repo()));
+    }
+
+    /** A cache manifest no other manifest of its repository references and no kept tag names. */
+    private boolean evictableRoot(RepoDigest manifest) {
+      return !referencedInRepository(manifest.repo(), manifest.digest(), null)
+          && !kept(manifest.repo(), manifest.digest());
+    }
+
+    private void forget(Digest digest) {
+      state.links.keySet().removeIf(k -> k.digest().equals(digest));
+      state.blobs.remove(digest);
+    }
+
+    private static List<StoredBlob> page(
+        NavigableMap<Digest, StoredBlob> blobs,
+        @Nullable Digest after,
+        int limit,
+        java.util.function.Predicate<StoredBlob> filter) {
+      checkLimit(limit);
+      return (after == null ? blobs : blobs.tailMap(after, false))
+          .values().stream().filter(filter).limit(limit).toList();
+    }
+
+    /** The lifecycle view of this transaction's state. */
+    private final class Lifecycle implements LifecycleTransaction {
+
+      @Override
+      public void touchBlobs(Map<Digest, Instant> used) {
+        checkWritable();
+        used.forEach(
+            (digest, at) -> {
+              StoredBlob known = state.blobs.get(digest);
+              if (known != null && known.used().isBefore(millis(at))) {
+                state.blobs.put(digest, new StoredBlob(digest, known.size(), millis(at)));
+              }
+            });
+      }
+
+      @Override
+      public void touchManifests(Map<Digest, Instant> used) {
+        checkWritable();
+        used.forEach(
+            (digest, at) -> {
+              Instant millis = millis(at);
+              Set<RepoDigest> touched = new HashSet<>();
+              state.manifestUse.keySet().stream()
+                  .filter(k -> k.digest().equals(digest))
+                  .forEach(touched::add);
+              state.references.forEach(
+                  (manifest, children) -> {
+                    if (children.contains(digest)) {
+                      touched.add(manifest);
+                    }
+                  });
+              for (RepoDigest manifest : touched) {
+                ManifestUse use = state.manifestUse.get(manifest);
+                if (use != null && use.used().isBefore(millis)) {
+                  state.manifestUse.put(manifest, new ManifestUse(millis, use.indexed()));
+                }
+              }
+            });
+      }
+
+      @Override
+      public CacheTotals cacheTotals(CacheRepositories cache) {
+        checkOpen();
+        long bytes = 0;
+        long blobs = 0;
+        for (StoredBlob blob : state.blobs.values()) {
+          if (!linkedByHosted(cache, blob.digest())) {
+            bytes += blob.size();
+            blobs++;
+          }
+        }
+        long images =
+            state.manifests.keySet().stream()
+                .filter(k -> cache.contains(k.repo()))
+                .filter(k -> !referencedInRepository(k.repo(), k.digest(), null))
+                .count();
+        return new CacheTotals(bytes, blobs, images);
+      }
+
+      @Override
+      public long storedBytes() {
+        checkOpen();
+        return state.blobs.values().stream().mapToLong(StoredBlob::size).sum();
+      }
+
+      @Override
+      public List<StoredBlob> unreferencedBlobs(
+          Instant usedBefore, @Nullable Digest after, int limit) {
+        checkOpen();
+        return page(
+            state.blobs,
+            after,
+            limit,
+            b -> b.used().isBefore(usedBefore) && unreferenced(b.digest()));
+      }
+
+      @Override
+      public Optional<StoredBlob> forgetUnreferencedBlob(Digest digest, Instant usedBefore) {
+        checkWritable();
+        Optional<StoredBlob> blob =
+            Optional.ofNullable(state.blobs.get(digest))
+                .filter(b -> b.used().isBefore(usedBefore) && unreferenced(digest));
+        blob.ifPresent(b -> forget(digest));
+        return blob;
+      }
+
+      @Override
+      public Optional<StoredBlob> forgetBlob(Digest digest) {
+        checkWritable();
+        Optional<StoredBlob> blob = Optional.ofNullable(state.blobs.get(digest));
+        forget(digest);
+        return blob;
+      }
+
+      @Override
+      public void recordBlob(Digest digest, long size, Instant used) {
+        checkWritable();
+        Tx.this.recordBlob(digest, size, used);
+      }
+
+      @Override
+      public List<CachedImage> leastRecentlyUsedImages(
+          CacheRepositories cache, Instant usedBefore, int limit) {
+        checkOpen();
+        checkLimit(limit);
+        return state.manifestUse.entrySet().stream()
+            .filter(e -> cache.contains(e.getKey().repo()))
+            .filter(e -> e.getValue().used().isBefore(usedBefore))
+            .filter(e -> evictableRoot(e.getKey()))
+            .sorted(
+                Comparator.comparing((Map.Entry<RepoDigest, ManifestUse> e) -> e.getValue().used())
+                    .thenComparing(Map.Entry::getKey, BY_REPO_THEN_DIGEST))
+            .limit(limit)
+            .map(e -> new CachedImage(e.getKey().repo(), e.getKey().digest(), e.getValue().used()))
+            .toList();
+      }
+
+      @Override
+      public List<StoredBlob> evictImage(
+          CacheRepositories cache, CachedImage image, Instant usedBefore) {
+        checkWritable();
+        RepositoryName repo = image.repository();
+        RepoDigest root = new RepoDigest(repo, image.digest());
+        ManifestUse use = state.manifestUse.get(root);
+        if (!cache.contains(repo)
+            || use == null
+            || !use.used().isBefore(usedBefore)
+            || !evictableRoot(root)) {
+          return List.of();
+        }
+        Set<Digest> candidates = new LinkedHashSet<>();
+        candidates.add(root.digest());
+        Set<Digest> manifests = new LinkedHashSet<>();
+        manifests.add(root.digest());
+        for (Digest child : referencesOf(root)) {
+          candidates.add(child);
+          boolean ownChild =
+              state.manifests.containsKey(new RepoDigest(repo, child))
+                  && !referencedInRepository(repo, child, root.digest())
+                  && !kept(repo, child);
+          if (ownChild && manifests.add(child)) {
+            candidates.addAll(referencesOf(new RepoDigest(repo, child)));
+          }
+        }
+        for (Digest digest : manifests) {
+          state
+              .mirrorTags
+              .entrySet()
+              .removeIf(
+                  e ->
+                      e.getKey().repo().equals(repo)
+                          && digest.equals(e.getValue().digest())
+                          && !state.keptBy.containsKey(e.getKey()));
+          deleteManifest(repo, digest);
+        }
+        if (state.manifests.keySet().stream().noneMatch(k -> k.repo().equals(repo))) {
+          state
+              .mirrorTags
+              .entrySet()
+              .removeIf(e -> e.getKey().repo().equals(repo) && e.getValue().absent());
+        }
+        state.keptBy.keySet().retainAll(state.mirrorTags.keySet());
+        List<StoredBlob> freed = new ArrayList<>();
+        for (Digest digest : candidates) {
+          StoredBlob blob = state.blobs.get(digest);
+          if (blob != null && unreferenced(digest) && !linkedByHosted(cache, digest)) {
+            forget(digest);
+            freed.add(blob);
+          }
+        }
+        return freed;
+      }
+
+      @Override
+      public void keepMirrorTag(RepositoryName repository, Tag tag, @Nullable String rule) {
+        checkWritable();
+        RepoTag key = new RepoTag(repository, tag);
+        if (!state.mirrorTags.containsKey(key)) {
+          return;
+        }
+        if (rule == null) {
+          state.keptBy.remove(key);
+        } else {
+          state.keptBy.put(key, rule);
+        }
+      }
+
+      @Override
+      public int releaseKeptMirrorTags(String rule) {
+        checkWritable();
+        int before = state.keptBy.size();
+        state.keptBy.values().removeIf(rule::equals);
+        return before - state.keptBy.size();
+      }
+
+      @Override
+      public List<ManifestKey> unindexedManifests(int limit) {
+        checkOpen();
+        checkLimit(limit);
+        return state.manifestUse.entrySet().stream()
+            .filter(e -> !e.getValue().indexed())
+            .map(Map.Entry::getKey)
+            .sorted(BY_REPO_THEN_DIGEST)
+            .limit(limit)
+            .map(k -> new ManifestKey(k.repo(), k.digest()))
+            .toList();
+      }
+
+      @Override
+      public void indexManifest(ManifestKey manifest, Set<Digest> references) {
+        checkWritable();
+        RepoDigest key = new RepoDigest(manifest.repository(), manifest.digest());
+        ManifestUse use = state.manifestUse.get(key);
+        if (use == null) {
+          return; // deleted since it was listed
+        }
+        state.references.remove(key);
+        addReferences(key, references);
+        state.manifestUse.put(key, new ManifestUse(use.used(), true));
+      }
+
+      @Override
+      public List<StoredBlob> blobs(@Nullable Digest after, int limit) {
+        checkOpen();
+        return page(state.blobs, after, limit, b -> true);
+      }
+
+      @Override
+      public Optional<StoredBlob> blob(Digest digest) {
+        checkOpen();
+        return Optional.ofNullable(state.blobs.get(digest));
+      }
+
+      @Override
+      public List<ManifestKey> manifestsUsing(Digest digest, int limit) {
+        checkOpen();
+        checkLimit(limit);
+        Set<RepoDigest> using = new HashSet<>();
+        state.manifests.keySet().stream()
+            .filter(k -> k.digest().equals(digest))
+            .forEach(using::add);
+        state.references.forEach(
+            (manifest, children) -> {
+              if (children.contains(digest)) {
+                using.add(manifest);
+              }
+            });
+        return using.stream()
+            .sorted(BY_REPO_THEN_DIGEST)
+            .limit(limit)
+            .map(k -> new ManifestKey(k.repo(), k.digest()))
+            .toList();
+      }
     }
 
     @Override

@@ -8,17 +8,26 @@ import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
+import dev.hoist.storage.CacheRepositories;
+import dev.hoist.storage.CacheTotals;
+import dev.hoist.storage.CachedImage;
+import dev.hoist.storage.LifecycleTransaction;
+import dev.hoist.storage.ManifestKey;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.storage.StoredBlob;
 import dev.hoist.storage.SyncRuleRecord;
 import dev.hoist.storage.SyncStatus;
 import dev.hoist.storage.UploadSession;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -611,6 +621,783 @@ public abstract class MetadataStoreContract {
                 .containsExactly("b", "c"));
   }
 
+  // Disk lifecycle. The stores stamp links and stored manifests with their own clock (the system
+  // clock here), so these tests take "now" from it and use times an hour ahead as later uses.
+
+  /** The mirror's cache: repositories under docker.io/ and a_b/ (whose "_" is no wildcard). */
+  protected static final CacheRepositories CACHE =
+      new CacheRepositories(List.of("docker.io", "a_b"));
+
+  protected static final RepositoryName CACHED = RepositoryName.of("docker.io/library/app");
+
+  @Test
+  void linkingOrStoringAManifestRecordsTheBlobUsedNow() {
+    Digest layer = digest("recorded layer");
+    ManifestRecord m = manifest("recorded");
+    Instant before = now();
+    write(
+        tx -> {
+          tx.linkBlob(ALPHA, layer, 42);
+          tx.linkBlob(BETA, layer, 42);
+          tx.putManifest(ALPHA, m, Set.of(layer), null);
+        });
+    Instant after = now();
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          StoredBlob blob = l.blob(layer).orElseThrow();
+          assertThat(blob.size()).isEqualTo(42);
+          assertThat(blob.used()).isBetween(before, after);
+          StoredBlob bytes = l.blob(m.digest()).orElseThrow();
+          assertThat(bytes.size()).as("a manifest's bytes are a blob").isEqualTo(m.size());
+          assertThat(bytes.used()).isBetween(before, after);
+          assertThat(l.storedBytes()).as("one record per digest").isEqualTo(42 + m.size());
+          assertThat(l.blob(digest("never stored"))).isEmpty();
+        });
+  }
+
+  @Test
+  void recordingABlobIsIdempotentAndKeepsItsLatestUse() {
+    Digest d = digest("record");
+    write(
+        tx -> {
+          tx.lifecycle().recordBlob(d, 10, T0.plusSeconds(10));
+          tx.lifecycle().recordBlob(d, 10, T0.plusSeconds(10));
+        });
+    read(tx -> assertThat(tx.lifecycle().blob(d)).contains(blob(d, 10, T0.plusSeconds(10))));
+
+    write(tx -> tx.lifecycle().recordBlob(d, 10, T0));
+    read(
+        tx ->
+            assertThat(tx.lifecycle().blob(d))
+                .as("an earlier use is ignored")
+                .contains(blob(d, 10, T0.plusSeconds(10))));
+
+    write(tx -> tx.lifecycle().recordBlob(d, 10, T0.plusSeconds(20).plusNanos(1_500_000)));
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().blob(d))
+              .as("kept to the millisecond")
+              .contains(blob(d, 10, T0.plusSeconds(20).plusMillis(1)));
+          assertThat(tx.lifecycle().blobs(null, 10)).hasSize(1);
+          assertThat(tx.lifecycle().storedBytes()).isEqualTo(10);
+        });
+  }
+
+  @Test
+  void touchingBlobsOnlyMovesTheirUseForward() {
+    Digest d = digest("touched");
+    Digest unknown = digest("touched but unknown");
+    write(tx -> tx.lifecycle().recordBlob(d, 1, T0.plusSeconds(10)));
+
+    write(tx -> tx.lifecycle().touchBlobs(Map.of(d, T0, unknown, T0)));
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().blob(d).orElseThrow().used())
+              .as("an earlier use is ignored")
+              .isEqualTo(T0.plusSeconds(10));
+          assertThat(tx.lifecycle().blob(unknown)).as("a touch records nothing").isEmpty();
+        });
+
+    write(tx -> tx.lifecycle().touchBlobs(Map.of(d, T0.plusSeconds(20))));
+    read(
+        tx ->
+            assertThat(tx.lifecycle().blob(d).orElseThrow().used()).isEqualTo(T0.plusSeconds(20)));
+  }
+
+  @Test
+  void touchingAManifestMovesItInEveryRepositoryAndTheIndexesThatReferenceIt() {
+    RepositoryName second = RepositoryName.of("a_b/app");
+    ManifestRecord child = manifest("touched child");
+    ManifestRecord sibling = manifest("untouched sibling");
+    ManifestRecord index = manifest("touched index");
+    ManifestRecord untouched = manifest("untouched image");
+    write(
+        tx -> {
+          putImage(tx, CACHED, child);
+          putImage(tx, CACHED, sibling);
+          putImage(tx, CACHED, index, child.digest(), sibling.digest());
+          putImage(tx, second, child);
+          putImage(tx, second, untouched);
+        });
+    Instant later = later();
+
+    write(tx -> tx.lifecycle().touchManifests(Map.of(child.digest(), later)));
+    write(tx -> tx.lifecycle().touchManifests(Map.of(child.digest(), later.minusSeconds(60))));
+
+    read(
+        tx -> {
+          List<CachedImage> images =
+              tx.lifecycle().leastRecentlyUsedImages(CACHE, later.plusMillis(1), 10);
+          assertThat(images)
+              .extracting(CachedImage::digest)
+              .as("oldest first, then by repository")
+              .containsExactly(untouched.digest(), child.digest(), index.digest());
+          assertThat(images.get(1)).isEqualTo(new CachedImage(second, child.digest(), later));
+          assertThat(images.get(2)).isEqualTo(new CachedImage(CACHED, index.digest(), later));
+          assertThat(tx.lifecycle().leastRecentlyUsedImages(CACHE, later, 10))
+              .extracting(CachedImage::digest)
+              .containsExactly(untouched.digest());
+        });
+  }
+
+  @Test
+  void unreferencedBlobsAreThoseNoManifestIsOrUsesUnusedSinceTheCutoff() {
+    Digest layer = digest("referenced layer");
+    Digest orphan = digest("orphan layer");
+    Digest old = digest("old record");
+    ManifestRecord m = manifest("user of a layer");
+    write(
+        tx -> {
+          tx.linkBlob(ALPHA, layer, 10);
+          tx.linkBlob(ALPHA, orphan, 20);
+          putImage(tx, ALPHA, m, layer);
+          putImage(tx, BETA, m, layer);
+          tx.lifecycle().recordBlob(old, 30, T0);
+        });
+    Instant later = later();
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(digests(l.unreferencedBlobs(later, null, 10)))
+              .containsExactlyElementsOf(sorted(orphan, old));
+          assertThat(l.unreferencedBlobs(T0, null, 10)).as("strictly before").isEmpty();
+          assertThat(l.unreferencedBlobs(T0.plusMillis(1), null, 10))
+              .containsExactly(blob(old, 30, T0));
+        });
+
+    write(tx -> tx.deleteManifest(ALPHA, m.digest()));
+    read(
+        tx ->
+            assertThat(digests(tx.lifecycle().unreferencedBlobs(later, null, 10)))
+                .as("the manifest is still in another repository")
+                .containsExactlyElementsOf(sorted(orphan, old)));
+
+    write(tx -> tx.deleteManifest(BETA, m.digest()));
+    read(
+        tx ->
+            assertThat(digests(tx.lifecycle().unreferencedBlobs(later, null, 10)))
+                .as("a deleted manifest references nothing, and its bytes are garbage")
+                .containsExactlyElementsOf(sorted(layer, orphan, old, m.digest())));
+  }
+
+  @Test
+  void blobRecordsAndUnreferencedBlobsArePagedByDigest() {
+    List<Digest> records =
+        sorted(digest("page 0"), digest("page 1"), digest("page 2"), digest("page 3")).stream()
+            .toList();
+    ManifestRecord m = manifest("page user");
+    write(
+        tx -> {
+          records.forEach(d -> tx.lifecycle().recordBlob(d, 1, T0));
+          tx.putManifest(ALPHA, m, Set.of(records.get(1)), null);
+        });
+    List<Digest> all =
+        sorted(records.get(0), records.get(1), records.get(2), records.get(3), m.digest());
+    List<Digest> garbage = sorted(records.get(0), records.get(2), records.get(3));
+    Instant later = later();
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(digests(l.blobs(null, 100))).containsExactlyElementsOf(all);
+          assertThat(digests(l.blobs(null, 2))).containsExactlyElementsOf(all.subList(0, 2));
+          assertThat(digests(l.blobs(all.get(1), 2))).containsExactlyElementsOf(all.subList(2, 4));
+          assertThat(digests(l.blobs(all.get(3), 2))).containsExactlyElementsOf(all.subList(4, 5));
+          assertThat(l.blobs(all.get(4), 2)).isEmpty();
+          assertThat(l.blobs(null, 0)).isEmpty();
+
+          assertThat(digests(l.unreferencedBlobs(later, null, 2)))
+              .containsExactlyElementsOf(garbage.subList(0, 2));
+          assertThat(digests(l.unreferencedBlobs(later, garbage.get(1), 2)))
+              .containsExactlyElementsOf(garbage.subList(2, 3));
+          assertThat(l.unreferencedBlobs(later, garbage.get(2), 2)).isEmpty();
+          assertThat(l.unreferencedBlobs(later, null, 0)).isEmpty();
+          Digest between = records.get(1);
+          assertThat(digests(l.unreferencedBlobs(later, between, 10)))
+              .as("after need not be garbage itself")
+              .containsExactlyElementsOf(
+                  garbage.stream()
+                      .filter(d -> d.toString().compareTo(between.toString()) > 0)
+                      .toList());
+        });
+  }
+
+  @Test
+  void forgettingAnUnreferencedBlobChecksAgainAndRemovesItsLinks() {
+    Digest orphan = digest("forgotten orphan");
+    Digest layer = digest("forgotten but referenced");
+    ManifestRecord m = manifest("keeps its layer");
+    write(
+        tx -> {
+          tx.linkBlob(ALPHA, orphan, 5);
+          tx.linkBlob(BETA, orphan, 5);
+          tx.linkBlob(ALPHA, layer, 7);
+          putImage(tx, ALPHA, m, layer);
+        });
+    Instant later = later();
+
+    Optional<StoredBlob> recent =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedBlob(orphan, T0));
+    Optional<StoredBlob> referenced =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedBlob(layer, later));
+    Optional<StoredBlob> aManifest =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedBlob(m.digest(), later));
+    Optional<StoredBlob> forgotten =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedBlob(orphan, later));
+    Optional<StoredBlob> again =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedBlob(orphan, later));
+
+    assertThat(recent).as("used since the cutoff").isEmpty();
+    assertThat(referenced).isEmpty();
+    assertThat(aManifest).isEmpty();
+    assertThat(forgotten).map(StoredBlob::size).contains(5L);
+    assertThat(forgotten).map(StoredBlob::digest).contains(orphan);
+    assertThat(again).isEmpty();
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().blob(orphan)).isEmpty();
+          assertThat(tx.linkedBlobSize(ALPHA, orphan)).isEmpty();
+          assertThat(tx.linkedBlobSize(BETA, orphan)).isEmpty();
+          assertThat(tx.blobLinkCount(orphan)).isZero();
+          assertThat(tx.lifecycle().blob(layer)).isPresent();
+          assertThat(tx.linkedBlobSize(ALPHA, layer)).contains(7L);
+          assertThat(tx.lifecycle().blob(m.digest())).isPresent();
+        });
+  }
+
+  @Test
+  void forgettingABlobRemovesItsRecordAndLinksEvenWhileReferenced() {
+    Digest layer = digest("quarantined");
+    ManifestRecord m = manifest("broken by the loss");
+    write(
+        tx -> {
+          tx.linkBlob(ALPHA, layer, 9);
+          tx.linkBlob(BETA, layer, 9);
+          putImage(tx, ALPHA, m, layer);
+        });
+
+    Optional<StoredBlob> forgotten = store.write(tx -> tx.lifecycle().forgetBlob(layer));
+    Optional<StoredBlob> again = store.write(tx -> tx.lifecycle().forgetBlob(layer));
+
+    assertThat(forgotten).map(StoredBlob::size).contains(9L);
+    assertThat(again).isEmpty();
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().blob(layer)).isEmpty();
+          assertThat(tx.blobLinkCount(layer)).isZero();
+          assertThat(tx.manifest(ALPHA, m.digest())).isPresent();
+          assertThat(tx.lifecycle().manifestsUsing(layer, 10))
+              .as("what the loss breaks")
+              .containsExactly(new ManifestKey(ALPHA, m.digest()));
+        });
+  }
+
+  @Test
+  void cacheTotalsCountTheBlobsNoHostedRepositoryLinksAndTheCachedImages() {
+    RepositoryName underscore = RepositoryName.of("a_b/app");
+    RepositoryName lookalike = RepositoryName.of("axb/app");
+    Digest own = digest("cache-only layer");
+    Digest shared = digest("layer a hosted repository links too");
+    ManifestRecord image = manifest("cached image");
+    ManifestRecord child = manifest("cached child");
+    ManifestRecord index = manifest("cached index");
+    ManifestRecord hosted = manifest("hosted image");
+    write(
+        tx -> {
+          tx.linkBlob(CACHED, own, 1000);
+          tx.linkBlob(CACHED, shared, 2000);
+          putImage(tx, CACHED, image, own, shared);
+          tx.linkBlob(underscore, own, 1000);
+          putImage(tx, underscore, child, own);
+          putImage(tx, underscore, index, child.digest());
+          tx.linkBlob(ALPHA, shared, 2000);
+          putImage(tx, ALPHA, hosted, shared);
+          tx.linkBlob(lookalike, digest("hosted layer"), 4000);
+          tx.lifecycle().recordBlob(digest("linked by nobody"), 8000, T0);
+        });
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(l.cacheTotals(CACHE))
+              .isEqualTo(
+                  new CacheTotals(1000 + image.size() + child.size() + index.size() + 8000, 5, 2));
+          assertThat(l.cacheTotals(CacheRepositories.NONE))
+              .as("every repository hosted")
+              .isEqualTo(new CacheTotals(8000, 1, 0));
+          assertThat(l.storedBytes())
+              .isEqualTo(
+                  1000
+                      + 2000
+                      + 4000
+                      + 8000
+                      + image.size()
+                      + child.size()
+                      + index.size()
+                      + hosted.size());
+        });
+  }
+
+  @Test
+  void leastRecentlyUsedImagesAreTheCachesUnkeptRootsOldestFirst() {
+    RepositoryName one = RepositoryName.of("docker.io/library/one");
+    RepositoryName two = RepositoryName.of("docker.io/library/two");
+    RepositoryName three = RepositoryName.of("docker.io/library/three");
+    RepositoryName four = RepositoryName.of("docker.io/library/four");
+    ManifestRecord m1 = manifest("lru one");
+    ManifestRecord m2 = manifest("lru two");
+    ManifestRecord child = manifest("lru child");
+    ManifestRecord index = manifest("lru index");
+    ManifestRecord m4 = manifest("lru kept");
+    ManifestRecord hosted = manifest("lru hosted");
+    write(
+        tx -> {
+          putImage(tx, one, m1);
+          putImage(tx, two, m2);
+          putImage(tx, three, child);
+          putImage(tx, three, index, child.digest());
+          putImage(tx, four, m4);
+          tx.putMirrorTag(new MirrorTagState(four, Tag.LATEST, m4.digest(), T0));
+          putImage(tx, ALPHA, hosted);
+        });
+    Instant later = later();
+    write(
+        tx -> {
+          tx.lifecycle()
+              .touchManifests(
+                  Map.of(
+                      m1.digest(), later.plusSeconds(3),
+                      m2.digest(), later.plusSeconds(1),
+                      index.digest(), later.plusSeconds(2),
+                      m4.digest(), later,
+                      hosted.digest(), later));
+          tx.lifecycle().keepMirrorTag(four, Tag.LATEST, "rule");
+          tx.lifecycle().keepMirrorTag(four, Tag.of("no-such-mirror-tag"), "rule");
+        });
+    CachedImage first = new CachedImage(two, m2.digest(), later.plusSeconds(1));
+    CachedImage second = new CachedImage(three, index.digest(), later.plusSeconds(2));
+    CachedImage third = new CachedImage(one, m1.digest(), later.plusSeconds(3));
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          Instant all = later.plusSeconds(10);
+          assertThat(l.leastRecentlyUsedImages(CACHE, all, 10))
+              .as("no child of an index, no kept image, no hosted image")
+              .containsExactly(first, second, third);
+          assertThat(l.leastRecentlyUsedImages(CACHE, all, 2)).containsExactly(first, second);
+          assertThat(l.leastRecentlyUsedImages(CACHE, later.plusSeconds(2), 10))
+              .as("strictly before")
+              .containsExactly(first);
+          assertThat(l.leastRecentlyUsedImages(CACHE, all, 0)).isEmpty();
+          assertThat(l.leastRecentlyUsedImages(CacheRepositories.NONE, all, 10)).isEmpty();
+        });
+
+    int released = store.write(tx -> tx.lifecycle().releaseKeptMirrorTags("rule"));
+    int releasedAgain = store.write(tx -> tx.lifecycle().releaseKeptMirrorTags("rule"));
+    assertThat(released).isEqualTo(1);
+    assertThat(releasedAgain).isZero();
+    CachedImage kept = new CachedImage(four, m4.digest(), later);
+    read(
+        tx ->
+            assertThat(tx.lifecycle().leastRecentlyUsedImages(CACHE, later.plusSeconds(10), 10))
+                .containsExactly(kept, first, second, third));
+
+    write(tx -> tx.lifecycle().keepMirrorTag(four, Tag.LATEST, "other rule"));
+    read(
+        tx ->
+            assertThat(tx.lifecycle().leastRecentlyUsedImages(CACHE, later.plusSeconds(10), 10))
+                .doesNotContain(kept));
+    write(tx -> tx.lifecycle().keepMirrorTag(four, Tag.LATEST, null));
+    read(
+        tx ->
+            assertThat(tx.lifecycle().leastRecentlyUsedImages(CACHE, later.plusSeconds(10), 10))
+                .as("released by a null rule")
+                .contains(kept));
+    int none = store.write(tx -> tx.lifecycle().releaseKeptMirrorTags("other rule"));
+    assertThat(none).isZero();
+  }
+
+  @Test
+  void evictingAnImageRemovesItsManifestsTagsAndTheBlobsNothingElseUses() {
+    RepositoryName other = RepositoryName.of("docker.io/library/other");
+    Digest config = digest("evicted config");
+    Digest own = digest("evicted layer");
+    Digest shared = digest("layer of another cached image too");
+    Digest hostedLayer = digest("layer a hosted repository links");
+    ManifestRecord amd64 = manifest("evicted amd64");
+    ManifestRecord arm64 = manifest("evicted arm64");
+    ManifestRecord index = manifest("evicted index");
+    ManifestRecord otherImage = manifest("other cached image");
+    write(
+        tx -> {
+          tx.linkBlob(CACHED, config, 1);
+          tx.linkBlob(CACHED, own, 2);
+          tx.linkBlob(CACHED, shared, 3);
+          tx.linkBlob(CACHED, hostedLayer, 4);
+          putImage(tx, CACHED, amd64, config, own, shared);
+          putImage(tx, CACHED, arm64, config, hostedLayer);
+          putImage(tx, CACHED, index, amd64.digest(), arm64.digest());
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.LATEST, index.digest(), T0));
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.of("vanished"), null, T0));
+          tx.linkBlob(other, shared, 3);
+          putImage(tx, other, otherImage, shared);
+          tx.linkBlob(ALPHA, hostedLayer, 4);
+        });
+    Instant later = later();
+    long storedBefore = store.read(tx -> tx.lifecycle().storedBytes());
+    CachedImage image =
+        store.read(tx -> tx.lifecycle().leastRecentlyUsedImages(CACHE, later, 10)).stream()
+            .filter(i -> i.repository().equals(CACHED))
+            .findFirst()
+            .orElseThrow();
+    assertThat(image.digest()).isEqualTo(index.digest());
+
+    List<StoredBlob> freed = store.write(tx -> tx.lifecycle().evictImage(CACHE, image, later));
+    List<StoredBlob> again = store.write(tx -> tx.lifecycle().evictImage(CACHE, image, later));
+
+    assertThat(digests(freed))
+        .containsExactlyInAnyOrder(index.digest(), amd64.digest(), arm64.digest(), config, own);
+    assertThat(freed)
+        .filteredOn(b -> b.digest().equals(own))
+        .extracting(StoredBlob::size)
+        .containsExactly(2L);
+    assertThat(again).as("the image is gone").isEmpty();
+    long freedBytes = freed.stream().mapToLong(StoredBlob::size).sum();
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          for (ManifestRecord m : List.of(index, amd64, arm64)) {
+            assertThat(tx.manifest(CACHED, m.digest())).isEmpty();
+            assertThat(l.blob(m.digest())).isEmpty();
+            assertThat(tx.linkedBlobSize(CACHED, m.digest())).isEmpty();
+          }
+          assertThat(tx.mirrorTags(CACHED))
+              .as("its tag, and the negative entries once the repository has no manifest")
+              .isEmpty();
+          assertThat(l.blob(own)).isEmpty();
+          assertThat(tx.linkedBlobSize(CACHED, own)).isEmpty();
+          assertThat(tx.linkedBlobSize(CACHED, config)).isEmpty();
+          assertThat(l.blob(shared)).as("another cached image uses it").isPresent();
+          assertThat(tx.linkedBlobSize(other, shared)).contains(3L);
+          assertThat(l.blob(hostedLayer)).as("a hosted repository links it").isPresent();
+          assertThat(tx.linkedBlobSize(ALPHA, hostedLayer)).contains(4L);
+          assertThat(tx.manifest(other, otherImage.digest())).isPresent();
+          assertThat(l.storedBytes()).isEqualTo(storedBefore - freedBytes);
+          assertThat(l.leastRecentlyUsedImages(CACHE, later, 10))
+              .extracting(CachedImage::digest)
+              .containsExactly(otherImage.digest());
+          assertThat(l.cacheTotals(CACHE).images()).isEqualTo(1);
+        });
+  }
+
+  @Test
+  void evictingAnIndexKeepsTheChildrenAnotherIndexOrAKeptTagUses() {
+    Digest ownLayer = digest("layer of the own child");
+    Digest sharedLayer = digest("layer of the shared child");
+    Digest keptLayer = digest("layer of the kept child");
+    ManifestRecord own = manifest("own child");
+    ManifestRecord shared = manifest("child of two indexes");
+    ManifestRecord keptChild = manifest("kept child");
+    ManifestRecord evicted = manifest("evicted index");
+    ManifestRecord remaining = manifest("remaining index");
+    write(
+        tx -> {
+          tx.linkBlob(CACHED, ownLayer, 1);
+          tx.linkBlob(CACHED, sharedLayer, 2);
+          tx.linkBlob(CACHED, keptLayer, 3);
+          putImage(tx, CACHED, own, ownLayer);
+          putImage(tx, CACHED, shared, sharedLayer);
+          putImage(tx, CACHED, keptChild, keptLayer);
+          putImage(tx, CACHED, evicted, own.digest(), shared.digest(), keptChild.digest());
+          putImage(tx, CACHED, remaining, shared.digest());
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.of("evicted"), evicted.digest(), T0));
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.of("shared"), shared.digest(), T0));
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.of("kept"), keptChild.digest(), T0));
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.of("vanished"), null, T0));
+          tx.lifecycle().keepMirrorTag(CACHED, Tag.of("kept"), "rule");
+        });
+    Instant later = later();
+
+    List<StoredBlob> freed =
+        store.write(
+            tx ->
+                tx.lifecycle()
+                    .evictImage(CACHE, new CachedImage(CACHED, evicted.digest(), T0), later));
+
+    assertThat(digests(freed)).containsExactlyInAnyOrder(evicted.digest(), own.digest(), ownLayer);
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(tx.manifest(CACHED, evicted.digest())).isEmpty();
+          assertThat(tx.manifest(CACHED, own.digest())).isEmpty();
+          assertThat(tx.manifest(CACHED, shared.digest())).isPresent();
+          assertThat(tx.manifest(CACHED, keptChild.digest())).isPresent();
+          assertThat(tx.manifest(CACHED, remaining.digest())).isPresent();
+          assertThat(tx.mirrorTags(CACHED))
+              .extracting(MirrorTagState::tag)
+              .as("negative entries stay while the repository has manifests")
+              .containsExactly(Tag.of("kept"), Tag.of("shared"), Tag.of("vanished"));
+          assertThat(l.blob(sharedLayer)).isPresent();
+          assertThat(l.blob(keptLayer)).isPresent();
+          assertThat(l.blob(ownLayer)).isEmpty();
+          assertThat(l.leastRecentlyUsedImages(CACHE, later, 10))
+              .as("the kept child is a root now, but kept")
+              .extracting(CachedImage::digest)
+              .containsExactly(remaining.digest());
+        });
+  }
+
+  @Test
+  void evictingDoesNothingToAnImageUsedSinceKeptReferencedOrHosted() {
+    Digest layer = digest("layer of a survivor");
+    ManifestRecord image = manifest("survivor");
+    ManifestRecord child = manifest("survivor child");
+    ManifestRecord index = manifest("survivor index");
+    ManifestRecord hosted = manifest("hosted survivor");
+    write(
+        tx -> {
+          tx.linkBlob(CACHED, layer, 1);
+          putImage(tx, CACHED, image, layer);
+          putImage(tx, CACHED, child);
+          putImage(tx, CACHED, index, child.digest());
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.LATEST, image.digest(), T0));
+          putImage(tx, ALPHA, hosted);
+        });
+    Instant later = later();
+    CachedImage cached = new CachedImage(CACHED, image.digest(), T0);
+
+    List<StoredBlob> usedSince = store.write(tx -> tx.lifecycle().evictImage(CACHE, cached, T0));
+    write(tx -> tx.lifecycle().keepMirrorTag(CACHED, Tag.LATEST, "rule"));
+    List<StoredBlob> kept = store.write(tx -> tx.lifecycle().evictImage(CACHE, cached, later));
+    List<StoredBlob> aChild =
+        store.write(
+            tx ->
+                tx.lifecycle()
+                    .evictImage(CACHE, new CachedImage(CACHED, child.digest(), T0), later));
+    List<StoredBlob> aHosted =
+        store.write(
+            tx ->
+                tx.lifecycle()
+                    .evictImage(CACHE, new CachedImage(ALPHA, hosted.digest(), T0), later));
+    List<StoredBlob> noCache =
+        store.write(
+            tx ->
+                tx.lifecycle()
+                    .evictImage(
+                        CacheRepositories.NONE,
+                        new CachedImage(CACHED, index.digest(), T0),
+                        later));
+    List<StoredBlob> unknown =
+        store.write(
+            tx ->
+                tx.lifecycle()
+                    .evictImage(CACHE, new CachedImage(CACHED, digest("never stored"), T0), later));
+
+    assertThat(usedSince).as("used since the cutoff").isEmpty();
+    assertThat(kept).isEmpty();
+    assertThat(aChild).isEmpty();
+    assertThat(aHosted).isEmpty();
+    assertThat(noCache).isEmpty();
+    assertThat(unknown).isEmpty();
+    read(
+        tx -> {
+          for (ManifestRecord m : List.of(image, child, index)) {
+            assertThat(tx.manifest(CACHED, m.digest())).isPresent();
+          }
+          assertThat(tx.manifest(ALPHA, hosted.digest())).isPresent();
+          assertThat(tx.lifecycle().blob(layer)).isPresent();
+          assertThat(tx.mirrorTag(CACHED, Tag.LATEST)).isPresent();
+        });
+
+    write(tx -> tx.lifecycle().releaseKeptMirrorTags("rule"));
+    List<StoredBlob> released = store.write(tx -> tx.lifecycle().evictImage(CACHE, cached, later));
+    assertThat(digests(released)).containsExactlyInAnyOrder(image.digest(), layer);
+  }
+
+  @Test
+  void storedManifestsAreIndexedAndIndexingReplacesTheirReferences() {
+    ManifestRecord m = manifest("indexed");
+    Digest a = digest("reference a");
+    Digest b = digest("reference b");
+    Digest c = digest("reference c");
+    ManifestKey key = new ManifestKey(ALPHA, m.digest());
+    write(tx -> tx.putManifest(ALPHA, m, Set.of(a, b), null));
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().unindexedManifests(10)).isEmpty();
+          assertThat(tx.lifecycle().manifestsUsing(a, 10)).containsExactly(key);
+        });
+
+    write(tx -> tx.lifecycle().indexManifest(key, Set.of(b, c)));
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(l.manifestsUsing(a, 10)).isEmpty();
+          assertThat(l.manifestsUsing(b, 10)).containsExactly(key);
+          assertThat(l.manifestsUsing(c, 10)).containsExactly(key);
+          assertThat(l.unindexedManifests(10)).isEmpty();
+        });
+
+    write(tx -> tx.lifecycle().indexManifest(new ManifestKey(BETA, m.digest()), Set.of(a)));
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().manifestsUsing(a, 10))
+              .as("a manifest deleted since it was listed is not indexed")
+              .isEmpty();
+          assertThat(tx.manifest(BETA, m.digest())).isEmpty();
+        });
+  }
+
+  @Test
+  void manifestsUsingADigestAreTheManifestsThatAreOrReferenceIt() {
+    Digest layer = digest("used layer");
+    ManifestRecord image = manifest("using image");
+    ManifestRecord index = manifest("using index");
+    write(
+        tx -> {
+          tx.putManifest(ALPHA, image, Set.of(layer), null);
+          tx.putManifest(BETA, image, Set.of(layer), null);
+          tx.putManifest(ALPHA, index, Set.of(image.digest()), null);
+        });
+    List<ManifestKey> inAlpha =
+        sorted(image.digest(), index.digest()).stream()
+            .map(d -> new ManifestKey(ALPHA, d))
+            .toList();
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(l.manifestsUsing(layer, 10))
+              .containsExactly(
+                  new ManifestKey(ALPHA, image.digest()), new ManifestKey(BETA, image.digest()));
+          assertThat(l.manifestsUsing(image.digest(), 10))
+              .containsExactly(
+                  inAlpha.get(0), inAlpha.get(1), new ManifestKey(BETA, image.digest()));
+          assertThat(l.manifestsUsing(image.digest(), 1)).containsExactly(inAlpha.get(0));
+          assertThat(l.manifestsUsing(image.digest(), 0)).isEmpty();
+          assertThat(l.manifestsUsing(index.digest(), 10))
+              .containsExactly(new ManifestKey(ALPHA, index.digest()));
+          assertThat(l.manifestsUsing(digest("used by nothing"), 10)).isEmpty();
+        });
+  }
+
+  @Test
+  void aWriteThatThrowsLeavesTheLifecycleAsItWas() {
+    Digest layer = digest("layer before the failure");
+    Digest old = digest("record before the failure");
+    ManifestRecord image = manifest("image before the failure");
+    write(
+        tx -> {
+          tx.linkBlob(CACHED, layer, 10);
+          putImage(tx, CACHED, image, layer);
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.LATEST, image.digest(), T0));
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.of("other"), image.digest(), T0));
+          tx.lifecycle().recordBlob(old, 5, T0);
+        });
+    Instant later = later();
+    List<CachedImage> images =
+        store.read(tx -> tx.lifecycle().leastRecentlyUsedImages(CACHE, later, 10));
+    CacheTotals totals = store.read(tx -> tx.lifecycle().cacheTotals(CACHE));
+    ManifestRecord rolledBack = manifest("rolled back");
+    RuntimeException failure = new RuntimeException("boom");
+
+    assertThatThrownBy(
+            () ->
+                store.write(
+                    tx -> {
+                      LifecycleTransaction l = tx.lifecycle();
+                      assertThat(l.evictImage(CACHE, images.get(0), later)).isNotEmpty();
+                      l.touchBlobs(Map.of(old, later));
+                      l.recordBlob(digest("new record"), 1, T0);
+                      tx.putManifest(ALPHA, rolledBack, Set.of(old), null);
+                      l.indexManifest(new ManifestKey(ALPHA, rolledBack.digest()), Set.of(layer));
+                      l.touchManifests(Map.of(rolledBack.digest(), later));
+                      l.keepMirrorTag(CACHED, Tag.of("other"), "rule");
+                      assertThat(l.forgetBlob(old)).isPresent();
+                      throw failure;
+                    }))
+        .isSameAs(failure);
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(l.blob(old)).contains(blob(old, 5, T0));
+          assertThat(l.blob(digest("new record"))).isEmpty();
+          assertThat(l.blob(rolledBack.digest())).isEmpty();
+          assertThat(l.blob(layer)).map(StoredBlob::size).contains(10L);
+          assertThat(tx.linkedBlobSize(CACHED, layer)).contains(10L);
+          assertThat(l.manifestsUsing(layer, 10))
+              .containsExactly(new ManifestKey(CACHED, image.digest()));
+          assertThat(l.manifestsUsing(old, 10)).isEmpty();
+          assertThat(l.leastRecentlyUsedImages(CACHE, later, 10)).isEqualTo(images);
+          assertThat(l.cacheTotals(CACHE)).isEqualTo(totals);
+          assertThat(tx.mirrorTags(CACHED)).hasSize(2);
+        });
+    int released = store.write(tx -> tx.lifecycle().releaseKeptMirrorTags("rule"));
+    assertThat(released).as("the kept tag was rolled back").isZero();
+  }
+
+  @Test
+  void lifecycleCannotBeWrittenInAReadTransaction() {
+    Digest d = digest("read-only lifecycle");
+    List<Consumer<LifecycleTransaction>> writes =
+        List.of(
+            l -> l.touchBlobs(Map.of(d, T0)),
+            l -> l.touchManifests(Map.of(d, T0)),
+            l -> l.forgetUnreferencedBlob(d, T0),
+            l -> l.forgetBlob(d),
+            l -> l.recordBlob(d, 1, T0),
+            l -> l.evictImage(CACHE, new CachedImage(CACHED, d, T0), T0),
+            l -> l.keepMirrorTag(CACHED, Tag.LATEST, "rule"),
+            l -> l.releaseKeptMirrorTags("rule"),
+            l -> l.indexManifest(new ManifestKey(ALPHA, d), Set.of()));
+
+    for (Consumer<LifecycleTransaction> w : writes) {
+      assertThatThrownBy(() -> read(tx -> w.accept(tx.lifecycle())))
+          .isInstanceOf(IllegalStateException.class);
+    }
+    read(tx -> assertThat(tx.lifecycle().blob(d)).isEmpty());
+  }
+
+  @Test
+  void lifecycleStateSurvivesARestart() throws Exception {
+    Digest layer = digest("persisted layer");
+    Digest old = digest("persisted record");
+    ManifestRecord image = manifest("persisted image");
+    write(
+        tx -> {
+          tx.linkBlob(CACHED, layer, 10);
+          putImage(tx, CACHED, image, layer);
+          tx.putMirrorTag(new MirrorTagState(CACHED, Tag.LATEST, image.digest(), T0));
+          tx.lifecycle().keepMirrorTag(CACHED, Tag.LATEST, "rule");
+          tx.lifecycle().recordBlob(old, 5, T0);
+        });
+    Instant later = later();
+    write(tx -> tx.lifecycle().touchManifests(Map.of(image.digest(), later)));
+
+    store.close();
+    store = openStore(dataDir);
+
+    read(
+        tx -> {
+          LifecycleTransaction l = tx.lifecycle();
+          assertThat(l.blob(old)).contains(blob(old, 5, T0));
+          assertThat(l.manifestsUsing(layer, 10))
+              .containsExactly(new ManifestKey(CACHED, image.digest()));
+          assertThat(l.leastRecentlyUsedImages(CACHE, later.plusMillis(1), 10)).isEmpty();
+        });
+    int released = store.write(tx -> tx.lifecycle().releaseKeptMirrorTags("rule"));
+    assertThat(released).isEqualTo(1);
+    read(
+        tx ->
+            assertThat(tx.lifecycle().leastRecentlyUsedImages(CACHE, later.plusMillis(1), 10))
+                .containsExactly(new CachedImage(CACHED, image.digest(), later)));
+  }
+
   // Transactions.
 
   @Test
@@ -819,6 +1606,39 @@ public abstract class MetadataStoreContract {
   }
 
   // Helpers, usable by subclasses.
+
+  /** Now, to the millisecond: what the stores' clocks stamp a link or a stored manifest with. */
+  protected static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  /** An hour from now: a use after everything a test stored. */
+  protected static Instant later() {
+    return now().plus(Duration.ofHours(1));
+  }
+
+  /**
+   * Stores a manifest as the registry does: its bytes linked to the repository, then the record
+   * with what it references.
+   */
+  protected static void putImage(
+      MetadataTransaction tx, RepositoryName repository, ManifestRecord m, Digest... references) {
+    tx.linkBlob(repository, m.digest(), m.size());
+    tx.putManifest(repository, m, Set.of(references), null);
+  }
+
+  protected static StoredBlob blob(Digest digest, long size, Instant used) {
+    return new StoredBlob(digest, size, used);
+  }
+
+  protected static List<Digest> digests(List<StoredBlob> blobs) {
+    return blobs.stream().map(StoredBlob::digest).toList();
+  }
+
+  /** Digests in the order of their text, the order the lifecycle pages them in. */
+  protected static List<Digest> sorted(Digest... digests) {
+    return Stream.of(digests).sorted(Comparator.comparing(Digest::toString)).toList();
+  }
 
   protected void write(Consumer<MetadataTransaction> work) {
     store.write(

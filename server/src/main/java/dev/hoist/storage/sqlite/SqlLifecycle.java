@@ -347,6 +347,12 @@ final class SqlLifecycle implements LifecycleTransaction {
     sql.checkWritable();
     String repo = manifest.repository().value();
     String digest = manifest.digest().toString();
+    if (sql.query("SELECT 1 FROM manifests WHERE repo = ? AND digest = ?", rs -> 1, repo, digest)
+        .isEmpty()) {
+      // Deleted since it was listed: nothing to index (its references would break the foreign
+      // key, and on PostgreSQL that error would abort the whole transaction).
+      return;
+    }
     sql.update("DELETE FROM manifest_refs WHERE repo = ? AND manifest = ?", repo, digest);
     insertReferences(sql, manifest.repository(), manifest.digest(), references);
     sql.update("UPDATE manifests SET indexed = 1 WHERE repo = ? AND digest = ?", repo, digest);

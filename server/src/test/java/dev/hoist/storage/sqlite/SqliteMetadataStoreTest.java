@@ -3,8 +3,14 @@ package dev.hoist.storage.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hoist.oci.Digest;
 import dev.hoist.oci.Tag;
+import dev.hoist.storage.CachedImage;
+import dev.hoist.storage.LifecycleTransaction;
+import dev.hoist.storage.ManifestKey;
+import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
+import dev.hoist.storage.StoredBlob;
 import dev.hoist.testkit.MetadataStoreContract;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -145,6 +152,115 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
       var clash = account("a7", "new@example.com", "alice", null);
       boolean created = migrated.write(tx -> tx.accounts().createAccount(clash));
       assertThat(created).isFalse();
+    } finally {
+      migrated.close();
+    }
+  }
+
+  @Test
+  void manifestsWhoseReferencesAreNotRecordedAreListedUntilIndexed() throws SQLException {
+    ManifestRecord first = manifest("unindexed first");
+    ManifestRecord second = manifest("unindexed second");
+    Digest layer = digest("layer found by indexing");
+    write(
+        tx -> {
+          tx.putManifest(ALPHA, first, Set.of(), null);
+          tx.putManifest(BETA, second, Set.of(), null);
+        });
+    // Only manifests stored before the lifecycle migration are unindexed.
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.executeUpdate("UPDATE manifests SET indexed = 0");
+    }
+    ManifestKey firstKey = new ManifestKey(ALPHA, first.digest());
+    ManifestKey secondKey = new ManifestKey(BETA, second.digest());
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().unindexedManifests(10)).containsExactly(firstKey, secondKey);
+          assertThat(tx.lifecycle().unindexedManifests(1)).containsExactly(firstKey);
+        });
+
+    write(tx -> tx.lifecycle().indexManifest(firstKey, Set.of(layer)));
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().unindexedManifests(10)).containsExactly(secondKey);
+          assertThat(tx.lifecycle().manifestsUsing(layer, 10)).containsExactly(firstKey);
+        });
+
+    write(tx -> tx.putManifest(BETA, second, Set.of(layer), null));
+    read(
+        tx -> {
+          assertThat(tx.lifecycle().unindexedManifests(10))
+              .as("storing a manifest again indexes it")
+              .isEmpty();
+          assertThat(tx.lifecycle().manifestsUsing(layer, 10)).containsExactly(firstKey, secondKey);
+        });
+  }
+
+  @Test
+  void theLifecycleMigrationRecordsStoredBlobsAndLeavesManifestsToIndex() throws Exception {
+    Path old = dataDir.resolve("before-lifecycle");
+    java.nio.file.Files.createDirectories(old);
+    String url = "jdbc:sqlite:" + old.resolve(SqliteMetadataStore.DATABASE_FILE);
+    org.flywaydb.core.Flyway.configure()
+        .dataSource(url, null, null)
+        .locations(SqliteMetadataStore.MIGRATIONS)
+        .target("4")
+        .load()
+        .migrate();
+    Digest layer = digest("layer of an old image");
+    Digest image = digest("old image");
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      s.executeUpdate(
+          "INSERT INTO manifests (repo, digest, media_type, size, annotations, created)"
+              + " VALUES ('docker.io/library/app', '"
+              + image
+              + "', '"
+              + IMAGE_MANIFEST
+              + "', 300, '{}', 2000)");
+      s.executeUpdate(
+          "INSERT INTO blob_links (repo, digest, size, created) VALUES"
+              + " ('docker.io/library/app', '"
+              + image
+              + "', 300, 2000),"
+              + " ('docker.io/library/app', '"
+              + layer
+              + "', 10, 1000),"
+              + " ('alpha/app', '"
+              + layer
+              + "', 10, 3000)");
+    }
+
+    MetadataStore migrated = SqliteMetadataStore.open(old);
+    try {
+      ManifestKey key = new ManifestKey(CACHED, image);
+      migrated.read(
+          tx -> {
+            LifecycleTransaction l = tx.lifecycle();
+            assertThat(l.blob(layer))
+                .as("used when last linked")
+                .contains(new StoredBlob(layer, 10, Instant.ofEpochMilli(3000)));
+            assertThat(l.blob(image))
+                .contains(new StoredBlob(image, 300, Instant.ofEpochMilli(2000)));
+            assertThat(l.unindexedManifests(10)).containsExactly(key);
+            assertThat(l.leastRecentlyUsedImages(CACHE, Instant.ofEpochMilli(5000), 10))
+                .as("used when stored")
+                .containsExactly(new CachedImage(CACHED, image, Instant.ofEpochMilli(2000)));
+            return null;
+          });
+      migrated.write(
+          tx -> {
+            tx.lifecycle().indexManifest(key, Set.of(layer));
+            return null;
+          });
+      migrated.read(
+          tx -> {
+            assertThat(tx.lifecycle().unindexedManifests(10)).isEmpty();
+            assertThat(tx.lifecycle().unreferencedBlobs(Instant.ofEpochMilli(5000), null, 10))
+                .isEmpty();
+            return null;
+          });
     } finally {
       migrated.close();
     }
