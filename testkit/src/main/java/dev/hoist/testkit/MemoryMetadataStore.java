@@ -604,6 +604,21 @@ public final class MemoryMetadataStore implements MetadataStore {
       }
 
       @Override
+      public Optional<StoredBlob> forgetUnreferencedCacheBlob(
+          CacheRepositories cache, Digest digest, Instant usedBefore) {
+        checkWritable();
+        Optional<StoredBlob> blob =
+            Optional.ofNullable(state.blobs.get(digest))
+                .filter(
+                    b ->
+                        b.used().isBefore(usedBefore)
+                            && unreferenced(digest)
+                            && !linkedByHosted(cache, digest));
+        blob.ifPresent(b -> forget(digest));
+        return blob;
+      }
+
+      @Override
       public Optional<StoredBlob> forgetBlob(Digest digest) {
         checkWritable();
         Optional<StoredBlob> blob = Optional.ofNullable(state.blobs.get(digest));

@@ -826,6 +826,36 @@ public abstract class MetadataStoreContract {
   }
 
   @Test
+  void evictionForgetsAnUnreferencedBlobOnlyWhenNoHostedRepositoryLinksIt() {
+    Digest cacheOnly = digest("fetched without its manifest");
+    Digest pushed = digest("uploaded before its manifest");
+    write(
+        tx -> {
+          tx.linkBlob(CACHED, cacheOnly, 3);
+          tx.linkBlob(CACHED, pushed, 4);
+          tx.linkBlob(ALPHA, pushed, 4);
+        });
+    Instant later = later();
+
+    Optional<StoredBlob> used =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedCacheBlob(CACHE, cacheOnly, T0));
+    Optional<StoredBlob> hosted =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedCacheBlob(CACHE, pushed, later));
+    Optional<StoredBlob> forgotten =
+        store.write(tx -> tx.lifecycle().forgetUnreferencedCacheBlob(CACHE, cacheOnly, later));
+
+    assertThat(used).isEmpty();
+    assertThat(hosted).isEmpty();
+    assertThat(forgotten).map(StoredBlob::digest).contains(cacheOnly);
+    read(
+        tx -> {
+          assertThat(tx.linkedBlobSize(CACHED, cacheOnly)).isEmpty();
+          assertThat(tx.lifecycle().blob(pushed)).isPresent();
+          assertThat(tx.linkedBlobSize(ALPHA, pushed)).contains(4L);
+        });
+  }
+
+  @Test
   void forgettingAnUnreferencedBlobChecksAgainAndRemovesItsLinks() {
     Digest orphan = digest("forgotten orphan");
     Digest layer = digest("forgotten but referenced");
