@@ -694,6 +694,44 @@ http {{
                 self.add(f"blob.mbps.{t}", got / MiB / wall if got else None)
                 self.add(f"blob.cpu_per_gb.{t}", (c1 - c0) / (got / GB) if got else None)
 
+    def verify_on_read(self, reps, streams):
+        """Row d': what storage.verifyOnRead costs: the same warm blob GETs as row d, from a Hoist
+        that hashes every byte it sends (no zero-copy), against one that does not, in one run."""
+        if not self.time_left("d'"):
+            return
+        big = self.meta["big"]["children"][0]["layers"][0]
+        digest, size = big["digest"], big["size"]
+        cfg = os.path.join(self.run, "hoist-verify.yaml")
+        with open(cfg, "w") as f:
+            f.write("storage:\n  verifyOnRead: true\n")
+        servers = {"plain": self.start_hoist("plain"), "verify": self.start_hoist("verify", config=cfg)}
+        try:
+            for s in servers.values():
+                skopeo_pull(s.port, "big", self.dest())  # cached once
+            for r in range(reps):
+                if not self.time_left("d'"):
+                    break
+                log(f"d': {streams} concurrent GETs of the {size / MiB:.0f} MiB blob, verifyOnRead on and off,"
+                    f" repetition {r + 1}/{reps}")
+                order = ["plain", "verify"] if r % 2 == 0 else ["verify", "plain"]
+                for t in order:
+                    s = servers[t]
+                    cmd = ["curl", "-s", "-o", "/dev/null", "--max-time", "120", "-w",
+                           "%{http_code} %{size_download}",
+                           f"http://127.0.0.1:{s.port}/v2/bench/big/blobs/{digest}"]
+                    pids = s.pids()
+                    c0 = cpu_seconds(pids)
+                    wall, failures, outs = concurrent([cmd] * streams, timeout=150)
+                    c1 = cpu_seconds(pids)
+                    got = sum(int(o.split()[1]) for o in outs if o and o.split()[0] == b"200")
+                    if got != size * streams:
+                        self.notes.append(f"d': {t} served {got} of {size * streams} bytes (rep {r + 1})")
+                    self.add(f"verify.mbps.{t}", got / MiB / wall if got else None)
+                    self.add(f"verify.cpu_per_gb.{t}", (c1 - c0) / (got / GB) if got else None)
+        finally:
+            for s in servers.values():
+                self.stop(s, "hoist", "d'")
+
     # -- e --------------------------------------------------------------------------------
     def manifests(self, m, reps, seconds):
         targets = {"hoist": m["hoist"], "dist": m["dist"], "local": self.local}
@@ -974,6 +1012,7 @@ http {{
         self.startup(a.startup_runs)
         self.concurrent_cold(a.reps, a.concurrency)
         self.eviction(a.reps)
+        self.verify_on_read(a.reps, a.streams)
         if a.huge_mib:
             self.huge_blob()
         stop_all()
@@ -1091,6 +1130,12 @@ def build_table(b):
         "≥ 0.9× nginx", ge(ratio(h, ref), 0.9))
     h, d, ref = (s.get(f"blob.cpu_per_gb.{t}") for t in ("hoist", "dist", "nginx"))
     row("d. server CPU per GB served", "CPU-s/GB", h, d, ref, "nginx", "≤ 2× nginx", le(ratio(h, ref), 2.0))
+    h, ref = s.get("verify.cpu_per_gb.verify"), s.get("verify.cpu_per_gb.plain")
+    row("d'. server CPU per GB served, storage.verifyOnRead", "CPU-s/GB", h, None, ref,
+        "Hoist, zero-copy", "—", None)
+    h, ref = s.get("verify.mbps.verify"), s.get("verify.mbps.plain")
+    row(f"d'. warm blob GET with verifyOnRead, {b.a.streams} streams", "MiB/s", h, None, ref,
+        "Hoist, zero-copy", "—", None)
     for method in ("HEAD", "GET"):
         tool = "hload" if method == "HEAD" else "wrk"
         h, d, ref = (s.get(f"man.{method}.rps.{t}") for t in ("hoist", "dist", "local"))
