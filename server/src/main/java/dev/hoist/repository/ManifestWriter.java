@@ -110,8 +110,7 @@ final class ManifestWriter {
           tx.linkBlob(repository, manifest.digest(), manifest.size());
           switch (tag) {
             case TagMove.None none -> tx.putManifest(repository, record, uses, null);
-            case TagMove.Hosted hosted ->
-                tx.putManifest(repository, record, uses, hosted.tag());
+            case TagMove.Hosted hosted -> tx.putManifest(repository, record, uses, hosted.tag());
             case TagMove.Cached cached -> {
               tx.putManifest(repository, record, uses, null);
               tx.putMirrorTag(

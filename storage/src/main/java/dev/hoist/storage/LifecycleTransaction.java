@@ -24,7 +24,9 @@ public interface LifecycleTransaction {
 
   // Use.
 
-  /** Records when blobs were last used (served); a time earlier than the recorded one is ignored. */
+  /**
+   * Records when blobs were last used (served); a time earlier than the recorded one is ignored.
+   */
   void touchBlobs(Map<Digest, Instant> used);
 
   /**
@@ -66,19 +68,20 @@ public interface LifecycleTransaction {
    * The cache's images unused since {@code usedBefore}, least recently used first, at most {@code
    * limit}; images that a sync rule keeps (a kept mirror tag points at them) are never listed.
    */
-  List<CachedImage> leastRecentlyUsedImages(
-      CacheRepositories cache, Instant usedBefore, int limit);
+  List<CachedImage> leastRecentlyUsedImages(CacheRepositories cache, Instant usedBefore, int limit);
 
   /**
    * Removes a cached image: its manifest, the child manifests no other manifest of the repository
-   * references, the mirror tags that pointed at them (and the repository's negative entries once
-   * it has no manifest left), and the records and links of the blobs that nothing else references
-   * and no hosted repository links. Returns those blobs, whose bytes the caller then deletes;
-   * nothing when the image is gone or is now kept or used since {@code usedBefore}.
+   * references, the mirror tags that pointed at them (and the repository's negative entries once it
+   * has no manifest left), and the records and links of the blobs that nothing else references and
+   * no hosted repository links. Returns those blobs, whose bytes the caller then deletes; nothing
+   * when the image is gone or is now kept or used since {@code usedBefore}.
    */
   List<StoredBlob> evictImage(CacheRepositories cache, CachedImage image, Instant usedBefore);
 
-  /** Marks a mirror tag as kept by a sync rule (never evicted), or releases it ({@code rule} null). */
+  /**
+   * Marks a mirror tag as kept by a sync rule (never evicted), or releases it ({@code rule} null).
+   */
   void keepMirrorTag(RepositoryName repository, Tag tag, @Nullable String rule);
 
   /** Releases every mirror tag a rule kept; returns how many. */

@@ -390,7 +390,8 @@ public abstract class MetadataStoreContract {
           tx.putManifest(ALPHA, sbom, Set.of(), null);
           tx.putManifest(ALPHA, sig, Set.of(), null);
           tx.putManifest(ALPHA, other, Set.of(), null);
-          tx.putManifest(BETA, referrer("beta", subject, "application/vnd.example.sbom"), Set.of(), null);
+          tx.putManifest(
+              BETA, referrer("beta", subject, "application/vnd.example.sbom"), Set.of(), null);
         });
 
     read(

@@ -131,7 +131,9 @@ final class SqlLifecycle implements LifecycleTransaction {
     Optional<StoredBlob> blob =
         Statements.first(
             sql.query(
-                "SELECT " + BLOB_COLUMNS + " FROM blobs b WHERE b.digest = ? AND b.used < ? AND"
+                "SELECT "
+                    + BLOB_COLUMNS
+                    + " FROM blobs b WHERE b.digest = ? AND b.used < ? AND"
                     + UNREFERENCED,
                 SqlLifecycle::blobRow,
                 digest.toString(),
@@ -224,11 +226,7 @@ final class SqlLifecycle implements LifecycleTransaction {
     for (String child : references(repo, root)) {
       candidates.add(child);
       boolean ownChild =
-          !sql.query(
-                      "SELECT 1 FROM manifests WHERE repo = ? AND digest = ?",
-                      rs -> 1,
-                      repo,
-                      child)
+          !sql.query("SELECT 1 FROM manifests WHERE repo = ? AND digest = ?", rs -> 1, repo, child)
                   .isEmpty()
               && sql.query(
                       "SELECT 1 FROM manifest_refs WHERE repo = ? AND child = ? AND manifest <> ?"
@@ -248,7 +246,9 @@ final class SqlLifecycle implements LifecycleTransaction {
     }
     for (String digest : manifests) {
       sql.update(
-          "DELETE FROM mirror_tags WHERE repo = ? AND digest = ? AND kept_by IS NULL", repo, digest);
+          "DELETE FROM mirror_tags WHERE repo = ? AND digest = ? AND kept_by IS NULL",
+          repo,
+          digest);
       // Its references and hosted-style tags go by ON DELETE CASCADE.
       sql.update("DELETE FROM manifests WHERE repo = ? AND digest = ?", repo, digest);
     }
@@ -419,8 +419,7 @@ final class SqlLifecycle implements LifecycleTransaction {
 
     private static List<Object> patterns(CacheRepositories cache) {
       return cache.keys().stream()
-          .<Object>map(
-              k -> k.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "/%")
+          .<Object>map(k -> k.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "/%")
           .toList();
     }
   }

@@ -146,11 +146,11 @@ final class SqliteTransaction implements MetadataTransaction {
                 + ", used, indexed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
                 + " ON CONFLICT (repo, digest) DO NOTHING",
             repository.value(),
-        manifest.digest().toString(),
-        manifest.mediaType(),
-        manifest.size(),
-        manifest.artifactType(),
-        manifest.subject() == null ? null : manifest.subject().toString(),
+            manifest.digest().toString(),
+            manifest.mediaType(),
+            manifest.size(),
+            manifest.artifactType(),
+            manifest.subject() == null ? null : manifest.subject().toString(),
             toJson(manifest.annotations()),
             manifest.created().toEpochMilli(),
             now);
