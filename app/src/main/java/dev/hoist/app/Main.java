@@ -18,7 +18,8 @@ public final class Main {
   static final String HTTP_CLIENT_BUFFER_SIZE = Integer.toString(256 * 1024);
 
   /** Every subcommand, in the order {@code hoist --help} lists them. */
-  static final List<Class<?>> SUBCOMMANDS = HoistCli.subcommands(List.of(ServeCommand.class));
+  static final List<Class<?>> SUBCOMMANDS =
+      HoistCli.subcommands(List.of(ServeCommand.class, FsckCommand.class));
 
   public static void main(String[] args) {
     // Before anything loads java.net.http, which reads the property once.
