@@ -87,7 +87,7 @@ class CorruptCacheTest {
     HttpResponse<byte[]> first = get("/v2/library/app/blobs/" + digest);
     assertThat(first.statusCode()).isEqualTo(200);
     Path cached = cachedFile(digest);
-    assertThat(cached).hasBinaryContent(layer);
+    awaitStored(cached, layer.length);
     try (var channel = Files.newByteChannel(cached, StandardOpenOption.WRITE)) {
       channel.truncate(100_000);
     }
@@ -98,6 +98,7 @@ class CorruptCacheTest {
     assertThat(again.body()).isEqualTo(layer);
     assertThat(again.headers().firstValue("X-Hoist-Cache")).hasValue("MISS");
     assertThat(quarantined()).singleElement().satisfies(p -> assertThat(p).hasSize(100_000));
+    awaitStored(cached, layer.length);
     assertThat(cached).hasBinaryContent(layer);
     HttpResponse<byte[]> hit = get("/v2/library/app/blobs/" + digest);
     assertThat(hit.body()).isEqualTo(layer);
@@ -109,6 +110,7 @@ class CorruptCacheTest {
     Digest digest = Digest.sha256(manifest);
     String path = "/v2/library/app/manifests/" + digest;
     assertThat(get(path, "Accept", MANIFEST_TYPE).statusCode()).isEqualTo(200);
+    awaitStored(cachedFile(digest), manifest.length);
     Files.write(cachedFile(digest), new byte[] {' '}, StandardOpenOption.APPEND);
 
     HttpResponse<byte[]> again = get(path, "Accept", MANIFEST_TYPE);
@@ -166,6 +168,13 @@ class CorruptCacheTest {
         + "\",\"size\":"
         + layer.length
         + "}]}";
+  }
+
+  /** A fill answers before it commits (fsync, rename): waits for the blob in the store. */
+  private static void awaitStored(Path file, long size) throws Exception {
+    for (int i = 0; i < 500 && !(Files.exists(file) && Files.size(file) == size); i++) {
+      Thread.sleep(10);
+    }
   }
 
   private Path cachedFile(Digest digest) {
