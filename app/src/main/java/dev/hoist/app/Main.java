@@ -19,7 +19,7 @@ public final class Main {
 
   /** Every subcommand, in the order {@code hoist --help} lists them. */
   static final List<Class<?>> SUBCOMMANDS =
-      HoistCli.subcommands(List.of(ServeCommand.class, GcCommand.class));
+      HoistCli.subcommands(List.of(ServeCommand.class, GcCommand.class, FsckCommand.class));
 
   public static void main(String[] args) {
     // Before anything loads java.net.http, which reads the property once.

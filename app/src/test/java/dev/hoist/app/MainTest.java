@@ -7,12 +7,13 @@ import picocli.CommandLine.Command;
 
 class MainTest {
   @Test
-  void helpListsEveryCommandInItsOrderWithServeAfterRef() {
+  void helpListsEveryCommandInItsOrderWithServeAndFsckAfterRef() {
     assertThat(Main.SUBCOMMANDS)
         .extracting(c -> c.getAnnotation(Command.class).name())
         .containsExactly(
             "ref",
             "serve",
+            "fsck",
             "pull",
             "images",
             "tag",

@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class DiskLifecycle implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DiskLifecycle.class);
   private static final Duration FLUSH_INTERVAL = Duration.ofSeconds(5);
+  private static final Duration SCRUB_FIRST_DELAY = Duration.ofMinutes(10);
 
   private final DiskConfig config;
   private final TrackedBlobStore blobs;
@@ -59,7 +60,9 @@ public final class DiskLifecycle implements AutoCloseable {
   private final Counter evictedBlobs;
   private final Counter gcBlobs;
   private final Counter gcBytes;
+  private final MeterRegistry meters;
   private @Nullable GarbageCollector collector;
+  private @Nullable BackgroundScrub scrub;
 
   private DiskLifecycle(
       DiskConfig config,
@@ -78,6 +81,7 @@ public final class DiskLifecycle implements AutoCloseable {
     this.disk = disk;
     this.clock = clock;
     this.usage = new UsageRecorder(metadata, clock);
+    this.meters = meters;
     this.eviction = new Eviction(metadata, blobs, cache, config, disk, clock);
     this.indexer = new ReferenceIndexer(blobs, metadata);
     this.worker =
@@ -175,6 +179,14 @@ public final class DiskLifecycle implements AutoCloseable {
           this::evictQuietly, 0, config.checkInterval().toMillis(), TimeUnit.MILLISECONDS);
     } else {
       worker.execute(this::measureQuietly);
+    }
+    if (config.scrubRate() > 0) {
+      // The first pass waits a while: a node that has just started has other work.
+      scrub =
+          BackgroundScrub.start(
+              new Scrubber(blobs, metadata, cache::contains, config.scrubRate(), meters, clock),
+              config.scrubInterval(),
+              SCRUB_FIRST_DELAY);
     }
     if (config.gcInterval().isPositive()) {
       worker.scheduleWithFixedDelay(
@@ -355,6 +367,13 @@ public final class DiskLifecycle implements AutoCloseable {
   /** Stops the background work (a round in progress finishes) and writes the last use times. */
   @Override
   public void close() {
+    if (scrub != null) {
+      try {
+        scrub.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     worker.shutdown();
     try {
       if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {

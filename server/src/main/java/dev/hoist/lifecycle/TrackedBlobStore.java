@@ -111,6 +111,17 @@ public final class TrackedBlobStore implements BlobStore {
   }
 
   @Override
+  public boolean quarantine(Digest digest) throws IOException {
+    ReentrantLock lock = stripe(digest);
+    lock.lock();
+    try {
+      return delegate.quarantine(digest);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
   public boolean delete(Digest digest) throws IOException {
     return delegate.delete(digest);
   }

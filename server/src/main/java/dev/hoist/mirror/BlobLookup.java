@@ -14,6 +14,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Blobs of mirrored repositories: from the store, else through the {@link BlobFills fill} of them,
@@ -22,6 +24,8 @@ import java.util.Optional;
  * it has them.
  */
 final class BlobLookup {
+  private static final Logger log = LoggerFactory.getLogger(BlobLookup.class);
+
   private final Upstreams upstreams;
   private final MirrorCache cache;
   private final BlobFills fills;
@@ -34,19 +38,33 @@ final class BlobLookup {
 
   /** A blob of a mirrored repository; for {@code head} only its size when it is not stored. */
   Content find(Origin origin, Digest digest, boolean head) throws IOException {
-    boolean linked = cache.linked(origin.cacheName(), digest);
+    Optional<Long> linkedSize = cache.linkedSize(origin.cacheName(), digest);
+    boolean linked = linkedSize.isPresent();
     // Asked before the store: a fill verified now is in the store or still committing below. A
     // fill with every byte verified, only being made durable, serves like the store: a hit.
     CacheStatus ifFilling = fills.verified(digest) ? CacheStatus.HIT : CacheStatus.MISS;
     Optional<BlobContent> stored = cache.storedBlob(digest);
     if (stored.isPresent()) {
-      if (!linked) {
-        // The bytes came through another repository: check this one really has them upstream
-        // before serving them here.
-        long size = headBlob(origin, digest);
-        cache.link(origin.cacheName(), digest, size);
+      // The bytes came through another repository when this one has no link: check this one
+      // really has them upstream before serving them here.
+      long size = linked ? linkedSize.get() : headBlob(origin, digest);
+      if (stored.get().size() == size) {
+        if (!linked) {
+          cache.link(origin.cacheName(), digest, size);
+        }
+        return Content.cached(stored.get(), size, digest, null, CacheStatus.HIT)
+            .withQuarantine(() -> cache.quarantine(digest));
       }
-      return Content.cached(stored.get(), stored.get().size(), digest, null, CacheStatus.HIT);
+      // Not the blob: out of service, and fetched again below as if it had never been stored.
+      boolean quarantined = cache.quarantine(digest);
+      log.warn(
+          "cached blob has another size than recorded, fetching it again: repository={}"
+              + " digest={} recordedSize={} storedSize={} quarantined={}",
+          origin.cacheName(),
+          digest,
+          size,
+          stored.get().size(),
+          quarantined);
     }
     if (head) {
       return Content.cached(null, headBlob(origin, digest), digest, null, CacheStatus.MISS);

@@ -63,7 +63,8 @@ final class ManifestFetcher {
     return fetches.run(
         origin.cacheName() + "@" + digest,
         () -> {
-          if (cache.manifest(origin.cacheName(), digest).isPresent()) {
+          // Record and bytes: a manifest whose bytes went out of service is fetched again.
+          if (cache.hasManifest(origin.cacheName(), digest)) {
             return digest;
           }
           try {

@@ -127,7 +127,7 @@ final class TagFreshness {
       return new TagAnswer(Optional.empty(), CacheStatus.MISS);
     }
     Digest current = digest.get();
-    boolean cachedNow = cache.manifest(origin.cacheName(), current).isPresent();
+    boolean cachedNow = cache.hasManifest(origin.cacheName(), current);
     boolean known =
         before.flatMap(CachedTag::pointsAt).filter(current::equals).isPresent() && cachedNow;
     if (!cachedNow) {

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.io.Closeable;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -22,6 +23,15 @@ import java.util.concurrent.atomic.LongAdder;
  * a worker; an open file survives a concurrent garbage collection of its path), a stream copied in
  * chunks with backpressure, or a redirect to a presigned URL. The content's {@link TransferGate} is
  * asked before any body byte is sent.
+ *
+ * <p>With {@code verifyOnRead}, a whole stored body (a local file, or a stream) is instead copied
+ * through a {@link VerifyingReader}, which hashes it and keeps its last {@value
+ * VerifyingReader#HOLD_BACK} bytes until the digest matched: rotten bytes on disk never reach a
+ * client as a complete response, at the price of the zero-copy transfer. A byte range is sent
+ * unverified: its bytes cannot be checked without reading the whole blob, which a client resuming
+ * the end of a large layer should not wait for, and a client that assembles ranges verifies the
+ * digest itself. A blob a mirror fill is still writing needs no check here: the fill hashes every
+ * byte and holds back its tail the same way.
  */
 final class ContentSender {
   /** Sent with every answer of the mirror's cache: how it answered. */
@@ -42,10 +52,12 @@ final class ContentSender {
   static final long MAX_REGION = 4L * 1024 * 1024;
 
   private final Blocking blocking;
+  private final boolean verifyOnRead;
   private final LongAdder fileRegionBytes = new LongAdder();
 
-  ContentSender(Blocking blocking) {
+  ContentSender(Blocking blocking, boolean verifyOnRead) {
     this.blocking = blocking;
+    this.verifyOnRead = verifyOnRead;
   }
 
   /** Body bytes sent by {@link RegionPump}, which the responses' {@code bytesWritten()} miss. */
@@ -129,6 +141,17 @@ final class ContentSender {
     if (ex.isHead() || length == 0) {
       return response.end();
     }
+    if (verifyOnRead && partialRange == null) {
+      switch (body) {
+        case BlobContent.LocalFile file -> {
+          return sendVerified(ex, content, () -> ChunkReader.of(openFile(file, 0)));
+        }
+        case BlobContent.Streamed streamed -> {
+          return sendVerified(ex, content, () -> ChunkReader.of(streamed.open(0, size)));
+        }
+        default -> {}
+      }
+    }
     VertxInternals.RegionWriter regions = regionWriter(ex, gate);
     return switch (body) {
       case BlobContent.LocalFile file -> sendFile(ex, regions, file, offset, length);
@@ -161,14 +184,7 @@ final class ContentSender {
       long offset,
       long length) {
     if (regions == null) {
-      return sendChunks(
-          ex,
-          () -> {
-            FileChannel channel = FileChannel.open(file.path(), StandardOpenOption.READ);
-            channel.position(offset);
-            return ChunkReader.of(channel);
-          },
-          length);
+      return sendChunks(ex, () -> ChunkReader.of(openFile(file, offset)), length);
     }
     return blocking
         .run(() -> FileChannel.open(file.path(), StandardOpenOption.READ))
@@ -180,6 +196,30 @@ final class ContentSender {
                       ex, blocking, regions, whole, offset, offset + length, done, fileRegionBytes)
                   .start();
               return closeAfter(done.future(), channel);
+            });
+  }
+
+  private static FileChannel openFile(BlobContent.LocalFile file, long offset) throws IOException {
+    FileChannel channel = FileChannel.open(file.path(), StandardOpenOption.READ);
+    try {
+      channel.position(offset);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    return channel;
+  }
+
+  /** The whole of {@code content}, hashed as it is copied, its tail held back until it matched. */
+  private Future<Void> sendVerified(Exchange ex, Content content, ChunkReader.Opener open) {
+    long length = content.body().size();
+    return blocking
+        .run(() -> new VerifyingReader(open.open(), content, length))
+        .compose(
+            reader -> {
+              Promise<Void> done = Promise.promise();
+              new StreamPump(ex, blocking, reader, length, done, VerifyingReader.HOLD_BACK).next();
+              return closeAfter(done.future(), reader);
             });
   }
 

@@ -35,7 +35,7 @@ final class Router implements Stage.Endpoint {
     this.vertx = vertx;
     this.backend = backend;
     this.access = access;
-    this.sender = new ContentSender(backend.blocking());
+    this.sender = new ContentSender(backend.blocking(), backend.options().verifyOnRead());
     this.base = new BaseHandler();
     this.catalog = new CatalogHandler(backend);
     this.tags = new TagsHandler(backend);

@@ -10,14 +10,31 @@ final class StreamPump {
   private final Blocking blocking;
   private final ChunkReader in;
   private final Promise<Void> done;
+  private final int holdBack;
   private long remaining;
 
   StreamPump(Exchange ex, Blocking blocking, ChunkReader in, long length, Promise<Void> done) {
+    this(ex, blocking, in, length, done, 0);
+  }
+
+  /**
+   * A pump whose last chunk carries at least {@code holdBack} bytes (all of a shorter body): a
+   * reader that checks the whole before handing out its last chunk then keeps that many bytes from
+   * a client when the check fails.
+   */
+  StreamPump(
+      Exchange ex,
+      Blocking blocking,
+      ChunkReader in,
+      long length,
+      Promise<Void> done,
+      int holdBack) {
     this.ex = ex;
     this.blocking = blocking;
     this.in = in;
     this.remaining = length;
     this.done = done;
+    this.holdBack = holdBack;
   }
 
   void next() {
@@ -29,7 +46,11 @@ final class StreamPump {
       ex.response().end().onComplete(done);
       return;
     }
-    int want = (int) Math.min(ContentSender.STREAM_CHUNK, remaining);
+    long next = Math.min(ContentSender.STREAM_CHUNK, remaining);
+    if (remaining - next < holdBack) {
+      next = remaining; // at most STREAM_CHUNK + holdBack
+    }
+    int want = (int) next;
     blocking
         .run(() -> in.read(want))
         .onComplete(

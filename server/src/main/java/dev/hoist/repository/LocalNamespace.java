@@ -18,13 +18,15 @@ public final class LocalNamespace implements Namespace {
   private final ManifestWriter manifests;
   private final LocalUploads uploads;
   private final MirrorCache mirrorCache;
+  private final BlobQuarantine quarantine;
 
   public LocalNamespace(BlobStore blobs, MetadataStore metadata, InstantSource clock) {
     this.blobs = blobs;
     this.metadata = metadata;
     this.manifests = new ManifestWriter(blobs, metadata, clock);
     this.uploads = new LocalUploads(blobs, metadata, clock);
-    this.mirrorCache = new MirrorCache(blobs, metadata, manifests);
+    this.quarantine = new BlobQuarantine(blobs, metadata);
+    this.mirrorCache = new MirrorCache(blobs, metadata, manifests, quarantine);
   }
 
   @Override
@@ -34,7 +36,7 @@ public final class LocalNamespace implements Namespace {
 
   /** A repository of this node by its name here (no routing, no quota). */
   public LocalRepository hosted(RepositoryName name) {
-    return new LocalRepository(name, blobs, metadata, manifests, uploads);
+    return new LocalRepository(name, blobs, metadata, manifests, uploads, quarantine);
   }
 
   @Override

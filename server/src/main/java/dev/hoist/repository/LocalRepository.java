@@ -41,18 +41,21 @@ public final class LocalRepository
   private final MetadataStore metadata;
   private final ManifestWriter writer;
   private final LocalUploads uploads;
+  private final BlobQuarantine quarantine;
 
   LocalRepository(
       RepositoryName name,
       BlobStore blobs,
       MetadataStore metadata,
       ManifestWriter writer,
-      LocalUploads uploads) {
+      LocalUploads uploads,
+      BlobQuarantine quarantine) {
     this.name = name;
     this.blobs = blobs;
     this.metadata = metadata;
     this.writer = writer;
     this.uploads = uploads;
+    this.quarantine = quarantine;
   }
 
   @Override
@@ -115,14 +118,21 @@ public final class LocalRepository
           record.digest());
       throw manifestUnknown(reference);
     }
-    return Content.hosted(body, record.digest(), record.mediaType());
+    if (body.size() != record.size()) {
+      sizeMismatch("manifest", record.digest(), record.size(), body.size());
+      throw manifestUnknown(reference);
+    }
+    Digest digest = record.digest();
+    return Content.hosted(body, digest, record.mediaType())
+        .withQuarantine(() -> quarantine.quarantine(digest));
   }
 
   // Blobs.
 
   @Override
   public Content get(Digest digest, boolean head) throws IOException {
-    if (metadata.read(tx -> tx.linkedBlobSize(name, digest)).isEmpty()) {
+    Long linkedSize = metadata.read(tx -> tx.linkedBlobSize(name, digest)).orElse(null);
+    if (linkedSize == null) {
       throw blobUnknown(digest);
     }
     BlobContent body = blobs.open(digest).orElse(null);
@@ -130,7 +140,30 @@ public final class LocalRepository
       log.warn("blob linked but its bytes are missing: repository={} digest={}", name, digest);
       throw blobUnknown(digest);
     }
-    return Content.hosted(body, digest, null);
+    if (body.size() != linkedSize) {
+      sizeMismatch("blob", digest, linkedSize, body.size());
+      throw blobUnknown(digest);
+    }
+    return Content.hosted(body, digest, null).withQuarantine(() -> quarantine.quarantine(digest));
+  }
+
+  /**
+   * Stored bytes of another size than the one recorded when they were verified are not the blob:
+   * they are never served, and go out of service unless they hash to the digest after all (then the
+   * record is wrong, and they stay for a push or the scrub to settle).
+   */
+  private void sizeMismatch(String what, Digest digest, long recorded, long stored)
+      throws IOException {
+    boolean quarantined = quarantine.quarantine(digest);
+    log.warn(
+        "stored {} has another size than recorded, not served: repository={} digest={}"
+            + " recordedSize={} storedSize={} quarantined={}",
+        what,
+        name,
+        digest,
+        recorded,
+        stored,
+        quarantined);
   }
 
   // Tags.

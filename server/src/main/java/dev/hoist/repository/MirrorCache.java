@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The mirror's cache in this node's stores, and the one owner of its model, used by the mirror and
@@ -37,14 +39,19 @@ import org.jspecify.annotations.Nullable;
  * Every method blocks.
  */
 public final class MirrorCache {
+  private static final Logger log = LoggerFactory.getLogger(MirrorCache.class);
+
   private final BlobStore blobs;
   private final MetadataStore metadata;
   private final ManifestWriter writer;
+  private final BlobQuarantine quarantine;
 
-  MirrorCache(BlobStore blobs, MetadataStore metadata, ManifestWriter writer) {
+  MirrorCache(
+      BlobStore blobs, MetadataStore metadata, ManifestWriter writer, BlobQuarantine quarantine) {
     this.blobs = blobs;
     this.metadata = metadata;
     this.writer = writer;
+    this.quarantine = quarantine;
   }
 
   // Names.
@@ -128,7 +135,11 @@ public final class MirrorCache {
     return manifest(cacheName, digest).isPresent() && blobs.size(digest).isPresent();
   }
 
-  /** A cached manifest as content answered {@code status}; empty when it is not cached. */
+  /**
+   * A cached manifest as content answered {@code status}; empty when it is not cached, and when its
+   * stored bytes have another size than recorded (they go out of service: the manifest is fetched
+   * again).
+   */
   public Optional<Content> manifestContent(
       RepositoryName cacheName, Digest digest, CacheStatus status) {
     Optional<ManifestRecord> record = manifest(cacheName, digest);
@@ -136,12 +147,26 @@ public final class MirrorCache {
       return Optional.empty();
     }
     try {
-      return blobs
-          .open(digest)
-          .map(
-              body ->
-                  Content.cached(
-                      body, record.get().size(), digest, record.get().mediaType(), status));
+      BlobContent body = blobs.open(digest).orElse(null);
+      if (body == null) {
+        return Optional.empty();
+      }
+      long size = record.get().size();
+      if (body.size() != size) {
+        boolean quarantined = quarantine.quarantine(digest);
+        log.warn(
+            "cached manifest has another size than recorded, fetched again: repository={}"
+                + " digest={} recordedSize={} storedSize={} quarantined={}",
+            cacheName,
+            digest,
+            size,
+            body.size(),
+            quarantined);
+        return Optional.empty();
+      }
+      return Optional.of(
+          Content.cached(body, size, digest, record.get().mediaType(), status)
+              .withQuarantine(() -> quarantine.quarantine(digest)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -185,7 +210,20 @@ public final class MirrorCache {
 
   /** Whether the blob is linked to the cache repository (its upstream confirmed it has it). */
   public boolean linked(RepositoryName cacheName, Digest digest) {
-    return metadata.read(tx -> tx.linkedBlobSize(cacheName, digest)).isPresent();
+    return linkedSize(cacheName, digest).isPresent();
+  }
+
+  /** The size the cache repository linked the blob with; empty when it is not linked. */
+  public Optional<Long> linkedSize(RepositoryName cacheName, Digest digest) {
+    return metadata.read(tx -> tx.linkedBlobSize(cacheName, digest));
+  }
+
+  /**
+   * Takes stored bytes that do not match their digest out of service ({@link BlobQuarantine});
+   * returns whether they were moved aside. The mirror fetches the blob again on the next request.
+   */
+  public boolean quarantine(Digest digest) throws IOException {
+    return quarantine.quarantine(digest);
   }
 
   public void link(RepositoryName cacheName, Digest digest, long size) {

@@ -181,7 +181,8 @@ public final class HoistServer implements AutoCloseable {
                   local.uploadJanitor(),
                   RegistryOptions.defaults()
                       .withDeleteEnabled(config.deleteEnabled())
-                      .withUploadPurgeAge(config.uploadPurgeAge()),
+                      .withUploadPurgeAge(config.uploadPurgeAge())
+                      .withVerifyOnRead(config.disk().verifyOnRead()),
                   clock,
                   auth == null ? AccessController.ALLOW_ALL : auth.accessController()));
       disk.start(local.uploadJanitor(), config.uploadPurgeAge());

@@ -690,6 +690,11 @@ class BlobFillsTest {
     public boolean delete(Digest digest) throws IOException {
       return store.delete(digest);
     }
+
+    @Override
+    public boolean quarantine(Digest digest) throws IOException {
+      return store.quarantine(digest);
+    }
   }
 
   @Test

@@ -258,6 +258,11 @@ class UploadStreamingTest {
       return delegate.delete(digest);
     }
 
+    @Override
+    public boolean quarantine(Digest digest) throws IOException {
+      return delegate.quarantine(digest);
+    }
+
     private BlobUpload gated(BlobUpload upload) {
       return new BlobUpload() {
         @Override

@@ -71,4 +71,19 @@ public interface BlobStore {
 
   /** Deletes a committed blob; returns whether it existed. */
   boolean delete(Digest digest) throws IOException;
+
+  /**
+   * Takes a committed blob whose bytes were found not to match its digest out of service: they are
+   * moved aside (where, the implementation documents), kept for inspection and never served again;
+   * afterwards the store has no such blob, as after {@link #delete}, and can store it again.
+   *
+   * <p>The bytes are checked once more after they were moved, where nothing can replace them: bytes
+   * that do match (a good copy committed since the caller read a bad one, or a read that failed
+   * only once) are put back, so a quarantine never takes a good blob out of service. A crash at any
+   * point leaves the bytes either in place or aside, never lost.
+   *
+   * @return whether bad bytes were moved aside; false when the store has no such blob or its bytes
+   *     match the digest
+   */
+  boolean quarantine(Digest digest) throws IOException;
 }

@@ -50,6 +50,12 @@ public abstract class BlobStoreContract {
    */
   protected abstract BlobStore newStore(Path dataDir) throws IOException;
 
+  /**
+   * Replaces the bytes of a committed blob of {@link #store} behind its back, as a disk fault would
+   * (flipped bits, a truncated file), so that quarantines can be tested.
+   */
+  protected abstract void corrupt(Digest digest, byte[] bytes) throws IOException;
+
   @BeforeEach
   void createStore() throws IOException {
     store = newStore(dataDir);
@@ -463,6 +469,68 @@ public abstract class BlobStoreContract {
 
     assertThat(store.size(digest)).isEmpty();
     assertThat(store.open(digest)).isEmpty();
+  }
+
+  // Quarantine.
+
+  @Test
+  void quarantineTakesBytesThatDoNotMatchOutOfService() throws IOException {
+    byte[] content = bytes(100_000, 26);
+    Digest digest = Digest.sha256(content);
+    store.put(digest, content);
+    byte[] flipped = content.clone();
+    flipped[5000] ^= 1;
+    corrupt(digest, flipped);
+
+    assertThat(store.quarantine(digest)).isTrue();
+
+    assertThat(store.size(digest)).isEmpty();
+    assertThat(store.open(digest)).isEmpty();
+    assertThat(store.quarantine(digest)).as("nothing left to quarantine").isFalse();
+    store.put(digest, content);
+    assertThat(read(store.open(digest).orElseThrow()))
+        .as("the blob can be stored again")
+        .isEqualTo(content);
+  }
+
+  @Test
+  void quarantineTakesATruncatedBlobOutOfService() throws IOException {
+    byte[] content = bytes(100_000, 27);
+    Digest digest = Digest.sha256(content);
+    store.put(digest, content);
+    corrupt(digest, Arrays.copyOf(content, 60_000));
+
+    assertThat(store.quarantine(digest)).isTrue();
+    assertThat(store.size(digest)).isEmpty();
+  }
+
+  @Test
+  void quarantineKeepsBytesThatMatchTheirDigest() throws IOException {
+    byte[] content = bytes(10_000, 28);
+    Digest digest = Digest.sha256(content);
+    store.put(digest, content);
+
+    assertThat(store.quarantine(digest)).isFalse();
+
+    assertThat(store.size(digest)).contains((long) content.length);
+    assertThat(read(store.open(digest).orElseThrow())).isEqualTo(content);
+  }
+
+  @Test
+  void quarantineOfAnUnknownBlobIsFalse() throws IOException {
+    assertThat(store.quarantine(Digest.sha256(bytes(10, 29)))).isFalse();
+  }
+
+  @Test
+  void quarantineChecksSha512BlobsWithTheirOwnAlgorithm() throws IOException {
+    byte[] content = bytes(1000, 30);
+    Digest digest = Digest.sha512(content);
+    store.put(digest, content);
+    assertThat(store.quarantine(digest)).isFalse();
+
+    corrupt(digest, bytes(1000, 31));
+    assertThat(store.quarantine(digest)).isTrue();
+    assertThat(store.size(digest)).isEmpty();
   }
 
   // Concurrency.

@@ -12,10 +12,12 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +29,7 @@ public final class MemoryBlobStore implements BlobStore {
 
   private final Map<Digest, byte[]> blobs = new ConcurrentHashMap<>();
   private final Map<String, Bytes> uploads = new ConcurrentHashMap<>();
+  private final List<Digest> quarantined = new CopyOnWriteArrayList<>();
 
   @Override
   public Optional<Long> size(Digest digest) {
@@ -76,6 +79,32 @@ public final class MemoryBlobStore implements BlobStore {
   @Override
   public boolean delete(Digest digest) {
     return blobs.remove(digest) != null;
+  }
+
+  /** Keeps bad bytes aside in memory ({@link #quarantined()}); good ones stay in service. */
+  @Override
+  public boolean quarantine(Digest digest) {
+    byte[] bytes = blobs.get(digest);
+    if (bytes == null || Digest.of(digest.algorithm(), bytes).equals(digest)) {
+      return false;
+    }
+    if (!blobs.remove(digest, bytes)) {
+      return false; // replaced or removed meanwhile
+    }
+    quarantined.add(digest);
+    return true;
+  }
+
+  /** Digests whose bytes quarantines took out of service, in order, for assertions. */
+  public List<Digest> quarantined() {
+    return List.copyOf(quarantined);
+  }
+
+  /** Replaces a committed blob's bytes behind the store's back, as a disk fault would. */
+  public void corrupt(Digest digest, byte[] bytes) {
+    if (blobs.replace(digest, bytes.clone()) == null) {
+      throw new IllegalArgumentException("no blob " + digest);
+    }
   }
 
   /** Committed blob digests, for assertions. */

@@ -21,6 +21,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,15 +44,27 @@ public final class FileSystemBlobStore implements BlobStore {
 
   private final Path blobs;
   private final Path uploads;
+  private final Path quarantine;
+  private final InstantSource clock;
 
   /** Hashing progress of the uploads this instance has touched, shared by their handles. */
   private final ConcurrentMap<String, UploadState> states = new ConcurrentHashMap<>();
 
   /** A store under {@code dataDir}, creating its directories when missing. */
   public FileSystemBlobStore(Path dataDir) throws IOException {
+    this(dataDir, InstantSource.system());
+  }
+
+  /**
+   * A store under {@code dataDir}, creating its directories when missing; {@code clock} names
+   * quarantined files.
+   */
+  public FileSystemBlobStore(Path dataDir, InstantSource clock) throws IOException {
     Path root = dataDir.toAbsolutePath().normalize();
     this.blobs = root.resolve("blobs");
     this.uploads = root.resolve("uploads");
+    this.quarantine = root.resolve("quarantine");
+    this.clock = Objects.requireNonNull(clock, "clock");
     Files.createDirectories(blobs);
     Files.createDirectories(uploads);
   }
@@ -147,6 +160,68 @@ public final class FileSystemBlobStore implements BlobStore {
   @Override
   public boolean delete(Digest digest) throws IOException {
     return Files.deleteIfExists(blobPath(digest));
+  }
+
+  /**
+   * Renames the blob's file to {@code quarantine/<algorithm>-<hex>-<millis>}, then hashes it there,
+   * where no commit can replace it; a file that matches its digest goes back. The renames are
+   * atomic and their directories forced, so a crash leaves the file in one place or the other.
+   */
+  @Override
+  public boolean quarantine(Digest digest) throws IOException {
+    Path source = blobPath(digest);
+    if (attributes(source).isEmpty()) {
+      return false;
+    }
+    ensureDirectory(quarantine);
+    Path aside = quarantinePath(digest);
+    try {
+      Files.move(source, aside, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return false; // deleted or quarantined meanwhile
+    }
+    fsyncDirectory(quarantine);
+    fsyncDirectory(source.getParent());
+    boolean good;
+    try (FileChannel channel = FileChannel.open(aside, READ)) {
+      good = Digest.compute(digest.algorithm(), channel).equals(digest);
+    } catch (IOException | RuntimeException e) {
+      // Not known to be bad: it goes back rather than out of service on a failed read.
+      putBack(aside, source, false);
+      throw e;
+    }
+    if (good) {
+      putBack(aside, source, true);
+      return false;
+    }
+    return true;
+  }
+
+  /** A free name in the quarantine: when, to the millisecond, a copy of the digest went there. */
+  private Path quarantinePath(Digest digest) {
+    String prefix = digest.algorithm() + "-" + digest.encoded() + "-";
+    long millis = clock.millis();
+    Path aside = quarantine.resolve(prefix + millis);
+    while (Files.exists(aside, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      aside = quarantine.resolve(prefix + ++millis);
+    }
+    return aside;
+  }
+
+  /**
+   * Returns a quarantined file to its blob path. A blob committed there meanwhile (verified) stays;
+   * then a copy that matched is a duplicate and goes, and one that could not be read stays aside.
+   */
+  private void putBack(Path aside, Path target, boolean matched) throws IOException {
+    if (Files.exists(target)) {
+      if (matched) {
+        Files.deleteIfExists(aside);
+      }
+      return;
+    }
+    Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
+    fsyncDirectory(target.getParent());
+    fsyncDirectory(quarantine);
   }
 
   /** Where a committed blob lives; digests are validated hex, so they are safe path segments. */

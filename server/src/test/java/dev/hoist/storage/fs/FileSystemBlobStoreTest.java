@@ -13,15 +13,73 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class FileSystemBlobStoreTest extends BlobStoreContract {
 
+  private static final Instant NOW = Instant.parse("2026-12-07T10:00:00Z");
+
   @Override
   protected BlobStore newStore(Path dataDir) throws IOException {
-    return new FileSystemBlobStore(dataDir);
+    return new FileSystemBlobStore(dataDir, InstantSource.fixed(NOW));
+  }
+
+  @Override
+  protected void corrupt(Digest digest, byte[] bytes) throws IOException {
+    Files.write(path(store.open(digest).orElseThrow()), bytes);
+  }
+
+  @Test
+  void quarantineMovesTheFileUnderQuarantineNamedByDigestAndTime() throws IOException {
+    byte[] content = bytes(1000, 9);
+    Digest digest = Digest.sha256(content);
+    store.put(digest, content);
+    Path blob = path(store.open(digest).orElseThrow());
+    byte[] bad = bytes(1000, 10);
+    corrupt(digest, bad);
+
+    assertThat(store.quarantine(digest)).isTrue();
+
+    Path aside =
+        dataDir.resolve("quarantine/sha256-" + digest.encoded() + "-" + NOW.toEpochMilli());
+    assertThat(aside).hasBinaryContent(bad);
+    assertThat(blob).doesNotExist();
+    assertThat(regularFiles(dataDir)).containsExactly(aside);
+  }
+
+  @Test
+  void aSecondQuarantineOfTheSameDigestKeepsTheFirstCopy() throws IOException {
+    byte[] content = bytes(1000, 11);
+    Digest digest = Digest.sha256(content);
+    store.put(digest, content);
+    corrupt(digest, bytes(1000, 12));
+    store.quarantine(digest);
+    store.put(digest, content);
+    corrupt(digest, bytes(1000, 13));
+
+    assertThat(store.quarantine(digest)).isTrue();
+
+    String prefix = "quarantine/sha256-" + digest.encoded() + "-";
+    assertThat(dataDir.resolve(prefix + NOW.toEpochMilli())).hasBinaryContent(bytes(1000, 12));
+    assertThat(dataDir.resolve(prefix + (NOW.toEpochMilli() + 1)))
+        .hasBinaryContent(bytes(1000, 13));
+  }
+
+  @Test
+  void bytesThatMatchGoBackToTheirPlaceAndLeaveNothingAside() throws IOException {
+    byte[] content = bytes(1000, 14);
+    Digest digest = Digest.sha256(content);
+    store.put(digest, content);
+    Path blob = path(store.open(digest).orElseThrow());
+
+    assertThat(store.quarantine(digest)).isFalse();
+
+    assertThat(blob).hasBinaryContent(content);
+    assertThat(regularFiles(dataDir)).containsExactly(blob);
   }
 
   @Test
