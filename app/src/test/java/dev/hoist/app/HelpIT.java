@@ -43,6 +43,7 @@ class HelpIT {
         .containsExactly(
             "ref",
             "serve",
+            "gc",
             "fsck",
             "pull",
             "images",

@@ -7,12 +7,13 @@ import picocli.CommandLine.Command;
 
 class MainTest {
   @Test
-  void helpListsEveryCommandInItsOrderWithServeAndFsckAfterRef() {
+  void helpListsEveryCommandInItsOrderWithTheServerCommandsAfterRef() {
     assertThat(Main.SUBCOMMANDS)
         .extracting(c -> c.getAnnotation(Command.class).name())
         .containsExactly(
             "ref",
             "serve",
+            "gc",
             "fsck",
             "pull",
             "images",
