@@ -18,9 +18,10 @@ import org.jspecify.annotations.Nullable;
  * One eviction round of the mirror's cache: when the cache is over {@code maxSize}, the disk under
  * {@code minFreeDisk}, or images idle past {@code maxIdle}, the least recently pulled cached images
  * go, oldest first, until the cache is at the low-water mark ({@link DiskConfig#LOW_WATER}) and no
- * image is idle past its limit. Each image goes in its own transaction (its manifests, tag records,
- * and the blobs nothing else uses), then its bytes; a crash between the two leaves only
- * unreferenced bytes behind, never a manifest without its blobs.
+ * image is idle past its limit. Before any image, the cache's blobs that no image uses any more go:
+ * bytes an earlier round had to keep, and blobs fetched by digest alone. Each image goes in its own
+ * transaction (its manifests, tag records, and the blobs nothing else uses), then its bytes; a
+ * crash between the two leaves only unreferenced bytes behind, never a manifest without its blobs.
  *
  * <p>Hosted content and images a sync rule keeps are never candidates ({@link
  * dev.hoist.storage.LifecycleTransaction#leastRecentlyUsedImages}); an image pulled in the last
@@ -99,6 +100,24 @@ final class Eviction {
     long kept = 0;
     int images = 0;
     int blobCount = 0;
+    // First the cache's blobs no image uses: bytes an earlier round kept (stored while it ran) and
+    // blobs fetched by digest alone. Nothing else would ever free them before garbage collection's
+    // grace, and they go without taking an image with them.
+    while (need.bytes() > freed) {
+      List<StoredBlob> gone =
+          metadata.write(tx -> tx.lifecycle().evictUnreferencedBlobs(cache, recent, BATCH));
+      for (StoredBlob blob : gone) {
+        if (delete(blob, recent)) {
+          freed += blob.size();
+          blobCount++;
+        } else {
+          kept += blob.size();
+        }
+      }
+      if (gone.size() < BATCH) {
+        break;
+      }
+    }
     // An image listed again (touched or kept meanwhile, so not evicted) is not tried twice.
     Set<CachedImage> tried = new HashSet<>();
     rounds:
@@ -123,17 +142,11 @@ final class Eviction {
             metadata.write(tx -> tx.lifecycle().evictImage(cache, image, cutoff));
         images++;
         for (StoredBlob blob : gone) {
-          if (blobs.deleteUnlessCommittedSince(blob.digest(), recent.toEpochMilli())) {
+          if (delete(blob, recent)) {
             freed += blob.size();
             blobCount++;
           } else {
-            // Stored again meanwhile: its writer links it, but keep its record in any case.
             kept += blob.size();
-            metadata.write(
-                tx -> {
-                  tx.lifecycle().recordBlob(blob.digest(), blob.size(), clock.instant());
-                  return null;
-                });
           }
         }
       }
@@ -151,5 +164,22 @@ final class Eviction {
         kept,
         Duration.ofNanos(System.nanoTime() - started),
         disk.space());
+  }
+
+  /**
+   * Deletes the bytes of a blob whose record was just removed, unless it was stored since {@code
+   * recent}: then its record comes back (used now), so that a later round frees it once no image
+   * uses it, rather than only garbage collection after its grace.
+   */
+  private boolean delete(StoredBlob blob, Instant recent) throws IOException {
+    if (blobs.deleteUnlessCommittedSince(blob.digest(), recent.toEpochMilli())) {
+      return true;
+    }
+    metadata.write(
+        tx -> {
+          tx.lifecycle().recordBlob(blob.digest(), blob.size(), clock.instant());
+          return null;
+        });
+    return false;
   }
 }

@@ -80,6 +80,14 @@ public interface LifecycleTransaction {
   List<StoredBlob> evictImage(CacheRepositories cache, CachedImage image, Instant usedBefore);
 
   /**
+   * Removes the records and links of at most {@code limit} of the cache's blobs that no manifest is
+   * or references, no hosted repository links, and none used since {@code usedBefore}, least
+   * recently used first: bytes an eviction kept because they were stored while it ran, and blobs
+   * the mirror fetched by digest alone. Returns them, whose bytes the caller then deletes.
+   */
+  List<StoredBlob> evictUnreferencedBlobs(CacheRepositories cache, Instant usedBefore, int limit);
+
+  /**
    * Marks a mirror tag as kept by a sync rule (never evicted), or releases it ({@code rule} null).
    */
   void keepMirrorTag(RepositoryName repository, Tag tag, @Nullable String rule);
