@@ -1,14 +1,17 @@
 package dev.hoist.lifecycle;
 
+import dev.hoist.oci.Digest;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.CacheTotals;
 import dev.hoist.storage.CachedImage;
+import dev.hoist.storage.ManifestKey;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.StoredBlob;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,9 +28,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Hosted content and images a sync rule keeps are never candidates ({@link
  * dev.hoist.storage.LifecycleTransaction#leastRecentlyUsedImages}); an image pulled in the last
- * {@link #RECENT} is spared (its pull is likely still fetching blobs); bytes committed in that time
- * are never deleted ({@link TrackedBlobStore}). A response already sending a file keeps reading it
- * after its deletion (an open file outlives its name), so a client is never cut by eviction.
+ * {@link #RECENT}, or one of whose blobs was stored in that time, is spared (its pull is likely
+ * still fetching blobs); bytes committed in that time are never deleted ({@link TrackedBlobStore}).
+ * A response already sending a file keeps reading it after its deletion (an open file outlives its
+ * name), so a client is never cut by eviction.
  */
 final class Eviction {
   /** What was pulled or committed this recently is never evicted. */
@@ -118,6 +122,7 @@ final class Eviction {
         break;
       }
     }
+    Set<ManifestKey> filling = imagesStoredSince(recent);
     // An image listed again (touched or kept meanwhile, so not evicted) is not tried twice.
     Set<CachedImage> tried = new HashSet<>();
     rounds:
@@ -134,6 +139,9 @@ final class Eviction {
           continue;
         }
         progress = true;
+        if (filling.contains(new ManifestKey(image.repository(), image.digest()))) {
+          continue;
+        }
         boolean idle = idleBefore != null && image.used().isBefore(idleBefore);
         if (freed >= need.bytes() && !idle) {
           break rounds;
@@ -164,6 +172,36 @@ final class Eviction {
         kept,
         Duration.ofNanos(System.nanoTime() - started),
         disk.space());
+  }
+
+  /**
+   * The images (manifests, and the indexes over them) that reference a blob stored since {@code
+   * recent}: their pulls are still filling the cache, and evicting them would only keep those bytes
+   * anyway, as blobs no image uses.
+   */
+  private Set<ManifestKey> imagesStoredSince(Instant recent) {
+    Set<Digest> stored = blobs.committedSince(recent.toEpochMilli());
+    if (stored.isEmpty()) {
+      return Set.of();
+    }
+    return metadata.read(
+        tx -> {
+          Set<ManifestKey> images = new HashSet<>();
+          List<Digest> next = new ArrayList<>(stored);
+          // Layers and configs, their manifests, the indexes over those.
+          for (int depth = 0; depth < 3 && !next.isEmpty(); depth++) {
+            List<Digest> found = new ArrayList<>();
+            for (Digest digest : next) {
+              for (ManifestKey key : tx.lifecycle().manifestsUsing(digest, BATCH)) {
+                if (images.add(key)) {
+                  found.add(key.digest());
+                }
+              }
+            }
+            next = found;
+          }
+          return images;
+        });
   }
 
   /**

@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
@@ -110,6 +112,18 @@ public final class TrackedBlobStore implements BlobStore {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The digests committed at or after {@code sinceMillis} (as far back as commits are kept). */
+  Set<Digest> committedSince(long sinceMillis) {
+    Set<Digest> digests = new HashSet<>();
+    lastCommit.forEach(
+        (digest, at) -> {
+          if (at >= sinceMillis) {
+            digests.add(digest);
+          }
+        });
+    return digests;
   }
 
   /** Forgets commits older than {@code beforeMillis}: no deleter decides that far back. */
