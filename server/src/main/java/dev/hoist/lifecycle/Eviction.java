@@ -111,11 +111,13 @@ final class Eviction {
       List<StoredBlob> gone =
           metadata.write(tx -> tx.lifecycle().evictUnreferencedBlobs(cache, recent, BATCH));
       for (StoredBlob blob : gone) {
-        if (delete(blob, recent)) {
-          freed += blob.size();
-          blobCount++;
-        } else {
-          kept += blob.size();
+        switch (delete(blob, recent)) {
+          case DELETED -> {
+            freed += blob.size();
+            blobCount++;
+          }
+          case KEPT -> kept += blob.size();
+          case ABSENT -> {}
         }
       }
       if (gone.size() < BATCH) {
@@ -150,11 +152,13 @@ final class Eviction {
             metadata.write(tx -> tx.lifecycle().evictImage(cache, image, cutoff));
         images++;
         for (StoredBlob blob : gone) {
-          if (delete(blob, recent)) {
-            freed += blob.size();
-            blobCount++;
-          } else {
-            kept += blob.size();
+          switch (delete(blob, recent)) {
+            case DELETED -> {
+              freed += blob.size();
+              blobCount++;
+            }
+            case KEPT -> kept += blob.size();
+            case ABSENT -> {}
           }
         }
       }
@@ -207,17 +211,19 @@ final class Eviction {
   /**
    * Deletes the bytes of a blob whose record was just removed, unless it was stored since {@code
    * recent}: then its record comes back (used now), so that a later round frees it once no image
-   * uses it, rather than only garbage collection after its grace.
+   * uses it, rather than only garbage collection after its grace. A record without bytes stays
+   * forgotten.
    */
-  private boolean delete(StoredBlob blob, Instant recent) throws IOException {
-    if (blobs.deleteUnlessCommittedSince(blob.digest(), recent.toEpochMilli())) {
-      return true;
+  private TrackedBlobStore.Deletion delete(StoredBlob blob, Instant recent) throws IOException {
+    TrackedBlobStore.Deletion deletion =
+        blobs.deleteUnlessCommittedSince(blob.digest(), recent.toEpochMilli());
+    if (deletion == TrackedBlobStore.Deletion.KEPT) {
+      metadata.write(
+          tx -> {
+            tx.lifecycle().recordBlob(blob.digest(), blob.size(), clock.instant());
+            return null;
+          });
     }
-    metadata.write(
-        tx -> {
-          tx.lifecycle().recordBlob(blob.digest(), blob.size(), clock.instant());
-          return null;
-        });
-    return false;
+    return deletion;
   }
 }

@@ -95,20 +95,30 @@ public final class TrackedBlobStore implements BlobStore {
     return delegate.delete(digest);
   }
 
-  /**
-   * Deletes a blob's bytes unless it was committed at or after {@code sinceMillis}; returns whether
-   * it deleted them.
-   */
-  boolean deleteUnlessCommittedSince(Digest digest, long sinceMillis) throws IOException {
+  /** What {@link #deleteUnlessCommittedSince} did. */
+  enum Deletion {
+    /** The bytes were there and are gone. */
+    DELETED,
+    /**
+     * There were no bytes: a record of a blob never stored (the mirror links a blob when its fill
+     * starts, and a fill may fail or be cut by a crash), or bytes deleted before a crash.
+     */
+    ABSENT,
+    /** Committed since: the bytes stay, and the writer links them. */
+    KEPT
+  }
+
+  /** Deletes a blob's bytes unless it was committed at or after {@code sinceMillis}. */
+  Deletion deleteUnlessCommittedSince(Digest digest, long sinceMillis) throws IOException {
     ReentrantLock lock = stripe(digest);
     lock.lock();
     try {
       Long committed = lastCommit.get(digest);
       if (committed != null && committed >= sinceMillis) {
-        return false;
+        return Deletion.KEPT;
       }
       lastCommit.remove(digest);
-      return delegate.delete(digest);
+      return delegate.delete(digest) ? Deletion.DELETED : Deletion.ABSENT;
     } finally {
       lock.unlock();
     }
