@@ -43,6 +43,7 @@ class HelpIT {
         .containsExactly(
             "ref",
             "serve",
+            "gc",
             "pull",
             "images",
             "tag",

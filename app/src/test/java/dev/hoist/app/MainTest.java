@@ -13,6 +13,7 @@ class MainTest {
         .containsExactly(
             "ref",
             "serve",
+            "gc",
             "pull",
             "images",
             "tag",
