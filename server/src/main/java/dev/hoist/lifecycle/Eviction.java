@@ -4,15 +4,16 @@ import dev.hoist.oci.Digest;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.CacheTotals;
 import dev.hoist.storage.CachedImage;
+import dev.hoist.storage.ManifestKey;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.StoredBlob;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -20,19 +21,21 @@ import org.jspecify.annotations.Nullable;
  * One eviction round of the mirror's cache: when the cache is over {@code maxSize}, the disk under
  * {@code minFreeDisk}, or images idle past {@code maxIdle}, the least recently pulled cached images
  * go, oldest first, until the cache is at the low-water mark ({@link DiskConfig#LOW_WATER}) and no
- * image is idle past its limit. Each image goes in its own transaction (its manifests, tag records,
- * and the blobs nothing else uses), then its bytes; a crash between the two leaves only
- * unreferenced bytes behind, never a manifest without its blobs.
+ * image is idle past its limit. Before any image, the cache's blobs that no image uses any more go:
+ * bytes an earlier round had to keep, and blobs fetched by digest alone. Each image goes in its own
+ * transaction (its manifests, tag records, and the blobs nothing else uses), then its bytes; a
+ * crash between the two leaves only unreferenced bytes behind, never a manifest without its blobs.
  *
  * <p>Hosted content and images a sync rule keeps are never candidates ({@link
  * dev.hoist.storage.LifecycleTransaction#leastRecentlyUsedImages}); an image pulled in the last
- * {@link #RECENT} is spared (its pull is likely still fetching blobs); bytes committed in that time
- * are never deleted ({@link TrackedBlobStore}). A response already sending a file keeps reading it
- * after its deletion (an open file outlives its name), so a client is never cut by eviction.
+ * {@link #RECENT}, or one of whose blobs was stored in that time, is spared (its pull is likely
+ * still fetching blobs); bytes committed in that time are never deleted ({@link TrackedBlobStore}).
+ * A response already sending a file keeps reading it after its deletion (an open file outlives its
+ * name), so a client is never cut by eviction.
  */
 final class Eviction {
   /** What was pulled or committed this recently is never evicted. */
-  static final Duration RECENT = Duration.ofSeconds(5);
+  static final Duration RECENT = Duration.ofSeconds(2);
 
   private static final int BATCH = 100;
 
@@ -73,46 +76,6 @@ final class Eviction {
     }
   }
 
-  private long[] sweepUnreferenced(long wanted, Instant usedBefore) throws IOException {
-    long freed = 0;
-    long count = 0;
-    Digest after = null;
-    while (freed < wanted) {
-      Digest from = after;
-      List<StoredBlob> page =
-          metadata.read(tx -> tx.lifecycle().unreferencedBlobs(usedBefore, from, BATCH));
-      if (page.isEmpty()) {
-        break;
-      }
-      for (StoredBlob candidate : page) {
-        long decided = clock.millis();
-        Optional<StoredBlob> gone =
-            metadata.write(
-                tx ->
-                    tx.lifecycle()
-                        .forgetUnreferencedCacheBlob(cache, candidate.digest(), usedBefore));
-        if (gone.isEmpty()) {
-          continue;
-        }
-        if (blobs.deleteUnlessUsedSince(candidate.digest(), decided)) {
-          freed += gone.get().size();
-          count++;
-        } else {
-          metadata.write(
-              tx -> {
-                tx.lifecycle().recordBlob(candidate.digest(), gone.get().size(), clock.instant());
-                return null;
-              });
-        }
-        if (freed >= wanted) {
-          break;
-        }
-      }
-      after = page.get(page.size() - 1).digest();
-    }
-    return new long[] {freed, count};
-  }
-
   /** The bytes the cache must give back now (0 when within its limits), and the cache's size. */
   record Need(CacheTotals totals, long bytes, DiskProbe.Space space) {}
 
@@ -141,6 +104,27 @@ final class Eviction {
     long kept = 0;
     int images = 0;
     int blobCount = 0;
+    // First the cache's blobs no image uses: bytes an earlier round kept (stored while it ran) and
+    // blobs fetched by digest alone. Nothing else would ever free them before garbage collection's
+    // grace, and they go without taking an image with them.
+    while (need.bytes() > freed) {
+      List<StoredBlob> gone =
+          metadata.write(tx -> tx.lifecycle().evictUnreferencedBlobs(cache, recent, BATCH));
+      for (StoredBlob blob : gone) {
+        switch (delete(blob, recent)) {
+          case DELETED -> {
+            freed += blob.size();
+            blobCount++;
+          }
+          case KEPT -> kept += blob.size();
+          case ABSENT -> {}
+        }
+      }
+      if (gone.size() < BATCH) {
+        break;
+      }
+    }
+    Set<ManifestKey> filling = imagesStoredSince(recent);
     // An image listed again (touched or kept meanwhile, so not evicted) is not tried twice.
     Set<CachedImage> tried = new HashSet<>();
     rounds:
@@ -157,6 +141,9 @@ final class Eviction {
           continue;
         }
         progress = true;
+        if (filling.contains(new ManifestKey(image.repository(), image.digest()))) {
+          continue;
+        }
         boolean idle = idleBefore != null && image.used().isBefore(idleBefore);
         if (freed >= need.bytes() && !idle) {
           break rounds;
@@ -165,30 +152,19 @@ final class Eviction {
             metadata.write(tx -> tx.lifecycle().evictImage(cache, image, cutoff));
         images++;
         for (StoredBlob blob : gone) {
-          if (blobs.deleteUnlessUsedSince(blob.digest(), recent.toEpochMilli())) {
-            freed += blob.size();
-            blobCount++;
-          } else {
-            // Stored again meanwhile: its writer links it, but keep its record in any case.
-            kept += blob.size();
-            metadata.write(
-                tx -> {
-                  tx.lifecycle().recordBlob(blob.digest(), blob.size(), clock.instant());
-                  return null;
-                });
+          switch (delete(blob, recent)) {
+            case DELETED -> {
+              freed += blob.size();
+              blobCount++;
+            }
+            case KEPT -> kept += blob.size();
+            case ABSENT -> {}
           }
         }
       }
       if (!progress) {
         break;
       }
-    }
-    if (freed < need.bytes()) {
-      // Cache blobs no image uses any more (left by a round that found them in use, or fetched
-      // without their manifest): the last bytes to give back before the limit is missed.
-      long[] swept = sweepUnreferenced(need.bytes() - freed, recent);
-      freed += swept[0];
-      blobCount += (int) swept[1];
     }
     return new Report(
         need.totals(),
@@ -199,5 +175,54 @@ final class Eviction {
         kept,
         Duration.ofNanos(System.nanoTime() - started),
         disk.space());
+  }
+
+  /**
+   * The images (manifests, and the indexes over them) that reference a blob stored since {@code
+   * recent}: their pulls are still filling the cache, and evicting them would only keep those bytes
+   * anyway, as blobs no image uses.
+   */
+  private Set<ManifestKey> imagesStoredSince(Instant recent) {
+    Set<Digest> stored = blobs.usedSince(recent.toEpochMilli());
+    if (stored.isEmpty()) {
+      return Set.of();
+    }
+    return metadata.read(
+        tx -> {
+          Set<ManifestKey> images = new HashSet<>();
+          List<Digest> next = new ArrayList<>(stored);
+          // Layers and configs, their manifests, the indexes over those.
+          for (int depth = 0; depth < 3 && !next.isEmpty(); depth++) {
+            List<Digest> found = new ArrayList<>();
+            for (Digest digest : next) {
+              for (ManifestKey key : tx.lifecycle().manifestsUsing(digest, BATCH)) {
+                if (images.add(key)) {
+                  found.add(key.digest());
+                }
+              }
+            }
+            next = found;
+          }
+          return images;
+        });
+  }
+
+  /**
+   * Deletes the bytes of a blob whose record was just removed, unless it was stored since {@code
+   * recent}: then its record comes back (used now), so that a later round frees it once no image
+   * uses it, rather than only garbage collection after its grace. A record without bytes stays
+   * forgotten.
+   */
+  private TrackedBlobStore.Deletion delete(StoredBlob blob, Instant recent) throws IOException {
+    TrackedBlobStore.Deletion deletion =
+        blobs.deleteUnlessUsedSince(blob.digest(), recent.toEpochMilli());
+    if (deletion == TrackedBlobStore.Deletion.KEPT) {
+      metadata.write(
+          tx -> {
+            tx.lifecycle().recordBlob(blob.digest(), blob.size(), clock.instant());
+            return null;
+          });
+    }
+    return deletion;
   }
 }

@@ -99,10 +99,12 @@ public final class GarbageCollector {
         if (forgotten.isEmpty()) {
           continue;
         }
-        if (blobs.deleteUnlessUsedSince(candidate.digest(), decided)) {
+        TrackedBlobStore.Deletion deletion =
+            blobs.deleteUnlessUsedSince(candidate.digest(), decided);
+        if (deletion == TrackedBlobStore.Deletion.DELETED) {
           count++;
           bytes += forgotten.get().size();
-        } else {
+        } else if (deletion == TrackedBlobStore.Deletion.KEPT) {
           metadata.write(
               tx -> {
                 tx.lifecycle()

@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
@@ -126,23 +128,48 @@ public final class TrackedBlobStore implements BlobStore {
     return delegate.delete(digest);
   }
 
+  /** What {@link #deleteUnlessUsedSince} did. */
+  enum Deletion {
+    /** The bytes were there and are gone. */
+    DELETED,
+    /**
+     * There were no bytes: a record of a blob never stored (the mirror links a blob when its fill
+     * starts, and a fill may fail or be cut by a crash), or bytes deleted before a crash.
+     */
+    ABSENT,
+    /** Committed, checked or opened since: the bytes stay (a writer links them, a reader reads). */
+    KEPT
+  }
+
   /**
    * Deletes a blob's bytes unless it was committed, checked or opened at or after {@code
-   * sinceMillis}; returns whether it deleted them.
+   * sinceMillis}.
    */
-  boolean deleteUnlessUsedSince(Digest digest, long sinceMillis) throws IOException {
+  Deletion deleteUnlessUsedSince(Digest digest, long sinceMillis) throws IOException {
     ReentrantLock lock = stripe(digest);
     lock.lock();
     try {
       Long committed = lastUse.get(digest);
       if (committed != null && committed >= sinceMillis) {
-        return false;
+        return Deletion.KEPT;
       }
       lastUse.remove(digest);
-      return delegate.delete(digest);
+      return delegate.delete(digest) ? Deletion.DELETED : Deletion.ABSENT;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The digests committed, checked or opened at or after {@code sinceMillis}. */
+  Set<Digest> usedSince(long sinceMillis) {
+    Set<Digest> digests = new HashSet<>();
+    lastUse.forEach(
+        (digest, at) -> {
+          if (at >= sinceMillis) {
+            digests.add(digest);
+          }
+        });
+    return digests;
   }
 
   /** Forgets uses older than {@code beforeMillis}: no deleter decides that far back. */

@@ -33,7 +33,8 @@ class TrackedBlobStoreTest {
     // A push's existence check (it will link the blob next, believing it stored).
     assertThat(store.size(digest)).isPresent();
 
-    assertThat(store.deleteUnlessUsedSince(digest, decided)).isFalse();
+    assertThat(store.deleteUnlessUsedSince(digest, decided))
+        .isEqualTo(TrackedBlobStore.Deletion.KEPT);
     assertThat(store.size(digest)).isPresent();
   }
 
@@ -45,7 +46,8 @@ class TrackedBlobStoreTest {
     store.put(digest, bytes);
     now.addAndGet(60_000);
 
-    assertThat(store.deleteUnlessUsedSince(digest, now.get())).isTrue();
+    assertThat(store.deleteUnlessUsedSince(digest, now.get()))
+        .isEqualTo(TrackedBlobStore.Deletion.DELETED);
     assertThat(store.size(digest)).isEmpty();
   }
 
@@ -63,6 +65,7 @@ class TrackedBlobStoreTest {
     upload.commit(Digest.sha256(other), other.length);
 
     assertThat(committed.get()).isEqualTo(1244);
-    assertThat(store.deleteUnlessUsedSince(Digest.sha256(other), now.get())).isFalse();
+    assertThat(store.deleteUnlessUsedSince(Digest.sha256(other), now.get()))
+        .isEqualTo(TrackedBlobStore.Deletion.KEPT);
   }
 }

@@ -56,14 +56,6 @@ public interface LifecycleTransaction {
    */
   Optional<StoredBlob> forgetUnreferencedBlob(Digest digest, Instant usedBefore);
 
-  /**
-   * As {@link #forgetUnreferencedBlob}, and only when no hosted repository (outside {@code cache})
-   * links the blob: eviction's sweep of cache blobs no image uses, which must not take a blob a
-   * push uploaded before its manifest.
-   */
-  Optional<StoredBlob> forgetUnreferencedCacheBlob(
-      CacheRepositories cache, Digest digest, Instant usedBefore);
-
   /** Removes a blob's record and every link to it, referenced or not (a quarantined blob). */
   Optional<StoredBlob> forgetBlob(Digest digest);
 
@@ -86,6 +78,14 @@ public interface LifecycleTransaction {
    * when the image is gone or is now kept or used since {@code usedBefore}.
    */
   List<StoredBlob> evictImage(CacheRepositories cache, CachedImage image, Instant usedBefore);
+
+  /**
+   * Removes the records and links of at most {@code limit} of the cache's blobs that no manifest is
+   * or references, no hosted repository links, and none used since {@code usedBefore}, least
+   * recently used first: bytes an eviction kept because they were stored while it ran, and blobs
+   * the mirror fetched by digest alone. Returns them, whose bytes the caller then deletes.
+   */
+  List<StoredBlob> evictUnreferencedBlobs(CacheRepositories cache, Instant usedBefore, int limit);
 
   /**
    * Marks a mirror tag as kept by a sync rule (never evicted), or releases it ({@code rule} null).

@@ -604,18 +604,24 @@ public final class MemoryMetadataStore implements MetadataStore {
       }
 
       @Override
-      public Optional<StoredBlob> forgetUnreferencedCacheBlob(
-          CacheRepositories cache, Digest digest, Instant usedBefore) {
+      public List<StoredBlob> evictUnreferencedBlobs(
+          CacheRepositories cache, Instant usedBefore, int limit) {
         checkWritable();
-        Optional<StoredBlob> blob =
-            Optional.ofNullable(state.blobs.get(digest))
-                .filter(
-                    b ->
-                        b.used().isBefore(usedBefore)
-                            && unreferenced(digest)
-                            && !linkedByHosted(cache, digest));
-        blob.ifPresent(b -> forget(digest));
-        return blob;
+        checkLimit(limit);
+        if (cache.keys().isEmpty()) {
+          return List.of();
+        }
+        List<StoredBlob> gone =
+            state.blobs.values().stream()
+                .filter(b -> b.used().isBefore(usedBefore))
+                .filter(b -> unreferenced(b.digest()) && !linkedByHosted(cache, b.digest()))
+                .sorted(
+                    Comparator.comparing(StoredBlob::used)
+                        .thenComparing(b -> b.digest().toString()))
+                .limit(limit)
+                .toList();
+        gone.forEach(b -> forget(b.digest()));
+        return gone;
       }
 
       @Override

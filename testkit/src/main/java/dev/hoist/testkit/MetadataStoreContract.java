@@ -837,16 +837,12 @@ public abstract class MetadataStoreContract {
         });
     Instant later = later();
 
-    Optional<StoredBlob> used =
-        store.write(tx -> tx.lifecycle().forgetUnreferencedCacheBlob(CACHE, cacheOnly, T0));
-    Optional<StoredBlob> hosted =
-        store.write(tx -> tx.lifecycle().forgetUnreferencedCacheBlob(CACHE, pushed, later));
-    Optional<StoredBlob> forgotten =
-        store.write(tx -> tx.lifecycle().forgetUnreferencedCacheBlob(CACHE, cacheOnly, later));
+    List<StoredBlob> used = store.write(tx -> tx.lifecycle().evictUnreferencedBlobs(CACHE, T0, 10));
+    List<StoredBlob> forgotten =
+        store.write(tx -> tx.lifecycle().evictUnreferencedBlobs(CACHE, later, 10));
 
-    assertThat(used).isEmpty();
-    assertThat(hosted).isEmpty();
-    assertThat(forgotten).map(StoredBlob::digest).contains(cacheOnly);
+    assertThat(used).as("used since the cutoff").isEmpty();
+    assertThat(forgotten).extracting(StoredBlob::digest).containsExactly(cacheOnly);
     read(
         tx -> {
           assertThat(tx.linkedBlobSize(CACHED, cacheOnly)).isEmpty();

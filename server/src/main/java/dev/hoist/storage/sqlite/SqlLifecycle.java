@@ -143,31 +143,6 @@ final class SqlLifecycle implements LifecycleTransaction {
   }
 
   @Override
-  public Optional<StoredBlob> forgetUnreferencedCacheBlob(
-      CacheRepositories cache, Digest digest, Instant usedBefore) {
-    sql.checkWritable();
-    Predicate hosted = Predicate.notIn(cache, "l.repo");
-    List<Object> params = new ArrayList<>();
-    params.add(digest.toString());
-    params.add(usedBefore.toEpochMilli());
-    params.addAll(hosted.params());
-    Optional<StoredBlob> blob =
-        Statements.first(
-            sql.query(
-                "SELECT "
-                    + BLOB_COLUMNS
-                    + " FROM blobs b WHERE b.digest = ? AND b.used < ? AND"
-                    + UNREFERENCED
-                    + " AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = b.digest AND "
-                    + hosted.sql()
-                    + ")",
-                SqlLifecycle::blobRow,
-                params.toArray()));
-    blob.ifPresent(b -> remove(b.digest()));
-    return blob;
-  }
-
-  @Override
   public Optional<StoredBlob> forgetBlob(Digest digest) {
     sql.checkWritable();
     Optional<StoredBlob> blob = blob(digest);
@@ -305,6 +280,34 @@ final class SqlLifecycle implements LifecycleTransaction {
       }
     }
     return freed;
+  }
+
+  @Override
+  public List<StoredBlob> evictUnreferencedBlobs(
+      CacheRepositories cache, Instant usedBefore, int limit) {
+    sql.checkWritable();
+    checkLimit(limit);
+    if (cache.keys().isEmpty()) {
+      return List.of();
+    }
+    Predicate hosted = Predicate.notIn(cache, "l.repo");
+    List<Object> params = new ArrayList<>();
+    params.add(usedBefore.toEpochMilli());
+    params.addAll(hosted.params());
+    params.add(limit);
+    List<StoredBlob> blobs =
+        sql.query(
+            "SELECT "
+                + BLOB_COLUMNS
+                + " FROM blobs b WHERE b.used < ? AND"
+                + UNREFERENCED
+                + " AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = b.digest AND "
+                + hosted.sql()
+                + ") ORDER BY b.used, b.digest LIMIT ?",
+            SqlLifecycle::blobRow,
+            params.toArray());
+    blobs.forEach(b -> remove(b.digest()));
+    return blobs;
   }
 
   private List<String> references(String repo, String manifest) {
