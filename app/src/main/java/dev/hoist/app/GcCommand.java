@@ -85,10 +85,11 @@ final class GcCommand implements Callable<Integer> {
       String verb = dryRun ? "would delete" : "deleted";
       out.printf(
           Locale.ROOT,
-          "hoist gc: %s %d blobs (%s), %d abandoned uploads, %d spool files (%s) in %.1f s%n",
+          "hoist gc: %s %d blobs (%s%s), %d abandoned uploads, %d spool files (%s) in %.1f s%n",
           verb,
           report.blobs(),
           bytes(report.bytes()),
+          report.orphans() == 0 ? "" : ", " + report.orphans() + " named by no record",
           report.uploads(),
           report.spoolFiles(),
           bytes(report.spoolBytes()),

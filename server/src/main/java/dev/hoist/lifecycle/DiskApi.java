@@ -109,6 +109,7 @@ public final class DiskApi implements AutoCloseable {
         out.put("dryRun", report.dryRun());
         out.put("blobs", report.blobs());
         out.put("bytes", report.bytes());
+        out.put("orphans", report.orphans());
         out.put("uploads", report.uploads());
         out.put("spoolFiles", report.spoolFiles());
         out.put("spoolBytes", report.spoolBytes());

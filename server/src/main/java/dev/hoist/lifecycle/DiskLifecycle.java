@@ -289,11 +289,12 @@ public final class DiskLifecycle implements AutoCloseable {
       gcBytes.increment(report.bytes());
     }
     log.info(
-        "garbage collection{}: blobs={} freed={} uploads={} spoolFiles={} spoolFreed={}"
-            + " took={}ms grace={}",
+        "garbage collection{}: blobs={} freed={} orphans={} uploads={} spoolFiles={}"
+            + " spoolFreed={} took={}ms grace={}",
         dryRun ? " (dry run)" : "",
         report.blobs(),
         bytes(report.bytes()),
+        report.orphans(),
         report.uploads(),
         report.spoolFiles(),
         bytes(report.spoolBytes()),

@@ -2,6 +2,7 @@ package dev.hoist.lifecycle;
 
 import dev.hoist.oci.Digest;
 import dev.hoist.repository.UploadJanitor;
+import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.StoredBlob;
 import java.io.IOException;
@@ -28,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class GarbageCollector {
   private static final int PAGE = 500;
+  private static final Duration LEASE_MARGIN = Duration.ofSeconds(60);
 
   private final MetadataStore metadata;
   private final TrackedBlobStore blobs;
@@ -62,6 +64,7 @@ public final class GarbageCollector {
       boolean dryRun,
       int blobs,
       long bytes,
+      int orphans,
       int uploads,
       int spoolFiles,
       long spoolBytes,
@@ -92,7 +95,9 @@ public final class GarbageCollector {
           bytes += candidate.size();
           continue;
         }
-        long decided = clock.millis();
+        // A writer's look at the bytes comes moments before its link: any look in the last
+        // LEASE_MARGIN means one may be about to link them, so they stay.
+        long decided = clock.millis() - LEASE_MARGIN.toMillis();
         Optional<StoredBlob> forgotten =
             metadata.write(
                 tx -> tx.lifecycle().forgetUnreferencedBlob(candidate.digest(), usedBefore));
@@ -115,16 +120,46 @@ public final class GarbageCollector {
       }
       after = page.get(page.size() - 1).digest();
     }
+    long[] orphans = sweepOrphans(usedBefore, dryRun);
+    count += (int) orphans[0];
+    bytes += orphans[1];
     int purged = purgeUploads(now, dryRun);
     long[] spool = purgeSpool(now.minus(spoolAge), dryRun);
     return new Report(
         dryRun,
         count,
         bytes,
+        (int) orphans[0],
         purged,
         (int) spool[0],
         spool[1],
         Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /**
+   * Bytes no record names, stored before {@code storedBefore}: left by a crash between forgetting a
+   * blob and deleting its bytes, or between storing bytes and linking them. The one walk of the
+   * store, and only to repair: what to keep is decided by the records.
+   */
+  private long[] sweepOrphans(Instant storedBefore, boolean dryRun) throws IOException {
+    List<BlobStore.StoredFile> old;
+    try (Stream<BlobStore.StoredFile> files = blobs.list()) {
+      old = files.filter(f -> f.stored().isBefore(storedBefore)).toList();
+    }
+    long count = 0;
+    long bytes = 0;
+    for (BlobStore.StoredFile file : old) {
+      if (metadata.read(tx -> tx.lifecycle().blob(file.digest())).isPresent()) {
+        continue;
+      }
+      if (dryRun
+          || blobs.deleteUnlessUsedSince(file.digest(), clock.millis() - LEASE_MARGIN.toMillis())
+              == TrackedBlobStore.Deletion.DELETED) {
+        count++;
+        bytes += file.size();
+      }
+    }
+    return new long[] {count, bytes};
   }
 
   private int purgeUploads(Instant now, boolean dryRun) throws IOException {

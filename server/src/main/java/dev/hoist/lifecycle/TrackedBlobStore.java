@@ -113,6 +113,11 @@ public final class TrackedBlobStore implements BlobStore {
   }
 
   @Override
+  public java.util.stream.Stream<StoredFile> list() throws IOException {
+    return delegate.list();
+  }
+
+  @Override
   public boolean quarantine(Digest digest) throws IOException {
     ReentrantLock lock = stripe(digest);
     lock.lock();

@@ -315,4 +315,29 @@ class DiskLifecycleTest {
     assertThat(disk.collectGarbage(false).blobs()).isEqualTo(1);
     assertThat(stored(digest)).isFalse();
   }
+
+  @Test
+  void bytesNoRecordNamesAreDeletedOnceOlderThanTheGrace() throws IOException {
+    // Files carry the real time they were written: the clock starts there.
+    now.set(System.currentTimeMillis());
+    open(DiskConfig.off().withGc(Duration.ofHours(1), Duration.ZERO));
+    Stored kept = cached("kept", 1);
+    // A crash between forgetting a blob and deleting its bytes leaves bytes no record names.
+    byte[] orphan = RandomImages.randomBytes(42, 1000);
+    raw.put(Digest.sha256(orphan), orphan);
+    later(Duration.ofMinutes(30));
+
+    assertThat(disk.collectGarbage(false).orphans()).isZero();
+    assertThat(stored(Digest.sha256(orphan))).isTrue();
+    later(Duration.ofMinutes(31));
+
+    GarbageCollector.Report report = disk.collectGarbage(false);
+
+    assertThat(report.orphans()).isEqualTo(1);
+    assertThat(report.bytes()).isEqualTo(orphan.length);
+    assertThat(stored(Digest.sha256(orphan))).isFalse();
+    for (Digest blob : kept.blobs()) {
+      assertThat(stored(blob)).isTrue();
+    }
+  }
 }

@@ -695,6 +695,11 @@ class BlobFillsTest {
     public boolean quarantine(Digest digest) throws IOException {
       return store.quarantine(digest);
     }
+
+    @Override
+    public java.util.stream.Stream<StoredFile> list() throws IOException {
+      return store.list();
+    }
   }
 
   @Test

@@ -263,6 +263,11 @@ class UploadStreamingTest {
       return delegate.quarantine(digest);
     }
 
+    @Override
+    public java.util.stream.Stream<StoredFile> list() throws IOException {
+      return delegate.list();
+    }
+
     private BlobUpload gated(BlobUpload upload) {
       return new BlobUpload() {
         @Override

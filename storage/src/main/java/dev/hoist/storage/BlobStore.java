@@ -69,6 +69,16 @@ public interface BlobStore {
     Files.deleteIfExists(file);
   }
 
+  /**
+   * Every committed blob, with its size and when its bytes were stored, in no set order; the caller
+   * closes the stream. For repairs only (bytes no record names, left by a crash between forgetting
+   * a blob and deleting it): every decision about what to keep comes from metadata.
+   */
+  java.util.stream.Stream<StoredFile> list() throws IOException;
+
+  /** A committed blob as the store lists it. */
+  record StoredFile(Digest digest, long size, java.time.Instant stored) {}
+
   /** Deletes a committed blob; returns whether it existed. */
   boolean delete(Digest digest) throws IOException;
 

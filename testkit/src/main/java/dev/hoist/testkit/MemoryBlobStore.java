@@ -192,4 +192,12 @@ public final class MemoryBlobStore implements BlobStore {
       }
     }
   }
+
+  @Override
+  public java.util.stream.Stream<StoredFile> list() {
+    return blobs.entrySet().stream()
+        .map(e -> new StoredFile(e.getKey(), e.getValue().length, java.time.Instant.EPOCH))
+        .toList()
+        .stream();
+  }
 }

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A {@link BlobStore} on a local filesystem; the layout is drawn in the {@linkplain
@@ -225,6 +226,34 @@ public final class FileSystemBlobStore implements BlobStore {
   }
 
   /** Where a committed blob lives; digests are validated hex, so they are safe path segments. */
+  @Override
+  public Stream<StoredFile> list() throws IOException {
+    // blobs/<algorithm>/<2 hex>/<hex>; anything else there (a stray file) is not a blob.
+    return Files.walk(blobs, 3)
+        .filter(p -> p.getNameCount() == blobs.getNameCount() + 3)
+        .flatMap(
+            p -> {
+              String algorithm = p.getName(blobs.getNameCount()).toString();
+              Digest digest;
+              try {
+                digest = Digest.parse(algorithm + ":" + p.getFileName());
+              } catch (RuntimeException e) {
+                return Stream.empty();
+              }
+              if (!p.equals(blobPath(digest))) {
+                return Stream.empty();
+              }
+              try {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                return a.isRegularFile()
+                    ? Stream.of(new StoredFile(digest, a.size(), a.lastModifiedTime().toInstant()))
+                    : Stream.empty();
+              } catch (IOException e) {
+                return Stream.empty(); // deleted meanwhile
+              }
+            });
+  }
+
   Path blobPath(Digest digest) {
     String hex = digest.encoded();
     return blobs.resolve(digest.algorithm()).resolve(hex.substring(0, 2)).resolve(hex);
