@@ -10,6 +10,8 @@ import dev.hoist.oci.Platform;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.repository.LocalNamespace;
+import dev.hoist.storage.CacheRepositories;
+import dev.hoist.storage.CachedImage;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MirrorTagState;
 import dev.hoist.testkit.MemoryBlobStore;
@@ -164,5 +166,29 @@ class ImageCopierTest {
     LayoutSource source = new LayoutSource(image.dir(), Map.of());
     ImageCopier copier = new ImageCopier(source, new LocalDestination(local));
     assertThat(copier.copyTag(FROM, Tag.of("1"), TO, List.of())).isEmpty();
+  }
+
+  @Test
+  void aSyncRulesCopiesIntoTheMirrorCacheAreKeptFromEvictionUntilTheRuleGoes() throws Exception {
+    RandomImages.ImageLayout image =
+        RandomImages.writeLayout(dir.resolve("layout"), "1", 11, 1_000);
+    LayoutSource source = new LayoutSource(image.dir(), Map.of("1", image.manifestDigest()), true);
+    RepositoryName cache = RepositoryName.of("docker.io/library/app");
+    CacheRepositories mirror = new CacheRepositories(List.of("docker.io"));
+    ImageCopier copier =
+        new ImageCopier(source, new MirrorCacheDestination(local.mirrorCache(), clock, "nightly"));
+
+    copier.copyTag(FROM, Tag.of("1"), cache, List.of());
+
+    // The store stamps uses with the system clock, not the copier's.
+    Instant later = Instant.now().plusSeconds(3600);
+    List<CachedImage> whileKept =
+        metadata.read(tx -> tx.lifecycle().leastRecentlyUsedImages(mirror, later, 10));
+    metadata.write(tx -> tx.lifecycle().releaseKeptMirrorTags("nightly"));
+    List<CachedImage> released =
+        metadata.read(tx -> tx.lifecycle().leastRecentlyUsedImages(mirror, later, 10));
+
+    assertThat(whileKept).as("kept by the rule").isEmpty();
+    assertThat(released).extracting(CachedImage::digest).containsExactly(image.manifestDigest());
   }
 }
