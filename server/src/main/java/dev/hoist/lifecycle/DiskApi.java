@@ -47,10 +47,12 @@ public final class DiskApi implements AutoCloseable {
     this.gate = new AdminGate(users, "admin API");
   }
 
+  /** Its own paths only: the accelerator's admin API shares the prefix. */
+  private static final java.util.Set<String> PATHS =
+      java.util.Set.of(PREFIX + "/disk", PREFIX + "/gc", PREFIX + "/evict");
+
   public Stage stage() {
-    return Stage.answering(
-        path -> path.equals(PREFIX) || path.startsWith(PREFIX + "/"),
-        call -> handle(call.request()));
+    return Stage.answering(PATHS::contains, call -> handle(call.request()));
   }
 
   private void handle(HttpServerRequest request) {

@@ -38,6 +38,7 @@ public final class GarbageCollector {
   private final Duration uploadPurgeAge;
   private final Path spoolDir;
   private final InstantSource clock;
+  private long leaseMargin;
 
   ReferenceIndexer indexer() {
     return indexer;
@@ -79,6 +80,8 @@ public final class GarbageCollector {
     indexer.indexAll();
     Instant now = clock.instant();
     Instant usedBefore = now.minus(grace);
+    // Never more than the grace itself: a look within it keeps a blob anyway.
+    leaseMargin = Math.min(LEASE_MARGIN.toMillis(), grace.toMillis());
     int count = 0;
     long bytes = 0;
     @Nullable Digest after = null;
@@ -97,7 +100,7 @@ public final class GarbageCollector {
         }
         // A writer's look at the bytes comes moments before its link: any look in the last
         // LEASE_MARGIN means one may be about to link them, so they stay.
-        long decided = clock.millis() - LEASE_MARGIN.toMillis();
+        long decided = clock.millis() - leaseMargin;
         Optional<StoredBlob> forgotten =
             metadata.write(
                 tx -> tx.lifecycle().forgetUnreferencedBlob(candidate.digest(), usedBefore));
@@ -153,7 +156,7 @@ public final class GarbageCollector {
         continue;
       }
       if (dryRun
-          || blobs.deleteUnlessUsedSince(file.digest(), clock.millis() - LEASE_MARGIN.toMillis())
+          || blobs.deleteUnlessUsedSince(file.digest(), clock.millis() - leaseMargin)
               == TrackedBlobStore.Deletion.DELETED) {
         count++;
         bytes += file.size();

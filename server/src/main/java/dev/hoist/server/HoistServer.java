@@ -315,7 +315,8 @@ public final class HoistServer implements AutoCloseable {
    *
    * <ol>
    *   <li>"sync API": {@code /api/v1/sync}, when enabled;
-   *   <li>"admin API": {@code /api/v1/admin} (disk: gc, eviction), when the sync API is;
+   *   <li>"admin API": {@code /api/v1/admin/disk}, {@code /gc}, {@code /evict}, when the sync API
+   *       is;
    *   <li>"metrics": {@code /metrics} for Prometheus;
    *   <li>"token": {@code /token} and tenants' {@code /m/<id>/token}, when auth is on;
    *   <li>"served bytes": counts the body bytes of every response from here on;

@@ -124,6 +124,7 @@ class PipelineIT {
       assertThat(hoist.stages())
           .containsExactly(
               "sync API",
+              "admin API",
               "metrics",
               "token",
               "served bytes",
