@@ -157,7 +157,8 @@ public final class DiskLifecycle implements AutoCloseable {
 
   /** Starts the background work: use times, cache limits, scheduled garbage collection. */
   public void start(UploadJanitor uploads, Duration uploadPurgeAge) {
-    collector = new GarbageCollector(metadata, blobs, uploads, uploadPurgeAge, spoolDir, clock);
+    collector =
+        new GarbageCollector(metadata, blobs, indexer, uploads, uploadPurgeAge, spoolDir, clock);
     DiskProbe.Space space = disk.space();
     long minFree = config.minFreeDisk().of(space.total());
     if (minFree > 0 && space.usable() < minFree) {
@@ -204,7 +205,7 @@ public final class DiskLifecycle implements AutoCloseable {
   public GarbageCollector.Report collectStopped(
       UploadJanitor uploads, Duration uploadPurgeAge, Duration grace, boolean dryRun)
       throws IOException {
-    return new GarbageCollector(metadata, blobs, uploads, uploadPurgeAge, spoolDir, clock)
+    return new GarbageCollector(metadata, blobs, indexer, uploads, uploadPurgeAge, spoolDir, clock)
         .collect(grace, Duration.ZERO, dryRun);
   }
 

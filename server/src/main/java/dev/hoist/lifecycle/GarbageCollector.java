@@ -40,20 +40,17 @@ public final class GarbageCollector {
   private final InstantSource clock;
   private long leaseMargin;
 
-  ReferenceIndexer indexer() {
-    return indexer;
-  }
-
   GarbageCollector(
       MetadataStore metadata,
       TrackedBlobStore blobs,
+      ReferenceIndexer indexer,
       UploadJanitor uploads,
       Duration uploadPurgeAge,
       Path spoolDir,
       InstantSource clock) {
     this.metadata = metadata;
     this.blobs = blobs;
-    this.indexer = new ReferenceIndexer(blobs, metadata);
+    this.indexer = indexer;
     this.uploads = uploads;
     this.uploadPurgeAge = uploadPurgeAge;
     this.spoolDir = spoolDir;
