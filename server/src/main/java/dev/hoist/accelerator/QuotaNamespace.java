@@ -4,6 +4,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.OciException;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.repository.Content;
+import dev.hoist.repository.ContentDecorator;
 import dev.hoist.repository.ManifestReference;
 import dev.hoist.repository.Namespace;
 import dev.hoist.repository.Repository;
@@ -40,42 +41,12 @@ public final class QuotaNamespace implements Namespace {
   }
 
   /** A repository whose content goes through a tenant's gate. */
-  private record Metered(Repository delegate, TransferGate gate)
-      implements Repository, Repository.Manifests, Repository.Blobs {
+  private static final class Metered extends ContentDecorator {
+    private final TransferGate gate;
 
-    @Override
-    public RepositoryName name() {
-      return delegate.name();
-    }
-
-    @Override
-    public Optional<Origin> origin() {
-      return delegate.origin();
-    }
-
-    @Override
-    public Manifests manifests() {
-      return this;
-    }
-
-    @Override
-    public Blobs blobs() {
-      return this;
-    }
-
-    @Override
-    public Tags tags() {
-      return delegate.tags();
-    }
-
-    @Override
-    public Referrers referrers() {
-      return delegate.referrers();
-    }
-
-    @Override
-    public Writer writer() {
-      return delegate.writer();
+    Metered(Repository delegate, TransferGate gate) {
+      super(delegate);
+      this.gate = gate;
     }
 
     @Override

@@ -3,13 +3,13 @@ package dev.hoist.lifecycle;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.repository.Content;
+import dev.hoist.repository.ContentDecorator;
 import dev.hoist.repository.ManifestReference;
 import dev.hoist.repository.Namespace;
 import dev.hoist.repository.Repository;
 import dev.hoist.repository.RepositoryRequest;
 import java.io.IOException;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Use times as a decorator of the namespace: every manifest or blob a client gets (or checks with
@@ -35,42 +35,13 @@ final class UsageNamespace implements Namespace {
     return delegate.repositories(last, limit);
   }
 
-  private record Used(Repository delegate, UsageRecorder usage)
-      implements Repository, Repository.Manifests, Repository.Blobs {
+  /** A repository whose reads are noted. */
+  private static final class Used extends ContentDecorator {
+    private final UsageRecorder usage;
 
-    @Override
-    public RepositoryName name() {
-      return delegate.name();
-    }
-
-    @Override
-    public Optional<Origin> origin() {
-      return delegate.origin();
-    }
-
-    @Override
-    public Manifests manifests() {
-      return this;
-    }
-
-    @Override
-    public Blobs blobs() {
-      return this;
-    }
-
-    @Override
-    public Tags tags() {
-      return delegate.tags();
-    }
-
-    @Override
-    public Referrers referrers() {
-      return delegate.referrers();
-    }
-
-    @Override
-    public Writer writer() {
-      return delegate.writer();
+    Used(Repository delegate, UsageRecorder usage) {
+      super(delegate);
+      this.usage = usage;
     }
 
     @Override
