@@ -11,7 +11,7 @@ import dev.hoist.repository.LocalNamespace;
 import dev.hoist.server.ServerConfig;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import dev.hoist.repository.LocalNamespace;
 import dev.hoist.repository.Repository;
 import dev.hoist.repository.RepositoryRequest;
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;

@@ -98,7 +98,8 @@ public record DiskConfig(
   /**
    * Reads {@code mirror.cache} ({@code maxSize}, {@code minFreeDisk}, {@code maxIdle}, {@code
    * checkInterval}) and {@code storage} ({@code verifyOnRead}, {@code gc: {grace, interval}},
-   * {@code scrub: {rate, interval}}) over {@code base}.
+   * {@code scrub: {rate, interval}}) over {@code base}. The caller checks the keys of {@code
+   * storage}, which holds other settings too.
    */
   public static DiskConfig read(
       DiskConfig base, @Nullable ConfigNode mirrorCache, @Nullable ConfigNode storage) {
@@ -125,7 +126,6 @@ public record DiskConfig(
       check = mirrorCache.duration("checkInterval").orElse(check);
     }
     if (storage != null) {
-      storage.keys("verifyOnRead", "gc", "scrub");
       verify = storage.bool("verifyOnRead").orElse(verify);
       ConfigNode gc = storage.mapping("gc").orElse(null);
       if (gc != null) {

@@ -48,6 +48,8 @@ import java.util.function.Consumer;
  *     - {repository: "docker.io/library/*", tag: "latest", fresh: 1m,
  *        staleWhileRevalidate: 30s, staleIfError: 7d}
  * storage:
+ *   metadata: sqlite                 HOIST_STORAGE_METADATA; or postgresql://user:pw@host/db?schema=s
+ *   metadataPool: 16                 PostgreSQL connections per node
  *   verifyOnRead: false              hash blobs while serving them (no zero-copy)
  *   gc: {grace: 1h, interval: 6h}    delete blobs no manifest uses, unused for grace
  *   scrub: {rate: 10MiB, interval: 7d}   re-hash stored blobs at this rate per second
@@ -148,6 +150,12 @@ public final class ConfigLoader {
               registry.duration("uploadPurgeAge").ifPresent(b::uploadPurgeAge);
             });
     root.mapping("mirror").map(MirrorConfig::read).ifPresent(b::mirror);
+    root.mapping("storage")
+        .ifPresent(
+            storage -> {
+              storage.keys("metadata", "metadataPool", "verifyOnRead", "gc", "scrub");
+              b.storage(config.storage().read(storage));
+            });
     b.disk(
         DiskConfig.read(
             config.disk(),
@@ -181,6 +189,10 @@ public final class ConfigLoader {
         "HOIST_SHUTDOWN_GRACE",
         v -> b.shutdownGrace(Values.duration("HOIST_SHUTDOWN_GRACE", v)));
     ifSet(env, "HOIST_AUTH_ENABLED", v -> auth.enabled(Values.bool("HOIST_AUTH_ENABLED", v)));
+    ifSet(
+        env,
+        "HOIST_STORAGE_METADATA",
+        v -> b.storage(config.storage().withMetadata("HOIST_STORAGE_METADATA", v)));
     String htpasswd = env.get("HOIST_AUTH_HTPASSWD");
     if (htpasswd != null && !htpasswd.isBlank()) {
       auth.htpasswd(Path.of(htpasswd));

@@ -29,7 +29,9 @@ import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.PostgresMetadataStore;
+import dev.hoist.storage.sql.PostgresUrl;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import dev.hoist.sync.MirrorAccess;
 import dev.hoist.sync.SyncFeature;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -68,8 +70,8 @@ import org.slf4j.LoggerFactory;
  * {@link Resources} stack, which closes them in reverse on shutdown or when a later step fails:
  *
  * <ol>
- *   <li>the stores (filesystem blobs, SQLite metadata), the {@link DiskLifecycle} every blob write
- *       goes through, and the {@link LocalNamespace} over them;
+ *   <li>the stores (filesystem blobs; SQLite or PostgreSQL metadata), the {@link DiskLifecycle}
+ *       every blob write goes through, and the {@link LocalNamespace} over them;
  *   <li>the namespace's decorators: the mirror ({@link Mirror#decorate}), use times ({@link
  *       DiskLifecycle#decorate}), then the quotas ({@link QuotaNamespace});
  *   <li>auth, the accelerator and sync, each given only what it needs;
@@ -108,7 +110,7 @@ public final class HoistServer implements AutoCloseable {
     Resources resources = new Resources();
     try {
       Path dataDir = dataDir(config);
-      MetadataStore metadata = resources.add("metadata", SqliteMetadataStore.open(dataDir));
+      MetadataStore metadata = resources.add("metadata", openMetadata(config, dataDir, clock));
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       DiskLifecycle disk =
           resources.add(
@@ -227,6 +229,19 @@ public final class HoistServer implements AutoCloseable {
       throw new ConfigException("dataDir", dataDir + " is not writable");
     }
     return dataDir;
+  }
+
+  /** SQLite in the data directory, or the PostgreSQL database every node of a cluster shares. */
+  private static MetadataStore openMetadata(
+      ServerConfig config, Path dataDir, InstantSource clock) {
+    PostgresUrl postgres = config.storage().postgres();
+    if (postgres == null) {
+      return SqliteMetadataStore.open(dataDir, clock);
+    }
+    MetadataStore store =
+        PostgresMetadataStore.open(postgres, config.storage().metadataPool(), clock);
+    log.info("metadata in PostgreSQL: {}", postgres);
+    return store;
   }
 
   private static BlobStore openBlobStore(Path dataDir) {

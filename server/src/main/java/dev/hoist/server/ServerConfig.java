@@ -37,6 +37,7 @@ public record ServerConfig(
     Duration shutdownGrace,
     MirrorConfig mirror,
     DiskConfig disk,
+    StorageConfig storage,
     AuthConfig auth,
     SyncConfig sync,
     AcceleratorConfig accelerator) {
@@ -52,6 +53,7 @@ public record ServerConfig(
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     Objects.requireNonNull(mirror, "mirror");
     Objects.requireNonNull(disk, "disk");
+    Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(sync, "sync");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(accelerator, "accelerator");
@@ -76,6 +78,7 @@ public record ServerConfig(
         Duration.ofSeconds(10),
         MirrorConfig.disabled(),
         DiskConfig.defaults(),
+        StorageConfig.defaults(),
         AuthConfig.disabled(),
         SyncConfig.defaults(),
         AcceleratorConfig.disabled());
@@ -101,6 +104,7 @@ public record ServerConfig(
     private Duration shutdownGrace;
     private MirrorConfig mirror;
     private DiskConfig disk;
+    private StorageConfig storage;
     private AuthConfig auth;
     private SyncConfig sync;
     private AcceleratorConfig accelerator;
@@ -114,6 +118,7 @@ public record ServerConfig(
       shutdownGrace = c.shutdownGrace;
       mirror = c.mirror;
       disk = c.disk;
+      storage = c.storage;
       auth = c.auth;
       sync = c.sync;
       accelerator = c.accelerator;
@@ -159,6 +164,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder storage(StorageConfig storage) {
+      this.storage = storage;
+      return this;
+    }
+
     public Builder auth(AuthConfig auth) {
       this.auth = auth;
       return this;
@@ -187,6 +197,7 @@ public record ServerConfig(
           shutdownGrace,
           mirror,
           disk,
+          storage,
           auth,
           sync,
           accelerator);

@@ -13,7 +13,7 @@ import dev.hoist.repository.RepositoryRequest;
 import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import dev.hoist.testkit.RandomImages;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.hoist.registry;
 
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import java.io.IOException;
 import java.nio.file.Path;
 

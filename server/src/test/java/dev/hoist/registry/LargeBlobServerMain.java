@@ -1,7 +1,7 @@
 package dev.hoist.registry;
 
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;

@@ -6,7 +6,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.MediaTypes;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

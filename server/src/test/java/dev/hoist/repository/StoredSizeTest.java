@@ -12,7 +12,7 @@ import dev.hoist.oci.Tag;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.StoredBlob;
 import dev.hoist.storage.fs.FileSystemBlobStore;
-import dev.hoist.storage.sqlite.SqliteMetadataStore;
+import dev.hoist.storage.sql.SqliteMetadataStore;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
@@ -11,15 +11,15 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** Accelerator accounts and daily usage in one {@link SqliteTransaction}; plain portable SQL. */
-final class SqliteAccounts implements AccountsTransaction {
+/** Accelerator accounts and daily usage in one {@link SqlTransaction}; plain portable SQL. */
+final class SqlAccounts implements AccountsTransaction {
   private static final String COLUMNS =
       "id, email, username, password_hash, admin, tenant_id, quota_bytes, disabled, invite_code,"
           + " invited_by, created";
 
   private final Statements sql;
 
-  SqliteAccounts(Statements sql) {
+  SqlAccounts(Statements sql) {
     this.sql = sql;
   }
 
@@ -74,14 +74,14 @@ final class SqliteAccounts implements AccountsTransaction {
 
   @Override
   public List<AccountRecord> accounts() {
-    return query("SELECT " + COLUMNS + " FROM accounts ORDER BY created, id", SqliteAccounts::row);
+    return query("SELECT " + COLUMNS + " FROM accounts ORDER BY created, id", SqlAccounts::row);
   }
 
   @Override
   public List<AccountRecord> invitedBy(String id) {
     return query(
         "SELECT " + COLUMNS + " FROM accounts WHERE invited_by = ? ORDER BY created, id",
-        SqliteAccounts::row,
+        SqlAccounts::row,
         id);
   }
 
@@ -137,7 +137,7 @@ final class SqliteAccounts implements AccountsTransaction {
     List<AccountRecord> rows =
         query(
             "SELECT " + COLUMNS + " FROM accounts WHERE " + column + " = ?",
-            SqliteAccounts::row,
+            SqlAccounts::row,
             value);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
   }

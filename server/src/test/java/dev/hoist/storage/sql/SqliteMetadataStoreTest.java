@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -88,7 +88,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     // The schema as the release before usernames left it.
     org.flywaydb.core.Flyway.configure()
         .dataSource(url, null, null)
-        .locations(SqliteMetadataStore.MIGRATIONS)
+        .locations(Migrations.LOCATION)
         .target("4")
         .load()
         .migrate();
@@ -204,7 +204,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     String url = "jdbc:sqlite:" + old.resolve(SqliteMetadataStore.DATABASE_FILE);
     org.flywaydb.core.Flyway.configure()
         .dataSource(url, null, null)
-        .locations(SqliteMetadataStore.MIGRATIONS)
+        .locations(Migrations.LOCATION)
         .target("4")
         .load()
         .migrate();

@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * One transaction on one connection; the caller begins and ends it. The SQL is plain enough to run
  * on PostgreSQL too ({@code ON CONFLICT} upserts, no SQLite-only functions).
  */
-final class SqliteTransaction implements MetadataTransaction {
+final class SqlTransaction implements MetadataTransaction {
   private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
 
   private static final String MANIFEST_COLUMNS =
@@ -42,8 +42,7 @@ final class SqliteTransaction implements MetadataTransaction {
   private final Statements sql;
   private volatile boolean open = true;
 
-  SqliteTransaction(
-      Connection connection, boolean writable, InstantSource clock, ObjectMapper json) {
+  SqlTransaction(Connection connection, boolean writable, InstantSource clock, ObjectMapper json) {
     this.writable = writable;
     this.clock = clock;
     this.json = json;
@@ -275,7 +274,7 @@ final class SqliteTransaction implements MetadataTransaction {
     return first(
         query(
             "SELECT id, repo, size, started, updated FROM uploads WHERE id = ?",
-            SqliteTransaction::uploadRow,
+            SqlTransaction::uploadRow,
             id));
   }
 
@@ -298,7 +297,7 @@ final class SqliteTransaction implements MetadataTransaction {
     return query(
         "SELECT id, repo, size, started, updated FROM uploads WHERE updated < ?"
             + " ORDER BY updated, id LIMIT ?",
-        SqliteTransaction::uploadRow,
+        SqlTransaction::uploadRow,
         before.toEpochMilli(),
         limit);
   }
@@ -368,7 +367,7 @@ final class SqliteTransaction implements MetadataTransaction {
 
   @Override
   public AccountsTransaction accounts() {
-    return new SqliteAccounts(sql);
+    return new SqlAccounts(sql);
   }
 
   /** Sync rules and run status, in this transaction. */
@@ -500,7 +499,7 @@ final class SqliteTransaction implements MetadataTransaction {
       // Sorted, so the same annotations are always stored as the same text.
       return json.writeValueAsString(new TreeMap<>(annotations));
     } catch (JsonProcessingException e) {
-      throw new SqliteFailure("encoding annotations", e);
+      throw new SqlFailure("encoding annotations", e);
     }
   }
 
@@ -508,7 +507,7 @@ final class SqliteTransaction implements MetadataTransaction {
     try {
       return json.readValue(text, STRING_MAP);
     } catch (JsonProcessingException e) {
-      throw new SqliteFailure("decoding stored annotations", e);
+      throw new SqlFailure("decoding stored annotations", e);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hoist.storage.MetadataStore;
@@ -14,11 +14,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
-import org.flywaydb.core.api.output.MigrateResult;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -28,14 +23,11 @@ import org.sqlite.SQLiteDataSource;
  * <p>Writes go through one connection, one at a time ({@code BEGIN IMMEDIATE}), which is all SQLite
  * allows anyway; serialising them here rather than in SQLite keeps waiting fair and cheap. Reads
  * use a small pool of other connections and, thanks to WAL, run beside a write on a snapshot of the
- * last commit. The schema is created and upgraded by Flyway from {@value #MIGRATIONS} and {@link
- * AccountUsernamesMigration}, the migrations the PostgreSQL store shares. Blocking: run it off
- * event loops.
+ * last commit. The schema is created and upgraded by {@link Migrations}, which the PostgreSQL store
+ * shares. Blocking: run it off event loops.
  */
 public final class SqliteMetadataStore implements MetadataStore {
-  private static final Logger log = LoggerFactory.getLogger(SqliteMetadataStore.class);
   static final String DATABASE_FILE = "hoist.db";
-  static final String MIGRATIONS = "classpath:db/migration/common";
 
   private static final int BUSY_TIMEOUT_MILLIS = 5_000;
   private static final int MAX_WRITE_ATTEMPTS = 5;
@@ -79,31 +71,11 @@ public final class SqliteMetadataStore implements MetadataStore {
     config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
     SQLiteDataSource dataSource = new SQLiteDataSource(config);
     dataSource.setUrl("jdbc:sqlite:" + file);
-    try {
-      MigrateResult migrated =
-          Flyway.configure()
-              .dataSource(dataSource)
-              .locations(MIGRATIONS)
-              .javaMigrations(new AccountUsernamesMigration())
-              .failOnMissingLocations(true)
-              .load()
-              .migrate();
-      if (migrated.migrationsExecuted > 0) {
-        // One line for the operator; Flyway's own step-by-step lines are turned down to warnings.
-        log.info(
-            "metadata schema migrated: database={} from={} to={} steps={}",
-            file,
-            migrated.initialSchemaVersion == null ? "empty" : migrated.initialSchemaVersion,
-            migrated.targetSchemaVersion,
-            migrated.migrationsExecuted);
-      }
-    } catch (FlywayException e) {
-      throw new SqliteFailure("migrating " + file, e);
-    }
+    Migrations.migrate(dataSource, file.toString(), null);
     try {
       return new SqliteMetadataStore(dataSource, dataSource.getConnection(), clock);
     } catch (SQLException e) {
-      throw new SqliteFailure("opening " + file, e);
+      throw new SqlFailure("opening " + file, e);
     }
   }
 
@@ -115,7 +87,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     try {
       // A deferred transaction: its snapshot is taken at the first read and held to the end.
       execute(connection, "BEGIN");
-      SqliteTransaction tx = new SqliteTransaction(connection, false, clock, json);
+      SqlTransaction tx = new SqlTransaction(connection, false, clock, json);
       try {
         return work.run(tx);
       } finally {
@@ -137,9 +109,9 @@ public final class SqliteMetadataStore implements MetadataStore {
       try {
         checkOpen();
         return writeOnce(work);
-      } catch (SqliteFailure e) {
+      } catch (SqlFailure e) {
         // Only another process can hold the write lock longer than the busy timeout.
-        if (!e.busy() || attempt >= MAX_WRITE_ATTEMPTS) {
+        if (!e.retryable() || attempt >= MAX_WRITE_ATTEMPTS) {
           throw e;
         }
       } finally {
@@ -151,7 +123,7 @@ public final class SqliteMetadataStore implements MetadataStore {
 
   private <T> T writeOnce(Work<T> work) {
     execute(writer, "BEGIN IMMEDIATE");
-    SqliteTransaction tx = new SqliteTransaction(writer, true, clock, json);
+    SqlTransaction tx = new SqlTransaction(writer, true, clock, json);
     boolean committed = false;
     try {
       T result = work.run(tx);
@@ -197,7 +169,7 @@ public final class SqliteMetadataStore implements MetadataStore {
       execute(connection, "PRAGMA query_only = true");
       return connection;
     } catch (SQLException e) {
-      throw new SqliteFailure("opening a read connection", e);
+      throw new SqlFailure("opening a read connection", e);
     }
   }
 
@@ -215,7 +187,7 @@ public final class SqliteMetadataStore implements MetadataStore {
     try (Statement statement = connection.createStatement()) {
       statement.execute(sql);
     } catch (SQLException e) {
-      throw new SqliteFailure(sql, e);
+      throw new SqlFailure(sql, e);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

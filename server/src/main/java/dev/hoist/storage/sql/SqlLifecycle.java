@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;

@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -42,7 +42,7 @@ final class Statements {
         return result;
       }
     } catch (SQLException e) {
-      throw new SqliteFailure("query failed", e);
+      throw new SqlFailure("query failed", e);
     }
   }
 
@@ -52,7 +52,7 @@ final class Statements {
       bind(statement, params);
       return statement.executeUpdate();
     } catch (SQLException e) {
-      throw new SqliteFailure("update failed", e);
+      throw new SqlFailure("update failed", e);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.hoist.storage.sqlite;
+package dev.hoist.storage.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
