@@ -116,4 +116,7 @@ public interface MetadataTransaction {
 
   /** Accelerator accounts, their tenants and daily traffic. */
   AccountsTransaction accounts();
+
+  /** What the nodes of a cluster share: leases, nodes, console sessions, failed logins. */
+  ClusterTransaction cluster();
 }

@@ -7,6 +7,7 @@ import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.CacheTotals;
 import dev.hoist.storage.CachedImage;
+import dev.hoist.storage.ClusterTransaction;
 import dev.hoist.storage.LifecycleTransaction;
 import dev.hoist.storage.ManifestKey;
 import dev.hoist.storage.ManifestRecord;
@@ -129,6 +130,7 @@ public final class MemoryMetadataStore implements MetadataStore {
     final Map<RepoDigest, ManifestUse> manifestUse;
     final Map<RepoTag, String> keptBy;
     MemoryAccounts accounts = new MemoryAccounts();
+    MemoryCluster cluster = new MemoryCluster();
 
     State() {
       this(
@@ -174,6 +176,7 @@ public final class MemoryMetadataStore implements MetadataStore {
     State copy() {
       State copy = copyWithoutAccounts();
       copy.accounts = accounts.copy();
+      copy.cluster = cluster.copy();
       return copy;
     }
 
@@ -796,6 +799,18 @@ public final class MemoryMetadataStore implements MetadataStore {
     @Override
     public AccountsTransaction accounts() {
       return state.accounts.transaction(
+          writes -> {
+            if (writes) {
+              checkWritable();
+            } else {
+              checkOpen();
+            }
+          });
+    }
+
+    @Override
+    public ClusterTransaction cluster() {
+      return state.cluster.transaction(
           writes -> {
             if (writes) {
               checkWritable();

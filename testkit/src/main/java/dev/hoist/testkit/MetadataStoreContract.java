@@ -11,6 +11,7 @@ import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.CacheTotals;
 import dev.hoist.storage.CachedImage;
+import dev.hoist.storage.ClusterTransaction;
 import dev.hoist.storage.LifecycleTransaction;
 import dev.hoist.storage.ManifestKey;
 import dev.hoist.storage.ManifestRecord;
@@ -1841,5 +1842,138 @@ public abstract class MetadataStoreContract {
 
   private static List<String> ids(List<UploadSession> sessions) {
     return sessions.stream().map(UploadSession::id).toList();
+  }
+
+  // Cluster state.
+
+  @Test
+  void leaseHasOneOwnerUntilItExpiresOrIsReleased() {
+    Instant now = T0;
+    Instant until = T0.plusSeconds(10);
+    ClusterTransaction.Lease first =
+        store.write(tx -> tx.cluster().acquireLease("fill:x", "node-a", now, until));
+    assertThat(first).isEqualTo(new ClusterTransaction.Lease("fill:x", "node-a", until));
+    ClusterTransaction.Lease refused =
+        store.write(tx -> tx.cluster().acquireLease("fill:x", "node-b", now, until.plusSeconds(5)));
+    assertThat(refused.owner()).as("held and not expired").isEqualTo("node-a");
+    ClusterTransaction.Lease renewed =
+        store.write(tx -> tx.cluster().acquireLease("fill:x", "node-a", now, until.plusSeconds(9)));
+    assertThat(renewed.expires()).isEqualTo(until.plusSeconds(9));
+    ClusterTransaction.Lease takenOver =
+        store.write(
+            tx ->
+                tx.cluster()
+                    .acquireLease("fill:x", "node-b", until.plusSeconds(9), until.plusSeconds(20)));
+    assertThat(takenOver.owner()).as("expired: another node takes it").isEqualTo("node-b");
+    assertThat(takenOver.heldBy("node-b", until.plusSeconds(10))).isTrue();
+    boolean wrongOwner = store.write(tx -> tx.cluster().releaseLease("fill:x", "node-a"));
+    assertThat(wrongOwner).isFalse();
+    boolean released = store.write(tx -> tx.cluster().releaseLease("fill:x", "node-b"));
+    assertThat(released).isTrue();
+    Optional<ClusterTransaction.Lease> gone = store.read(tx -> tx.cluster().lease("fill:x"));
+    assertThat(gone).isEmpty();
+  }
+
+  @Test
+  void concurrentAcquirersOfOneLeaseGetOneWinner() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<ClusterTransaction.Lease>> tries = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        String node = "node-" + i;
+        tries.add(
+            pool.submit(
+                () ->
+                    store.write(
+                        tx -> tx.cluster().acquireLease("job", node, T0, T0.plusSeconds(30)))));
+      }
+      Set<String> owners = new java.util.HashSet<>();
+      for (Future<ClusterTransaction.Lease> t : tries) {
+        owners.add(t.get().owner());
+      }
+      assertThat(owners).as("every caller saw the same owner").hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void nodesAreListedByHeartbeatAndForgotten() {
+    store.write(
+        tx -> {
+          tx.cluster().nodeAlive("b", "127.0.0.1:7002", T0);
+          tx.cluster().nodeAlive("a", "127.0.0.1:7001", T0.plusSeconds(10));
+          tx.cluster().nodeAlive("a", "127.0.0.1:7011", T0.plusSeconds(20));
+          return null;
+        });
+    List<ClusterTransaction.ClusterNode> alive =
+        store.read(tx -> tx.cluster().nodes(T0.plusSeconds(5)));
+    assertThat(alive)
+        .containsExactly(
+            new ClusterTransaction.ClusterNode("a", "127.0.0.1:7011", T0.plusSeconds(20)));
+    List<ClusterTransaction.ClusterNode> all = store.read(tx -> tx.cluster().nodes(T0));
+    assertThat(all).extracting(ClusterTransaction.ClusterNode::id).containsExactly("a", "b");
+    int forgotten = store.write(tx -> tx.cluster().forgetNodes(T0.plusSeconds(1)));
+    assertThat(forgotten).isEqualTo(1);
+    Optional<ClusterTransaction.ClusterNode> b = store.read(tx -> tx.cluster().node("b"));
+    assertThat(b).isEmpty();
+  }
+
+  @Test
+  void sessionsSurviveARestartAndExpire() throws Exception {
+    ClusterTransaction.SessionRecord session =
+        new ClusterTransaction.SessionRecord("hash1", "acct", "csrf1", T0.plusSeconds(60));
+    store.write(
+        tx -> {
+          tx.cluster().putSession(session);
+          tx.cluster()
+              .putSession(
+                  new ClusterTransaction.SessionRecord("old", "acct", "c", T0.minusSeconds(1)));
+          return null;
+        });
+    store.close();
+    store = openStore(dataDir);
+    Optional<ClusterTransaction.SessionRecord> found =
+        store.read(tx -> tx.cluster().session("hash1"));
+    assertThat(found).contains(session);
+    int expired = store.write(tx -> tx.cluster().deleteExpiredSessions(T0));
+    assertThat(expired).isEqualTo(1);
+    boolean deleted = store.write(tx -> tx.cluster().deleteSession("hash1"));
+    assertThat(deleted).isTrue();
+    Optional<ClusterTransaction.SessionRecord> none =
+        store.read(tx -> tx.cluster().session("hash1"));
+    assertThat(none).isEmpty();
+  }
+
+  @Test
+  void loginFailuresAreCountedInTheirWindowAndCleared() {
+    store.write(
+        tx -> {
+          tx.cluster().loginFailed("user:bob", T0);
+          tx.cluster().loginFailed("user:bob", T0.plusSeconds(2));
+          tx.cluster().loginFailed("user:bob", T0.plusSeconds(1));
+          tx.cluster().loginFailed("ip:10.0.0.1", T0);
+          return null;
+        });
+    List<Instant> recent =
+        store.read(tx -> tx.cluster().loginFailures("user:bob", T0.plusMillis(1)));
+    assertThat(recent).containsExactly(T0.plusSeconds(1), T0.plusSeconds(2));
+    int forgotten = store.write(tx -> tx.cluster().forgetLoginFailures(T0.plusMillis(1)));
+    assertThat(forgotten).isEqualTo(2);
+    store.write(
+        tx -> {
+          tx.cluster().clearLoginFailures("user:bob");
+          return null;
+        });
+    List<Instant> none = store.read(tx -> tx.cluster().loginFailures("user:bob", T0));
+    assertThat(none).isEmpty();
+    assertThatThrownBy(
+            () ->
+                store.read(
+                    tx -> {
+                      tx.cluster().loginFailed("user:x", T0);
+                      return null;
+                    }))
+        .isInstanceOf(IllegalStateException.class);
   }
 }

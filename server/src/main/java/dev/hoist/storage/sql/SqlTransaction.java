@@ -7,6 +7,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.storage.AccountsTransaction;
+import dev.hoist.storage.ClusterTransaction;
 import dev.hoist.storage.LifecycleTransaction;
 import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataTransaction;
@@ -368,6 +369,11 @@ final class SqlTransaction implements MetadataTransaction {
   @Override
   public AccountsTransaction accounts() {
     return new SqlAccounts(sql);
+  }
+
+  @Override
+  public ClusterTransaction cluster() {
+    return new SqlCluster(sql);
   }
 
   /** Sync rules and run status, in this transaction. */
