@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Fills the blob cache from upstreams, one upstream fetch per digest at a time however many clients
@@ -53,6 +54,7 @@ public final class BlobFills {
   private final Fill.Settings settings;
   private final ConcurrentMap<Digest, Fill> fills = new ConcurrentHashMap<>();
   private final AtomicLong spoolSequence = new AtomicLong();
+  private @Nullable ClusterFills cluster;
 
   /** Fills with {@value #DEFAULT_MAX_RESUMES} resumes and no listener. */
   BlobFills(BlobStore blobs, Path spoolDir, Executor executor) throws IOException {
@@ -71,6 +73,23 @@ public final class BlobFills {
   public static BlobFills create(
       BlobStore blobs, Path spoolDir, Executor executor, FillListener listener) throws IOException {
     return new BlobFills(blobs, spoolDir, executor, DEFAULT_MAX_RESUMES, listener);
+  }
+
+  /**
+   * As {@link #create(BlobStore, Path, Executor, FillListener)}, for a node of a cluster: a fill
+   * takes the cluster's lease on its digest before it asks the upstream, and streams from the node
+   * holding it otherwise (see {@link ClusterFills}).
+   */
+  public static BlobFills create(
+      BlobStore blobs,
+      Path spoolDir,
+      Executor executor,
+      FillListener listener,
+      ClusterFills cluster)
+      throws IOException {
+    BlobFills fills = new BlobFills(blobs, spoolDir, executor, DEFAULT_MAX_RESUMES, listener);
+    fills.cluster = Objects.requireNonNull(cluster, "cluster");
+    return fills;
   }
 
   BlobFills(
@@ -150,7 +169,7 @@ public final class BlobFills {
             new Fill(
                 digest,
                 knownSize,
-                source,
+                cluster == null ? source : cluster.source(digest, source),
                 nextSpoolFile(digest),
                 origin,
                 settings,
@@ -166,6 +185,23 @@ public final class BlobFills {
         return content;
       }
       // The fill found the blob already stored, or it was gone again: look once more.
+    }
+  }
+
+  /**
+   * What this node has of a blob, for another node of the cluster: a live view of its fill in
+   * progress, else the stored blob; empty when it has neither. Never starts a fill.
+   */
+  public Optional<BlobContent> local(Digest digest) throws IOException {
+    while (true) {
+      Fill fill = fills.get(digest);
+      if (fill == null) {
+        return blobs.open(digest);
+      }
+      BlobContent content = fill.awaitContent();
+      if (content != null) {
+        return Optional.of(content);
+      }
     }
   }
 

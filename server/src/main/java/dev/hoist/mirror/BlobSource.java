@@ -23,6 +23,30 @@ interface BlobSource {
   SourceStream open(long offset) throws IOException;
 
   /**
+   * Called once every byte was verified, before the fill stores the blob: whether another node (the
+   * one whose fill this source streamed from) has stored it, so that this fill need not store it
+   * again. May wait, briefly, for that node's commit.
+   */
+  default boolean storedElsewhere() {
+    return false;
+  }
+
+  /** Called once when the fill ends, whatever its outcome: a cluster source gives up its lease. */
+  default void fillEnded() {}
+
+  /**
+   * Thrown by {@link #open} at offset 0 when the blob was stored meanwhile (by another node): the
+   * fill ends as if the store had had it when it began.
+   */
+  final class StoredMeanwhile extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    StoredMeanwhile(String message) {
+      super(message);
+    }
+  }
+
+  /**
    * An upstream answer: the whole blob's size ({@code -1} if the upstream did not say) and a stream
    * positioned at the requested offset. Closing it releases the connection.
    */

@@ -98,6 +98,14 @@ final class Fill implements Runnable {
 
   @Override
   public void run() {
+    try {
+      fill();
+    } finally {
+      source.fillEnded();
+    }
+  }
+
+  private void fill() {
     notifyListener(() -> settings.listener().fillStarted(digest));
     long committedSize;
     try {
@@ -107,6 +115,11 @@ final class Fill implements Runnable {
         return;
       }
       committedSize = fetchAndCommit();
+    } catch (BlobSource.StoredMeanwhile stored) {
+      deleteSpool();
+      ended.accept(this);
+      finish(State.STORED, null);
+      return;
     } catch (Throwable t) {
       deleteSpool();
       ended.accept(this);
@@ -157,7 +170,12 @@ final class Fill implements Runnable {
     } finally {
       lock.unlock();
     }
-    settings.blobs().importFile(digest, total, spool);
+    if (source.storedElsewhere()) {
+      // Readers still reading hold the file open; later ones find the blob in the store.
+      deleteSpool();
+    } else {
+      settings.blobs().importFile(digest, total, spool);
+    }
     return total;
   }
 

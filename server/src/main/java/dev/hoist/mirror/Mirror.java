@@ -7,6 +7,7 @@ import dev.hoist.oci.Tag;
 import dev.hoist.repository.MirrorCache;
 import dev.hoist.repository.Namespace;
 import dev.hoist.repository.Repository.Origin;
+import dev.hoist.storage.BlobContent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public final class Mirror {
   private final Upstreams upstreams;
   private final TagFreshness freshness;
   private final BlobLookup blobs;
+  private final BlobFills fills;
   private final MirrorParts parts;
   private volatile PullListener pullListener = (upstream, name, tag) -> {};
 
@@ -57,6 +59,7 @@ public final class Mirror {
     }
     this.routing = new MirrorRouting(config);
     this.upstreams = new Upstreams(clients);
+    this.fills = fills;
     this.blobs = new BlobLookup(upstreams, cache, fills);
     Prefetcher prefetcher = new Prefetcher(config.prefetchSiblings(), background, cache, blobs);
     ManifestFetcher manifests = new ManifestFetcher(upstreams, cache, metrics, prefetcher);
@@ -132,5 +135,13 @@ public final class Mirror {
             upstreamName,
             MirrorCache.cacheName(configured.host(), upstreamName));
     return blobs.openStored(origin, digest);
+  }
+
+  /**
+   * What this node has of a blob, for another node of the cluster: the live view of its fill in
+   * progress, else the stored blob; never starts a fill (see {@link BlobFills#local}).
+   */
+  public Optional<BlobContent> localBlob(Digest digest) throws IOException {
+    return fills.local(digest);
   }
 }

@@ -2,6 +2,7 @@ package dev.hoist.server;
 
 import dev.hoist.accelerator.AcceleratorConfig;
 import dev.hoist.auth.AuthConfig;
+import dev.hoist.cluster.ClusterConfig;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.ConfigNode;
 import dev.hoist.config.Values;
@@ -53,6 +54,11 @@ import java.util.function.Consumer;
  *   verifyOnRead: false              hash blobs while serving them (no zero-copy)
  *   gc: {grace: 1h, interval: 6h}    delete blobs no manifest uses, unused for grace
  *   scrub: {rate: 10MiB, interval: 7d}   re-hash stored blobs at this rate per second
+ * cluster:                           one node of several (dev.hoist.cluster.ClusterConfig)
+ *   secret: …                        HOIST_CLUSTER_SECRET; the same on every node
+ *   advertise: 10.0.0.5:5000         HOIST_CLUSTER_ADVERTISE; where the other nodes reach this one
+ *   nodeId: node-a                   HOIST_CLUSTER_NODE; default random
+ *   leaseTtl: 10s                    a dead node's fills pass to another after this
  * sync:                              see dev.hoist.sync.SyncConfig#read
  *   api: {enabled: true}             default: true only when listening on loopback
  *   concurrency: 4                   sync requests in flight per upstream
@@ -130,7 +136,8 @@ public final class ConfigLoader {
         "storage",
         "auth",
         "sync",
-        "accelerator");
+        "accelerator",
+        "cluster");
     // Relative paths in a file mean relative to that file, not to wherever hoist started.
     Path base = file.toAbsolutePath().getParent();
     ServerConfig.Builder b = config.toBuilder();
@@ -161,6 +168,9 @@ public final class ConfigLoader {
             config.disk(),
             root.mapping("mirror").flatMap(m -> m.mapping("cache")).orElse(null),
             root.mapping("storage").orElse(null)));
+    root.mapping("cluster")
+        .map(cluster -> ClusterConfig.read(config.cluster(), cluster))
+        .ifPresent(b::cluster);
     root.mapping("auth").map(auth -> AuthConfig.read(auth, base)).ifPresent(b::auth);
     root.mapping("sync").map(SyncConfig::read).ifPresent(b::sync);
     root.mapping("accelerator").map(AcceleratorConfig::read).ifPresent(b::accelerator);
@@ -193,6 +203,7 @@ public final class ConfigLoader {
         env,
         "HOIST_STORAGE_METADATA",
         v -> b.storage(config.storage().withMetadata("HOIST_STORAGE_METADATA", v)));
+    b.cluster(config.cluster().withEnv(env));
     String htpasswd = env.get("HOIST_AUTH_HTPASSWD");
     if (htpasswd != null && !htpasswd.isBlank()) {
       auth.htpasswd(Path.of(htpasswd));

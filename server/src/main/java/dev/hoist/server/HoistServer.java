@@ -6,10 +6,13 @@ import dev.hoist.api.ApiError;
 import dev.hoist.auth.AuthService;
 import dev.hoist.auth.LoginLimiter;
 import dev.hoist.client.RegistryClient;
+import dev.hoist.cluster.Cluster;
+import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskApi;
 import dev.hoist.lifecycle.DiskLifecycle;
 import dev.hoist.lifecycle.DiskProbe;
 import dev.hoist.mirror.BlobFills;
+import dev.hoist.mirror.ClusterFills;
 import dev.hoist.mirror.Mirror;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.MirrorMetrics;
@@ -19,6 +22,7 @@ import dev.hoist.oci.RepositoryName;
 import dev.hoist.pipeline.Pipeline;
 import dev.hoist.pipeline.Stage;
 import dev.hoist.registry.AccessController;
+import dev.hoist.registry.PeerEndpoint;
 import dev.hoist.registry.RegistryApi;
 import dev.hoist.registry.RegistryOptions;
 import dev.hoist.repository.LocalNamespace;
@@ -111,6 +115,7 @@ public final class HoistServer implements AutoCloseable {
     try {
       Path dataDir = dataDir(config);
       MetadataStore metadata = resources.add("metadata", openMetadata(config, dataDir, clock));
+      Cluster cluster = joinCluster(config, metadata, clock, resources);
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       DiskLifecycle disk =
           resources.add(
@@ -134,7 +139,14 @@ public final class HoistServer implements AutoCloseable {
       Mirror mirror =
           config.mirror().enabled()
               ? startMirror(
-                  config.mirror(), blobs, local.mirrorCache(), dataDir, clock, meters, resources)
+                  config.mirror(),
+                  blobs,
+                  local.mirrorCache(),
+                  dataDir,
+                  cluster,
+                  clock,
+                  meters,
+                  resources)
               : null;
       Namespace mirrored = mirror == null ? local : mirror.decorate(local);
       Namespace used = disk.decorate(mirrored);
@@ -196,8 +208,22 @@ public final class HoistServer implements AutoCloseable {
                   new DiskApi(vertx, disk, admins == null ? null : admins::authenticate))
               : null;
       Handler<HttpServerRequest> tokens = auth == null ? null : auth.tokenEndpoint(vertx);
-      Pipeline pipeline = pipeline(meters, sync, diskApi, tokens, accelerator, api);
+      PeerEndpoint peers =
+          cluster == null
+              ? null
+              : resources.add(
+                  "cluster endpoint",
+                  new PeerEndpoint(
+                      vertx,
+                      Cluster.PEER_PATH,
+                      Cluster.SECRET_HEADER,
+                      cluster::authorized,
+                      mirror == null ? blobs::open : mirror::localBlob));
+      Pipeline pipeline = pipeline(meters, peers, sync, diskApi, tokens, accelerator, api);
       HttpServer http = listen(vertx, config, pipeline);
+      if (cluster != null) {
+        cluster.announce(internalAddress(config, http.actualPort()));
+      }
       return new HoistServer(config, http, pipeline, resources);
     } catch (RuntimeException e) {
       resources.close();
@@ -207,6 +233,48 @@ public final class HoistServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
+  }
+
+  /**
+   * This node's part in a cluster, when one is configured: the nodes must share their metadata
+   * (PostgreSQL); their blob store must be shared too (S3, or one filesystem they all mount).
+   */
+  private static Cluster joinCluster(
+      ServerConfig config, MetadataStore metadata, InstantSource clock, Resources resources) {
+    if (!config.cluster().enabled()) {
+      return null;
+    }
+    if (config.storage().postgres() == null) {
+      throw new ConfigException(
+          "cluster",
+          "the nodes of a cluster share their metadata: set storage.metadata to a postgresql://"
+              + " URL");
+    }
+    if (config.cluster().advertise() == null && wildcard(config.listenHost())) {
+      throw new ConfigException(
+          "cluster.advertise",
+          "this node listens on "
+              + config.listenHost()
+              + ": say where the other nodes reach it (cluster.advertise: host:port)");
+    }
+    return resources.add("cluster", Cluster.create(config.cluster(), metadata, clock));
+  }
+
+  private static boolean wildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+  }
+
+  /** Where the other nodes reach this one: the advertised address, else the listening one. */
+  private static String internalAddress(ServerConfig config, int actualPort) {
+    HostPort advertise = config.cluster().advertise();
+    if (advertise != null) {
+      return hostPort(advertise.host(), advertise.port());
+    }
+    return hostPort(config.listenHost(), actualPort);
+  }
+
+  private static String hostPort(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   /** The mirror cache's repositories: those under a configured upstream's cache key. */
@@ -262,6 +330,7 @@ public final class HoistServer implements AutoCloseable {
       BlobStore blobs,
       MirrorCache cache,
       Path dataDir,
+      Cluster cluster,
       InstantSource clock,
       MeterRegistry meters,
       Resources resources)
@@ -281,7 +350,11 @@ public final class HoistServer implements AutoCloseable {
                 Thread.ofVirtual().name("hoist-mirror-", 0).factory()),
             e -> stop(e, MIRROR_STOP_GRACE));
     MirrorMetrics metrics = new MirrorMetrics(meters);
-    BlobFills fills = BlobFills.create(blobs, dataDir.resolve("spool"), background, metrics);
+    Path spool = dataDir.resolve("spool");
+    BlobFills fills =
+        cluster == null
+            ? BlobFills.create(blobs, spool, background, metrics)
+            : BlobFills.create(blobs, spool, background, metrics, new ClusterFills(cluster, blobs));
     metrics.watch(fills);
     return new Mirror(config, clients, cache, fills, clock, background, metrics);
   }
@@ -329,6 +402,8 @@ public final class HoistServer implements AutoCloseable {
    * Every request's way through the server, in order:
    *
    * <ol>
+   *   <li>"cluster": {@code /internal/v1/blobs/<digest>}, other nodes' reads of this node's fills,
+   *       in a cluster (with the cluster's secret);
    *   <li>"sync API": {@code /api/v1/sync}, when enabled;
    *   <li>"admin API": {@code /api/v1/admin/disk}, {@code /gc}, {@code /evict}, when the sync API
    *       is;
@@ -344,6 +419,7 @@ public final class HoistServer implements AutoCloseable {
    */
   static Pipeline pipeline(
       PrometheusMeterRegistry meters,
+      PeerEndpoint peers,
       SyncFeature sync,
       DiskApi diskApi,
       Handler<HttpServerRequest> tokens,
@@ -363,6 +439,7 @@ public final class HoistServer implements AutoCloseable {
                 path -> path.equals("/token") || accelerator.isTenantTokenPath(path),
                 call -> tokens.handle(call.request()));
     return Pipeline.builder()
+        .stage("cluster", peers == null ? (call, next) -> next.handle(call) : peers.stage())
         .stage("sync API", sync.stage())
         .stage("admin API", diskApi == null ? (call, next) -> next.handle(call) : diskApi.stage())
         .stage(

@@ -2,6 +2,7 @@ package dev.hoist.server;
 
 import dev.hoist.accelerator.AcceleratorConfig;
 import dev.hoist.auth.AuthConfig;
+import dev.hoist.cluster.ClusterConfig;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskConfig;
@@ -38,6 +39,7 @@ public record ServerConfig(
     MirrorConfig mirror,
     DiskConfig disk,
     StorageConfig storage,
+    ClusterConfig cluster,
     AuthConfig auth,
     SyncConfig sync,
     AcceleratorConfig accelerator) {
@@ -54,6 +56,7 @@ public record ServerConfig(
     Objects.requireNonNull(mirror, "mirror");
     Objects.requireNonNull(disk, "disk");
     Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(sync, "sync");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(accelerator, "accelerator");
@@ -79,6 +82,7 @@ public record ServerConfig(
         MirrorConfig.disabled(),
         DiskConfig.defaults(),
         StorageConfig.defaults(),
+        ClusterConfig.disabled(),
         AuthConfig.disabled(),
         SyncConfig.defaults(),
         AcceleratorConfig.disabled());
@@ -105,6 +109,7 @@ public record ServerConfig(
     private MirrorConfig mirror;
     private DiskConfig disk;
     private StorageConfig storage;
+    private ClusterConfig cluster;
     private AuthConfig auth;
     private SyncConfig sync;
     private AcceleratorConfig accelerator;
@@ -119,6 +124,7 @@ public record ServerConfig(
       mirror = c.mirror;
       disk = c.disk;
       storage = c.storage;
+      cluster = c.cluster;
       auth = c.auth;
       sync = c.sync;
       accelerator = c.accelerator;
@@ -169,6 +175,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder cluster(ClusterConfig cluster) {
+      this.cluster = cluster;
+      return this;
+    }
+
     public Builder auth(AuthConfig auth) {
       this.auth = auth;
       return this;
@@ -198,6 +209,7 @@ public record ServerConfig(
           mirror,
           disk,
           storage,
+          cluster,
           auth,
           sync,
           accelerator);

@@ -123,6 +123,7 @@ class PipelineIT {
                 .build())) {
       assertThat(hoist.stages())
           .containsExactly(
+              "cluster",
               "sync API",
               "admin API",
               "metrics",
