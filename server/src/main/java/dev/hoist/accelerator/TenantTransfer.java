@@ -15,6 +15,7 @@ final class TenantTransfer implements TransferGate {
   private final Quota quota;
   private long reservedLength;
   private boolean reserved;
+  private long grantedElsewhere;
 
   TenantTransfer(TenantUsage usage, Quota quota) {
     this.usage = usage;
@@ -45,8 +46,17 @@ final class TenantTransfer implements TransferGate {
     return false;
   }
 
-  /** Called once the response is over (sent, or cut short): charges what was written. */
-  synchronized void finished(long bodyBytesWritten) {
+  @Override
+  public synchronized void redirected(long length) {
+    grantedElsewhere = length;
+  }
+
+  /**
+   * Called once the response is over (sent, or cut short): charges what was written, or what a
+   * redirect granted.
+   */
+  synchronized void finished(long written) {
+    long bodyBytesWritten = Math.max(written, grantedElsewhere);
     if (reserved) {
       reserved = false;
       usage.settle(reservedLength, bodyBytesWritten, quota.today());

@@ -98,15 +98,6 @@ final class ContentSender {
       return response.end();
     }
     long size = body.size();
-    switch (body) {
-      case BlobContent.Redirect redirect -> {
-        response.putHeader(Headers.DOCKER_CONTENT_DIGEST, digest.toString());
-        response.putHeader(HttpHeaders.LOCATION, redirect.location().toString());
-        ex.end(307);
-        return Future.succeededFuture();
-      }
-      default -> {}
-    }
     ByteRange partialRange =
         switch (ByteRange.parse(rangeHeader, size)) {
           case ByteRange.Full full -> null;
@@ -126,6 +117,17 @@ final class ContentSender {
       if (refusal.isPresent()) {
         throw refusal.get();
       }
+    }
+    if (body instanceof BlobContent.Redirect redirect) {
+      // The client fetches the bytes (the range it asked for, which it asks the URL for again)
+      // from object storage: they are charged now, when the redirect grants them.
+      if (!ex.isHead()) {
+        gate.redirected(length);
+      }
+      response.putHeader(Headers.DOCKER_CONTENT_DIGEST, digest.toString());
+      response.putHeader(HttpHeaders.LOCATION, redirect.location().toString());
+      ex.end(307);
+      return Future.succeededFuture();
     }
     if (partialRange != null) {
       response.putHeader(Headers.CONTENT_RANGE, partialRange.contentRange(size));

@@ -34,6 +34,13 @@ public interface TransferGate {
   }
 
   /**
+   * Called instead of sending when the client was redirected to fetch {@code length} admitted body
+   * bytes elsewhere (a presigned object-storage URL): they count as sent, since this server cannot
+   * see that transfer.
+   */
+  default void redirected(long length) {}
+
+  /**
    * Whether a local file may be sent with zero-copy file transfer. A metered request says no, so
    * that its body is written in chunks and a transfer cut short counts only what was written.
    */
