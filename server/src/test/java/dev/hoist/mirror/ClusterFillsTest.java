@@ -1,0 +1,244 @@
+package dev.hoist.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hoist.cluster.Cluster;
+import dev.hoist.cluster.ClusterConfig;
+import dev.hoist.oci.Digest;
+import dev.hoist.pipeline.Pipeline;
+import dev.hoist.registry.PeerEndpoint;
+import dev.hoist.storage.BlobContent;
+import dev.hoist.testkit.MemoryBlobStore;
+import dev.hoist.testkit.MemoryMetadataStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes of a cluster in one JVM, sharing one metadata store and one blob store, node A's
+ * internal endpoint served by Vert.x: a blob both need crosses from the upstream once, and when A
+ * dies in the middle of its fill, B takes the fill over with a Range at the bytes it has.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClusterFillsTest {
+  private static final int SIZE = 3 * 1024 * 1024 + 77;
+  private static final String SECRET = "a-cluster-secret-of-some-length";
+
+  @TempDir Path dir;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  private final MemoryMetadataStore metadata = new MemoryMetadataStore();
+  private final MemoryBlobStore blobs = new MemoryBlobStore();
+  private final CountDownLatch endOfTest = new CountDownLatch(1);
+  private Cluster nodeA;
+  private Cluster nodeB;
+  private HttpServer serverA;
+
+  @AfterEach
+  void stop() throws Exception {
+    endOfTest.countDown();
+    threads.shutdownNow();
+    if (nodeA != null) {
+      nodeA.close();
+    }
+    if (nodeB != null) {
+      nodeB.close();
+    }
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aBlobBothNodesNeedCrossesFromTheUpstreamOnce() throws Exception {
+    byte[] content = bytes(1);
+    Digest digest = Digest.sha256(content);
+    CountDownLatch release = new CountDownLatch(1);
+    Upstream upstream = new Upstream(content, release);
+    BlobFills fillsA = node("a", upstream);
+    BlobFills fillsB = node("b", upstream);
+
+    Future<byte[]> readA = threads.submit(() -> readAll(fillsA.serve(digest, -1, upstream)));
+    awaitOpened(upstream);
+    Future<byte[]> readB = threads.submit(() -> readAll(fillsB.serve(digest, -1, upstream)));
+    Thread.sleep(300);
+    release.countDown();
+
+    assertThat(readA.get(20, TimeUnit.SECONDS)).isEqualTo(content);
+    assertThat(readB.get(20, TimeUnit.SECONDS)).isEqualTo(content);
+    assertThat(upstream.offsets)
+        .as("one upstream fetch, by the lease's holder")
+        .containsExactly(0L);
+    assertThat(blobs.size(digest)).contains((long) SIZE);
+    awaitLeaseReleased(digest);
+  }
+
+  @Test
+  void whenTheFillingNodeDiesTheOtherTakesOverWithARange() throws Exception {
+    byte[] content = bytes(2);
+    Digest digest = Digest.sha256(content);
+    // A's upstream sends a third of the blob, then hangs: A is alive but stuck, then dies.
+    CountDownLatch never = new CountDownLatch(1);
+    Upstream stuck = new Upstream(content, null, SIZE / 3, never);
+    Upstream healthy = new Upstream(content, null);
+    BlobFills fillsA = node("a", stuck);
+    BlobFills fillsB = node("b", healthy);
+
+    Future<byte[]> readA = threads.submit(() -> readAll(fillsA.serve(digest, -1, stuck)));
+    awaitOpened(stuck);
+    Future<byte[]> readB = threads.submit(() -> readAll(fillsB.serve(digest, -1, healthy)));
+    Thread.sleep(500); // B streams A's first third
+    // A dies: its endpoint goes away, its lease is no longer renewed.
+    serverA.close().await(5, TimeUnit.SECONDS);
+    nodeA.close();
+
+    assertThat(readB.get(30, TimeUnit.SECONDS)).isEqualTo(content);
+    assertThat(healthy.offsets)
+        .as("B resumed from the upstream at the bytes it had streamed from A")
+        .hasSize(1)
+        .allSatisfy(offset -> assertThat(offset).isPositive());
+    assertThat(stuck.sent.get() + healthy.sent.get())
+        .as("upstream bytes")
+        .isLessThanOrEqualTo(2L * SIZE);
+    assertThat(blobs.size(digest)).as("B stored the blob").contains((long) SIZE);
+    readA.cancel(true);
+  }
+
+  // Two nodes.
+
+  private BlobFills node(String id, Upstream upstream) throws Exception {
+    ClusterConfig config = new ClusterConfig(true, SECRET, null, id, Duration.ofSeconds(2));
+    Cluster cluster = Cluster.create(config, metadata, java.time.InstantSource.system());
+    BlobFills fills =
+        BlobFills.create(
+            blobs,
+            dir.resolve("spool-" + id),
+            threads,
+            FillListener.NONE,
+            new ClusterFills(cluster, blobs));
+    if (id.equals("a")) {
+      nodeA = cluster;
+      PeerEndpoint peers =
+          new PeerEndpoint(
+              vertx, Cluster.PEER_PATH, Cluster.SECRET_HEADER, cluster::authorized, fills::local);
+      Pipeline pipeline =
+          Pipeline.builder()
+              .stage("cluster", peers.stage())
+              .endpoint("none", call -> call.response().setStatusCode(404).end());
+      serverA =
+          vertx
+              .createHttpServer()
+              .requestHandler(pipeline)
+              .listen(0, "127.0.0.1")
+              .await(10, TimeUnit.SECONDS);
+      cluster.announce("127.0.0.1:" + serverA.actualPort());
+    } else {
+      nodeB = cluster;
+      cluster.announce("127.0.0.1:1");
+    }
+    return fills;
+  }
+
+  private void awaitLeaseReleased(Digest digest) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      var lease = metadata.read(tx -> tx.cluster().lease("fill:" + digest));
+      if (lease.isEmpty()) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the fill's lease was not released");
+  }
+
+  private static void awaitOpened(Upstream upstream) throws InterruptedException {
+    for (int i = 0; i < 500 && upstream.offsets.isEmpty(); i++) {
+      Thread.sleep(10);
+    }
+    assertThat(upstream.offsets).isNotEmpty();
+  }
+
+  /** A blob's bytes from an offset; waits on {@code release} first, stops at {@code hangAt}. */
+  private final class Upstream implements BlobSource {
+    final List<Long> offsets = new CopyOnWriteArrayList<>();
+    final AtomicLong sent = new AtomicLong();
+    private final byte[] content;
+    private final CountDownLatch release;
+    private final long hangAt;
+    private final CountDownLatch hang;
+
+    Upstream(byte[] content, CountDownLatch release) {
+      this(content, release, Long.MAX_VALUE, null);
+    }
+
+    Upstream(byte[] content, CountDownLatch release, long hangAt, CountDownLatch hang) {
+      this.content = content;
+      this.release = release;
+      this.hangAt = hangAt;
+      this.hang = hang;
+    }
+
+    @Override
+    public SourceStream open(long offset) {
+      offsets.add(offset);
+      InputStream body =
+          new ByteArrayInputStream(content, (int) offset, content.length - (int) offset) {
+            private long position = offset;
+
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+              try {
+                if (release != null) {
+                  release.await();
+                }
+                if (position >= hangAt && hang != null) {
+                  // Stuck until the test ends: the node is as good as dead.
+                  while (!endOfTest.await(50, TimeUnit.MILLISECONDS)) {
+                    Thread.onSpinWait();
+                  }
+                  return -1;
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+              }
+              int limit = (int) Math.min(len, Math.min(64 * 1024, hangAt - position));
+              int n = super.read(b, off, Math.max(1, limit));
+              if (n > 0) {
+                position += n;
+                sent.addAndGet(n);
+              }
+              return n;
+            }
+          };
+      return new SourceStream(content.length, body);
+    }
+  }
+
+  private static byte[] readAll(BlobContent content) throws IOException {
+    try (InputStream in = content.openStream(0, content.size())) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static byte[] bytes(long seed) {
+    byte[] b = new byte[SIZE];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+}
