@@ -194,17 +194,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       return Optional.empty();
     }
     String uploadPrefix = uploadPrefix(id);
-    UploadState.Listing listing = UploadState.Listing.of(bucket, uploadPrefix);
-    if (!listing.exists()) {
-      states.remove(id);
-      return Optional.empty();
-    }
-    String generation = Objects.requireNonNull(listing.generation());
     UploadState state =
-        states.computeIfAbsent(id, k -> new UploadState(k, bucket, uploadPrefix, generation));
+        states.computeIfAbsent(id, k -> new UploadState(k, bucket, uploadPrefix, null));
     synchronized (state) {
-      // Listed again under the monitor: a write of this instance may have ended meanwhile.
-      listing = UploadState.Listing.of(bucket, uploadPrefix);
+      // Listed under the monitor: a write of this instance ends before, not during, the listing.
+      UploadState.Listing listing = UploadState.Listing.of(bucket, uploadPrefix);
       if (!listing.exists()) {
         states.remove(id, state);
         return Optional.empty();

@@ -116,7 +116,7 @@ final class UploadState {
   private final Bucket bucket;
   private final String prefix;
 
-  private String generation;
+  private @Nullable String generation;
   private List<Piece> pieces = new ArrayList<>();
   // Read without the monitor, so a status check never waits for a write.
   private volatile long size;
@@ -131,9 +131,10 @@ final class UploadState {
 
   /**
    * @param prefix the upload's key prefix, {@code <prefix>uploads/<id>/}
-   * @param generation the marker's ETag when this state was made
+   * @param generation the marker's ETag when this state was made; null: not known yet, to be learnt
+   *     from a listing ({@link #sync})
    */
-  UploadState(String id, Bucket bucket, String prefix, String generation) {
+  UploadState(String id, Bucket bucket, String prefix, @Nullable String generation) {
     this.id = id;
     this.bucket = bucket;
     this.prefix = prefix;

@@ -270,6 +270,22 @@ class S3BlobStoreTest extends BlobStoreContract {
   }
 
   @Test
+  void pieceReplacedAfterItWasHashedIsNotCommitted() throws IOException {
+    byte[] content = bytes(2 * MIB, 61);
+    Digest digest = Digest.sha256(content);
+    String id = newId();
+    BlobUpload upload = node().startUpload(id);
+    upload.write(ByteBuffer.wrap(content));
+    String piece = PREFIX + "uploads/" + id + "/part-" + "0".repeat(19);
+    raw.putObject(b -> b.bucket(bucket()).key(piece), RequestBody.fromBytes(bytes(2 * MIB, 62)));
+
+    assertThatThrownBy(() -> upload.commit(digest, content.length))
+        .isInstanceOf(DigestMismatchException.class);
+
+    assertThat(keys()).isEmpty();
+  }
+
+  @Test
   void uploadWithAGapIsReportedDamaged() throws IOException {
     String id = newId();
     node().startUpload(id).write(ByteBuffer.wrap(bytes(1000, 49)));
@@ -391,6 +407,44 @@ class S3BlobStoreTest extends BlobStoreContract {
     assertThat(store.size(digest)).contains((long) content.length);
     assertThat(read(store.open(digest).orElseThrow())).isEqualTo(content);
     assertThat(keys()).containsExactly(blobKey(digest));
+  }
+
+  @Test
+  void aServerOnDiskKeepsBlobsAndUploadsAcrossItsRestart() throws Exception {
+    byte[] content = bytes(6 * MIB + 3, 63);
+    Digest digest = Digest.sha256(content);
+    String id = newId();
+    Path disk = dataDir.resolve("s3");
+    String diskBucket;
+    try (S3Server first = S3Server.start(disk)) {
+      diskBucket = first.createBucket();
+      S3BlobStore store = open(onServer(first, diskBucket));
+      store.put(Digest.sha256(new byte[] {1}), new byte[] {1});
+      store.startUpload(id).write(ByteBuffer.wrap(content, 0, 4 * MIB));
+    }
+    try (S3Server second = S3Server.start(disk)) {
+      S3BlobStore store = open(onServer(second, diskBucket));
+      BlobUpload upload = store.resumeUpload(id).orElseThrow();
+      assertThat(upload.size()).isEqualTo(4 * MIB);
+      upload.write(ByteBuffer.wrap(content, 4 * MIB, content.length - 4 * MIB));
+      upload.commit(digest, content.length);
+
+      assertThat(read(store.open(digest).orElseThrow())).isEqualTo(content);
+      assertThat(store.size(Digest.sha256(new byte[] {1}))).contains(1L);
+    }
+  }
+
+  private static S3Config onServer(S3Server server, String bucket) {
+    return new S3Config(
+        server.endpoint(),
+        S3Server.REGION,
+        bucket,
+        PREFIX,
+        true,
+        server.accessKey(),
+        server.secretKey(),
+        false,
+        S3Config.DEFAULT_REDIRECT_EXPIRY);
   }
 
   // Reading.
