@@ -15,6 +15,12 @@ public interface DiskProbe {
   /** Total and usable bytes of a filesystem. */
   record Space(long total, long usable) {}
 
+  /**
+   * A store with no disk of its own to fill (object storage): never short of space, so {@code
+   * mirror.cache.minFreeDisk} does not apply; {@code maxSize} and {@code maxIdle} still do.
+   */
+  DiskProbe UNBOUNDED = () -> new Space(Long.MAX_VALUE, Long.MAX_VALUE);
+
   /** The filesystem holding {@code dir}. */
   static DiskProbe of(Path dir) {
     FileStore store;

@@ -51,6 +51,8 @@ import java.util.function.Consumer;
  * storage:
  *   metadata: sqlite                 HOIST_STORAGE_METADATA; or postgresql://user:pw@host/db?schema=s
  *   metadataPool: 16                 PostgreSQL connections per node
+ *   blobs: filesystem                or s3, with:
+ *   s3: {endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, redirect}
  *   verifyOnRead: false              hash blobs while serving them (no zero-copy)
  *   gc: {grace: 1h, interval: 6h}    delete blobs no manifest uses, unused for grace
  *   scrub: {rate: 10MiB, interval: 7d}   re-hash stored blobs at this rate per second
@@ -160,7 +162,8 @@ public final class ConfigLoader {
     root.mapping("storage")
         .ifPresent(
             storage -> {
-              storage.keys("metadata", "metadataPool", "verifyOnRead", "gc", "scrub");
+              storage.keys(
+                  "metadata", "metadataPool", "blobs", "s3", "verifyOnRead", "gc", "scrub");
               b.storage(config.storage().read(storage));
             });
     b.disk(

@@ -33,6 +33,8 @@ import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.CacheRepositories;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.fs.FileSystemBlobStore;
+import dev.hoist.storage.s3.S3BlobStore;
+import dev.hoist.storage.s3.S3Config;
 import dev.hoist.storage.sql.PostgresMetadataStore;
 import dev.hoist.storage.sql.PostgresUrl;
 import dev.hoist.storage.sql.SqliteMetadataStore;
@@ -122,11 +124,11 @@ public final class HoistServer implements AutoCloseable {
               "disk lifecycle",
               DiskLifecycle.create(
                   config.disk(),
-                  openBlobStore(dataDir),
+                  openBlobStore(config, dataDir, clock, resources),
                   metadata,
                   cacheRepositories(config.mirror()),
                   dataDir,
-                  DiskProbe.of(dataDir),
+                  config.storage().s3() == null ? DiskProbe.of(dataDir) : DiskProbe.UNBOUNDED,
                   clock,
                   meters));
       // Every component writes blobs through the lifecycle's store (commits are tracked).
@@ -312,7 +314,15 @@ public final class HoistServer implements AutoCloseable {
     return store;
   }
 
-  private static BlobStore openBlobStore(Path dataDir) {
+  /** Blobs in the data directory, or in the S3 bucket every node of a cluster shares. */
+  private static BlobStore openBlobStore(
+      ServerConfig config, Path dataDir, InstantSource clock, Resources resources) {
+    S3Config s3 = config.storage().s3();
+    if (s3 != null) {
+      S3BlobStore store = resources.add("blob store", S3BlobStore.open(s3, clock));
+      log.info("blobs in S3: {}", s3);
+      return store;
+    }
     try {
       return new FileSystemBlobStore(dataDir);
     } catch (IOException e) {
