@@ -778,6 +778,176 @@ http {{
                     self.add(f"man.{method}.cpu_us.{t}",
                              (c1 - c0) / res["requests"] * 1e6 if res["requests"] else None)
 
+    # -- j: shared stores and the cluster ----------------------------------------------------
+    def start_s3proxy(self):
+        """s3proxy (the test kit's S3Server, filesystem backend) in its own JVM; returns
+        (process, endpoint, access key, secret key)."""
+        d = os.path.join(self.run, "s3")
+        os.makedirs(d, exist_ok=True)
+        out = open(os.path.join(self.run, "s3proxy.out"), "w+b")
+        proc = subprocess.Popen(
+            [self.a.java, "-Xmx512m", "-cp", self.a.s3proxy_cp, "dev.hoist.testkit.S3Server", d, "bench"],
+            stdout=out, stderr=open(os.path.join(self.run, "s3proxy.log"), "wb"),
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 60
+        vals = {}
+        while time.monotonic() < deadline and "S3_SECRET_KEY" not in vals:
+            if proc.poll() is not None:
+                raise RuntimeError("s3proxy exited; see run/s3proxy.log")
+            out.seek(0)
+            for line in out.read().decode().splitlines():
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    vals[k] = v
+            time.sleep(0.1)
+        if "S3_SECRET_KEY" not in vals:
+            raise RuntimeError("s3proxy did not start in 60 s")
+        return proc, vals["S3_ENDPOINT"], vals["S3_ACCESS_KEY"], vals["S3_SECRET_KEY"]
+
+    def psql(self, sql):
+        subprocess.run(["psql", self.a.postgres, "-qc", sql], check=True, capture_output=True, timeout=60)
+
+    def shared_config(self, name, schema, prefix, secret=None, node=None, redirect=False):
+        cfg = os.path.join(self.run, f"{name}.yaml")
+        lines = [
+            "storage:",
+            f"  metadata: {self.a.postgres}?schema={schema}",
+            "  metadataPool: 8",
+            "  blobs: s3",
+            "  s3:",
+            f"    endpoint: {self.s3[1]}",
+            "    bucket: bench",
+            f"    prefix: {prefix}/",
+            "    pathStyle: true",
+            f"    accessKey: {self.s3[2]}",
+            f"    secretKey: {self.s3[3]}",
+            f"    redirect: {'true' if redirect else 'false'}",
+        ]
+        if secret:
+            lines += ["cluster:", f"  secret: {secret}", f"  nodeId: {node}", "  leaseTtl: 5s"]
+        with open(cfg, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return cfg
+
+    def cluster(self, reps, n):
+        """Row j: Hoist on PostgreSQL and S3 (s3proxy), one node and a cluster of three: 16 cold
+        pulls of big spread over the three nodes against the same on one node; warm blob GETs from
+        S3 with and without redirect; manifest GETs with the metadata in PostgreSQL."""
+        if not self.time_left("j"):
+            return
+        if not self.a.s3proxy_cp or not self.a.postgres:
+            self.notes.append("j: skipped: no s3proxy classpath or PostgreSQL URL (run.sh gives both)")
+            return
+        try:
+            self.psql("SELECT 1")
+        except (subprocess.CalledProcessError, OSError) as e:
+            self.notes.append(f"j: skipped: PostgreSQL at {self.a.postgres} unreachable ({e})")
+            return
+        self.s3 = self.start_s3proxy()
+        schemas = []
+        try:
+            size = self.meta["big"]["pullBytes"]
+            for r in range(reps):
+                if not self.time_left("j"):
+                    break
+                log(f"j: {n} cold pulls of big over 3 nodes and over 1 node (PostgreSQL + S3), rep {r + 1}/{reps}")
+                secret = f"bench-cluster-secret-{os.getpid()}-{r}"
+                order = ["one", "three"] if r % 2 == 0 else ["three", "one"]
+                for t in order:
+                    schema = f"bench_{os.getpid()}_{r}_{t}"
+                    schemas.append(schema)
+                    self.psql(f"CREATE SCHEMA {schema}")
+                    count = 1 if t == "one" else 3
+                    nodes = []
+                    for i in range(count):
+                        cfg = self.shared_config(f"j{r}-{t}-{i}", schema, f"{schema}",
+                                                 secret=secret if count > 1 else None, node=f"n{i}")
+                        nodes.append(self.start_hoist(f"j{r}-{t}-{i}", config=cfg))
+                    for s in nodes:  # warm code, cold cache
+                        skopeo_pull(s.port, "tiny", self.dest())
+                    cmds = [
+                        ["skopeo", "copy", "-q", "--src-tls-verify=false",
+                         f"docker://127.0.0.1:{nodes[i % count].port}/bench/big:1", f"oci:{self.dest()}:1"]
+                        for i in range(n)
+                    ]
+                    pids = [p for s in nodes for p in s.pids()]
+                    c0 = cpu_seconds(pids)
+                    mark = self.up.mark()
+                    wall, failures, _ = concurrent(cmds, timeout=300)
+                    up = self.up.bytes_since(mark)
+                    c1 = cpu_seconds(pids)
+                    for c in cmds:
+                        shutil.rmtree(c[-1][4:-2], ignore_errors=True)
+                    self.add(f"cluster.wall.{t}", wall if not failures else None)
+                    self.add(f"cluster.bytes.{t}", up / size)
+                    self.add(f"cluster.cpu_per_gb.{t}", (c1 - c0) / (n * size / GB) / count)
+                    if failures:
+                        self.notes.append(f"j: {failures}/{n} pulls through {t} node(s) failed (rep {r + 1})")
+                    log(f"   {t}: {wall:.2f}s, upstream {up / size:.2f}x image, {failures} failed")
+                    if t == "one" and r == 0:
+                        self.s3_rows(nodes[0], schema)
+                    for s in nodes:
+                        self.stop(s, "hoist", "j")
+        finally:
+            os.killpg(self.s3[0].pid, signal.SIGTERM)
+            try:
+                self.s3[0].wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.s3[0].pid, signal.SIGKILL)
+            for schema in schemas:
+                try:
+                    self.psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                except subprocess.CalledProcessError:
+                    pass
+
+    def s3_rows(self, node, schema):
+        """Warm blob GETs of the big layer from S3 through a node without redirect and one with
+        (curl follows the 307 to s3proxy), and manifest GETs with the metadata in PostgreSQL,
+        against Distribution serving its own storage."""
+        big = self.meta["big"]["children"][0]["layers"][0]
+        digest, size = big["digest"], big["size"]
+        redirect = self.start_hoist("j-redirect", config=self.shared_config(
+            "j-redirect", schema, schema, redirect=True))
+        try:
+            for t, s in (("plain", node), ("redirect", redirect)):
+                cmd = ["curl", "-s", "-L", "-o", "/dev/null", "--max-time", "120", "-w",
+                       "%{http_code} %{size_download}", f"http://127.0.0.1:{s.port}/v2/bench/big/blobs/{digest}"]
+                concurrent([cmd], timeout=150)  # warm
+                pids = s.pids()
+                c0 = cpu_seconds(pids)
+                wall, failures, outs = concurrent([cmd] * self.a.streams, timeout=150)
+                c1 = cpu_seconds(pids)
+                got = sum(int(o.split()[1]) for o in outs if o and o.split()[0] == b"200")
+                if got != size * self.a.streams:
+                    self.notes.append(f"j: S3 {t} served {got} of {size * self.a.streams} bytes")
+                self.add(f"s3.mbps.{t}", got / MiB / wall if got else None)
+                self.add(f"s3.cpu_per_gb.{t}", (c1 - c0) / (got / GB) if got else None)
+            # nginx's CPU per GB for the same blob, in this phase.
+            cmd = ["curl", "-s", "-o", "/dev/null", "--max-time", "120", "-w", "%{http_code} %{size_download}",
+                   f"http://127.0.0.1:{self.nginx.port}/big/blobs/sha256/" + digest.split(":")[1]]
+            pids = self.nginx.pids()
+            c0 = cpu_seconds(pids)
+            wall, failures, outs = concurrent([cmd] * self.a.streams, timeout=150)
+            c1 = cpu_seconds(pids)
+            got = sum(int(o.split()[1]) for o in outs if o and o.split()[0] == b"200")
+            self.add("s3.cpu_per_gb.nginx", (c1 - c0) / (got / GB) if got else None)
+            skopeo_pull(node.port, "medium", self.dest())
+            path = "/v2/bench/medium/manifests/1"
+            lua = os.path.join(self.run, "get.lua")
+            with open(lua, "w") as f:
+                f.write(f'wrk.method = "GET"\nwrk.headers["Accept"] = "{ACCEPT}"\n')
+            for t, s in (("pg", node), ("local", self.local)):
+                url = f"http://127.0.0.1:{s.port}{path}"
+                subprocess.run(["wrk", "-t2", "-c16", "-d1s", "-s", lua, url], capture_output=True, timeout=60)
+                out = subprocess.run(["wrk", "-t2", "-c16", f"-d{self.a.manifest_seconds}s", "--latency", "-s", lua, url],
+                                     capture_output=True, timeout=self.a.manifest_seconds + 30, check=True).stdout.decode()
+                res = parse_wrk(out)
+                if res["non2xx"] + res["errors"]:
+                    self.notes.append(f"j: manifest GET {t}: {res['non2xx'] + res['errors']} errors or non-2xx")
+                self.add(f"pgman.rps.{t}", res["rps"])
+        finally:
+            self.stop(redirect, "hoist", "j")
+
     # -- huge -----------------------------------------------------------------------------
     def huge_blob(self):
         if not self.time_left("huge"):
@@ -1013,6 +1183,7 @@ http {{
         self.concurrent_cold(a.reps, a.concurrency)
         self.eviction(a.reps)
         self.verify_on_read(a.reps, a.streams)
+        self.cluster(a.reps, a.concurrency)
         if a.huge_mib:
             self.huge_blob()
         stop_all()
@@ -1146,6 +1317,26 @@ def build_table(b):
         h, d, ref = (s.get(f"man.{method}.cpu_us.{t}") for t in ("hoist", "dist", "local"))
         row(f"e. manifest {method} server CPU per request", "CPU-µs", h, d, ref, "Distribution local",
             "—", None)
+    h, d, ref = (s.get(f"cluster.bytes.{t}") for t in ("three", "dist", "one"))
+    row(f"j. {n} cold pulls of big over 3 nodes (PostgreSQL + S3), upstream bytes", "× image", h, None, ref,
+        "1 node", "≤ 1.05×", le(h, 1.05))
+    h, ref = s.get("cluster.wall.three"), s.get("cluster.wall.one")
+    row(f"j. {n} cold pulls of big over 3 nodes, wall", "s", h, None, ref, "1 node", "≤ 1.1× 1 node",
+        le(ratio(h, ref), 1.1))
+    h, ref = s.get("cluster.cpu_per_gb.three"), s.get("cluster.cpu_per_gb.one")
+    row("j. per-node CPU per GB pulled, 3 nodes", "CPU-s/GB", h, None, ref, "1 node", "—", None)
+    h, ref = s.get("s3.cpu_per_gb.redirect"), s.get("s3.cpu_per_gb.nginx")
+    row("j. warm blob GET from S3, redirect: true, Hoist CPU per GB", "CPU-s/GB", h, None, ref, "nginx",
+        "≈ 0", None)
+    h, ref = s.get("s3.cpu_per_gb.plain"), s.get("s3.cpu_per_gb.nginx")
+    row("j. warm blob GET from S3, streamed, Hoist CPU per GB", "CPU-s/GB", h, None, ref, "nginx",
+        "≤ 2× nginx", le(ratio(h, ref), 2.0))
+    h, ref = s.get("s3.mbps.plain"), s.get("s3.mbps.redirect")
+    row(f"j. warm blob GET from S3, {b.a.streams} streams, streamed vs redirected", "MiB/s", h, None, ref,
+        "redirect (s3proxy)", "—", None)
+    h, ref = s.get("pgman.rps.pg"), s.get("pgman.rps.local")
+    row("j. manifest GET by tag, metadata in PostgreSQL, 16 conns (wrk)", "req/s", h, None, ref,
+        "Distribution local", "≥ 1.0× local", ge(ratio(h, ref), 1.0))
     hh = max(b.hwm["hoist"]) / 1024 if b.hwm["hoist"] else None
     dh = max(b.hwm["dist"]) / 1024 if b.hwm["dist"] else None
     row("f. peak RSS (VmHWM, max over instances)", "MB", hh, dh, None, None, "≤ 300 MB", le(hh, 300))
@@ -1203,6 +1394,8 @@ def main():
     p.add_argument("--seed", type=int, default=20260101)
     p.add_argument("--max-minutes", type=float, default=15)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--s3proxy-cp", default="", help="classpath of the test kit's S3Server (row j)")
+    p.add_argument("--postgres", default="", help="PostgreSQL URL for row j (postgresql://...)")
     p.add_argument("--facts", required=True, help="a JSON file of machine facts from run.sh")
     p.add_argument("--results", required=True)
     p.add_argument("--keep", action="store_true")

@@ -178,7 +178,18 @@ while [ -e "$results" ]; do
   n=$((n + 1))
 done
 
+# Row j: s3proxy (the test kit's S3Server) on its own classpath, and the machine's PostgreSQL.
+s3proxy_cp=""
+if (cd "$root" && ./mvnw -q -o -B -Dspotless.check.skip=true -DskipTests -pl testkit -am compile \
+      dependency:build-classpath -Dmdep.outputFile="$work/s3proxy.classpath") >"$work/s3proxy-build.log" 2>&1; then
+  s3proxy_cp="$root/testkit/target/classes:$(cat "$work/s3proxy.classpath")"
+else
+  say "row j will be skipped: the test kit did not build (log: $work/s3proxy-build.log)"
+fi
+postgres="${BENCH_POSTGRES:-postgresql://postgres@127.0.0.1:5432/test}"
+
 args=(
+  --s3proxy-cp "$s3proxy_cp" --postgres "$postgres"
   --java "$java_bin" --jar "$work/hoist.jar" --images "$work/images" --workdir "$work"
   --hload "$work/hload" --reps "$reps" --concurrency "$concurrency" --streams "$streams"
   --manifest-seconds "$manifest_seconds" --startup-runs "$startup_runs" --huge-mib "$huge_mib"

@@ -175,7 +175,17 @@ class ClusterIT {
         send(1, "PATCH", location, second, first.length + "-" + (whole.length - 1));
     assertThat(patchedOnB.statusCode()).as(patchedOnB.body()).isEqualTo(202);
     location = patchedOnB.headers().firstValue("Location").orElseThrow();
+    // Back to the first node, whose open handle of the upload is now stale.
+    byte[] third = RandomImages.randomBytes(7, 1024);
+    HttpResponse<String> patchedOnA =
+        send(0, "PATCH", location, third, whole.length + "-" + (whole.length + third.length - 1));
+    assertThat(patchedOnA.statusCode()).as(patchedOnA.body()).isEqualTo(202);
+    location = patchedOnA.headers().firstValue("Location").orElseThrow();
     String sep = location.contains("?") ? "&" : "?";
+    byte[] all = new byte[whole.length + third.length];
+    System.arraycopy(whole, 0, all, 0, whole.length);
+    System.arraycopy(third, 0, all, whole.length, third.length);
+    digest = Digest.sha256(all);
     HttpResponse<String> committed =
         send(2, "PUT", location + sep + "digest=" + digest, null, null);
     assertThat(committed.statusCode()).as(committed.body()).isEqualTo(201);

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Upload sessions in this node's stores. An upload this node has open is kept, so that its running
- * digest is not recomputed for every chunk; after a restart it is resumed from the store.
+ * digest is not recomputed for every chunk, while its size is the one recorded; after a restart, or
+ * when another node of a cluster wrote to it since, it is resumed from the store.
  */
 final class LocalUploads implements UploadJanitor {
   private static final Logger log = LoggerFactory.getLogger(LocalUploads.class);
@@ -107,6 +108,12 @@ final class LocalUploads implements UploadJanitor {
       throw unknown(id);
     }
     BlobUpload upload = open.get(id);
+    if (upload != null && upload.size() != session.size()) {
+      // Another node of a cluster wrote to this upload since (or a write here was not recorded):
+      // the handle's running state is stale, the store knows what the upload holds.
+      open.remove(id);
+      upload = null;
+    }
     if (upload == null) {
       upload = blobs.resumeUpload(id).orElse(null);
       if (upload == null) {

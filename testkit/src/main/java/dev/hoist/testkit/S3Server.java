@@ -88,6 +88,27 @@ public final class S3Server implements AutoCloseable {
     return new S3Server(context, proxy, accessKey, secretKey);
   }
 
+  /**
+   * Runs a server on its own, for scripts (the cluster script, the benchmark): {@code S3Server
+   * <directory> <bucket>} keeps its buckets under the directory, creates the bucket, prints {@code
+   * S3_ENDPOINT=…}, {@code S3_ACCESS_KEY=…} and {@code S3_SECRET_KEY=…} lines and serves until it
+   * is stopped.
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length != 2) {
+      System.err.println("usage: S3Server <directory> <bucket>");
+      System.exit(2);
+    }
+    S3Server server = start(Path.of(args[0]));
+    server.createBucket(args[1]);
+    System.out.println("S3_ENDPOINT=" + server.endpoint());
+    System.out.println("S3_ACCESS_KEY=" + server.accessKey());
+    System.out.println("S3_SECRET_KEY=" + server.secretKey());
+    System.out.flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+    Thread.currentThread().join();
+  }
+
   /** {@code http://127.0.0.1:<port>}, for path-style requests. */
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + proxy.getPort());
