@@ -73,9 +73,9 @@ public final class Accelerator implements AutoCloseable {
     }
     this.resolver = new TenantResolver(config.baseDomain(), config.trustedProxies());
     Web web = new Web(vertx, config);
-    Sessions sessions = new Sessions(ids, clock, Duration.ofDays(7));
+    Sessions sessions = new Sessions(store, ids, clock, Duration.ofDays(7));
     this.api = new ApiHandler(config, web, accounts, sessions, limiter, quota);
-    this.console = new Console(config, web, api, accounts, limiter, sessions);
+    this.console = new Console(config, web, api, accounts, sessions);
     this.flushTimer =
         config.enabled()
             ? vertx.setPeriodic(

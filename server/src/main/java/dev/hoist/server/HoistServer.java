@@ -91,14 +91,16 @@ public final class HoistServer implements AutoCloseable {
   static final Duration MIRROR_STOP_GRACE = Duration.ofSeconds(5);
 
   private final ServerConfig config;
+  private final NodeId node;
   private final HttpServer http;
   private final Pipeline pipeline;
   private final Resources resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private HoistServer(
-      ServerConfig config, HttpServer http, Pipeline pipeline, Resources resources) {
+      ServerConfig config, NodeId node, HttpServer http, Pipeline pipeline, Resources resources) {
     this.config = config;
+    this.node = node;
     this.http = http;
     this.pipeline = pipeline;
     this.resources = resources;
@@ -107,10 +109,12 @@ public final class HoistServer implements AutoCloseable {
   /** Opens the stores, starts listening, and returns once {@code GET /v2/} can be answered. */
   public static HoistServer start(ServerConfig config) {
     InstantSource clock = InstantSource.system();
+    NodeId node = NodeId.random();
     Resources resources = new Resources();
     try {
       Path dataDir = dataDir(config);
       MetadataStore metadata = resources.add("metadata", openMetadata(config, dataDir, clock));
+      log.info("node started: node={}", node);
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       DiskLifecycle disk =
           resources.add(
@@ -142,7 +146,8 @@ public final class HoistServer implements AutoCloseable {
 
       // One limiter for every password check, so that guesses spread over /token, the console and
       // the JSON API count together.
-      LoginLimiter logins = LoginLimiter.standard(clock);
+      // In the metadata store, so that the nodes sharing it count them together too.
+      LoginLimiter logins = LoginLimiter.standard(metadata, clock);
       AuthService auth = startAuth(config, dataDir, mirrored, logins, clock);
       Accelerator accelerator =
           resources.add(
@@ -198,7 +203,7 @@ public final class HoistServer implements AutoCloseable {
       Handler<HttpServerRequest> tokens = auth == null ? null : auth.tokenEndpoint(vertx);
       Pipeline pipeline = pipeline(meters, sync, diskApi, tokens, accelerator, api);
       HttpServer http = listen(vertx, config, pipeline);
-      return new HoistServer(config, http, pipeline, resources);
+      return new HoistServer(config, node, http, pipeline, resources);
     } catch (RuntimeException e) {
       resources.close();
       throw e;
@@ -431,6 +436,11 @@ public final class HoistServer implements AutoCloseable {
 
   public int port() {
     return http.actualPort();
+  }
+
+  /** This process among the nodes sharing the metadata store. */
+  public NodeId node() {
+    return node;
   }
 
   public String host() {
