@@ -158,6 +158,7 @@ public final class HoistServer implements AutoCloseable {
                   metadata,
                   clock,
                   logins,
+                  node.value(),
                   reservedUsernames(config, auth)));
       if (auth != null && config.accelerator().enabled()) {
         // The accelerator's accounts sign in after the htpasswd users.
