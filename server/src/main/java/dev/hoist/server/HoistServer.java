@@ -176,7 +176,8 @@ public final class HoistServer implements AutoCloseable {
                   metadata,
                   clock,
                   meters,
-                  vertx));
+                  vertx,
+                  node.value()));
       if (mirror != null) {
         mirror.onTagPulled(sync::tagPulled);
       }
