@@ -97,9 +97,14 @@ public final class LoginLimiter {
 
   /** A right password forgets the name's failures (not the address's). Blocks. */
   public void succeeded(String user) {
+    String key = userKey(user);
+    // Most sign-ins follow no failure: a read then, not a write (SQLite has one writer).
+    if (store.read(tx -> tx.cluster().loginFailures(key, Instant.EPOCH)).isEmpty()) {
+      return;
+    }
     store.write(
         tx -> {
-          tx.cluster().clearLoginFailures(userKey(user));
+          tx.cluster().clearLoginFailures(key);
           return null;
         });
   }
