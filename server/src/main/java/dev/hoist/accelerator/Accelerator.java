@@ -7,6 +7,7 @@ import dev.hoist.oci.OciException;
 import dev.hoist.pipeline.Call;
 import dev.hoist.pipeline.Stage;
 import dev.hoist.registry.RegistryErrors;
+import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.MetadataStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -30,12 +31,17 @@ import org.slf4j.LoggerFactory;
  * headers excluded: manifests and blobs, hits and misses, ranges, error bodies, and of a transfer
  * cut short what was written before the cut) is charged to the tenant's account when the response
  * ends or its connection closes. Metered responses are never sent with zero-copy {@code sendFile}
- * so that a cut transfer is counted by the chunk (256 KiB), not by its promised length. Counts live
- * in memory and are written to the database every {@code flushInterval} (2 s by default) and on
- * close: a crash loses at most that much traffic.
+ * so that a cut transfer is counted by the chunk (256 KiB), not by its promised length. Ended
+ * transfers are written to the database every {@code flushInterval} (2 s by default) and on close:
+ * a crash loses at most that much traffic.
  *
- * <p>Quota: see {@link TenantUsage} for the admission rule; a transfer that crosses the limit
- * completes, and the tenant is then over quota until its period resets or its quota grows.
+ * <p>Quota: see {@link QuotaLedger} for the admission rule, which holds across every node sharing
+ * the metadata store; a transfer that crosses the limit completes, and the tenant is then over
+ * quota until its period resets or its quota grows.
+ *
+ * <p>Shared by the nodes of a cluster through the metadata store: accounts, usage and quota holds,
+ * console sessions ({@link Sessions}) and failed logins. Per node: which account a tenant id
+ * belongs to, cached for {@link Tenants#REFRESH}, and traffic not yet flushed.
  */
 public final class Accelerator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Accelerator.class);
@@ -57,13 +63,14 @@ public final class Accelerator implements AutoCloseable {
       MetadataStore store,
       InstantSource clock,
       LoginLimiter limiter,
+      String node,
       int bcryptCost,
       Set<String> reservedUsernames) {
     this.config = config;
     this.vertx = vertx;
     SecureRandom random = new SecureRandom();
     TenantIds ids = new TenantIds(random);
-    this.tenants = new Tenants(store, clock, config.period());
+    this.tenants = new Tenants(store, clock, config.period(), node);
     this.quota = new Quota(clock, config.period());
     this.accounts =
         new Accounts(
@@ -73,9 +80,9 @@ public final class Accelerator implements AutoCloseable {
     }
     this.resolver = new TenantResolver(config.baseDomain(), config.trustedProxies());
     Web web = new Web(vertx, config);
-    Sessions sessions = new Sessions(ids, clock, Duration.ofDays(7));
+    Sessions sessions = new Sessions(store, ids, clock, Duration.ofDays(7));
     this.api = new ApiHandler(config, web, accounts, sessions, limiter, quota);
-    this.console = new Console(config, web, api, accounts, limiter, sessions);
+    this.console = new Console(config, web, api, accounts, sessions);
     this.flushTimer =
         config.enabled()
             ? vertx.setPeriodic(
@@ -94,6 +101,7 @@ public final class Accelerator implements AutoCloseable {
    * The accelerator over the metadata store; bcrypt cost 12.
    *
    * @param limiter failed logins, shared with the token service so that guesses count together
+   * @param node this process among the nodes sharing the store: the owner of its quota holds
    * @param reservedUsernames names no account may take as its username: names the auth
    *     configuration gives a meaning to, upstream host names, hosted prefixes
    */
@@ -103,8 +111,9 @@ public final class Accelerator implements AutoCloseable {
       MetadataStore store,
       InstantSource clock,
       LoginLimiter limiter,
+      String node,
       Set<String> reservedUsernames) {
-    return new Accelerator(config, vertx, store, clock, limiter, 12, reservedUsernames);
+    return new Accelerator(config, vertx, store, clock, limiter, node, 12, reservedUsernames);
   }
 
   /** For tests: a cheaper bcrypt cost (at least 4). */
@@ -114,9 +123,11 @@ public final class Accelerator implements AutoCloseable {
       MetadataStore store,
       InstantSource clock,
       LoginLimiter limiter,
+      String node,
       Set<String> reservedUsernames,
       int bcryptCost) {
-    return new Accelerator(config, vertx, store, clock, limiter, bcryptCost, reservedUsernames);
+    return new Accelerator(
+        config, vertx, store, clock, limiter, node, bcryptCost, reservedUsernames);
   }
 
   /**
@@ -179,7 +190,7 @@ public final class Accelerator implements AutoCloseable {
       next.handle(call);
       return;
     }
-    Optional<TenantUsage> cached = tenants.cachedTenant(where.tenantId());
+    Optional<AccountRecord> cached = tenants.cachedTenant(where.tenantId());
     if (cached.isPresent()) {
       serveTenant(call, where, cached, next);
       return;
@@ -199,7 +210,7 @@ public final class Accelerator implements AutoCloseable {
   }
 
   private void serveTenant(
-      Call call, TenantResolver.Resolution where, Optional<TenantUsage> found, Stage.Next next) {
+      Call call, TenantResolver.Resolution where, Optional<AccountRecord> found, Stage.Next next) {
     HttpServerResponse response = call.response();
     if (found.isEmpty()) {
       sendError(
@@ -210,8 +221,8 @@ public final class Accelerator implements AutoCloseable {
               OciException.detail("tenant", where.tenantId())));
       return;
     }
-    TenantUsage usage = found.get();
-    if (usage.disabled()) {
+    AccountRecord account = found.get();
+    if (account.disabled()) {
       sendError(
           call.request(),
           new OciException(
@@ -220,7 +231,7 @@ public final class Accelerator implements AutoCloseable {
               OciException.detail("tenant", where.tenantId())));
       return;
     }
-    TenantTransfer transfer = new TenantTransfer(usage, quota);
+    TenantTransfer transfer = new TenantTransfer(tenants.ledger(), quota, account.id());
     // The registry writes Locations as /v2/...; the client must stay on its tenant's address
     // (upload sessions above all), so they get the prefix back.
     response.headersEndHandler(

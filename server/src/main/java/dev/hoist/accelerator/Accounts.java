@@ -271,7 +271,7 @@ final class Accounts implements UserDirectory {
   /** Used and limit in this period, and traffic for each of the last {@code days} days. */
   Usage usage(AccountRecord account, int days) {
     tenants.flush();
-    TenantUsage usage = tenants.account(account);
+    QuotaLedger.Standing standing = tenants.ledger().standing(account.id());
     LocalDate today = tenants.today();
     SortedMap<LocalDate, Long> recorded =
         store.read(tx -> tx.accounts().usage(account.id(), today.minusDays(days - 1L)));
@@ -280,7 +280,7 @@ final class Accounts implements UserDirectory {
       LocalDate day = today.minusDays(i);
       daily.put(day, recorded.getOrDefault(day, 0L));
     }
-    return new Usage(usage.used(today), usage.limit(), daily);
+    return new Usage(standing.used(), standing.limit(), daily);
   }
 
   List<AccountRecord> invitees(String accountId) {
@@ -316,9 +316,9 @@ final class Accounts implements UserDirectory {
   /** Every account, with its usage, for the admin pages. */
   List<Object[]> withUsage() {
     List<Object[]> rows = new ArrayList<>();
-    LocalDate today = tenants.today();
+    tenants.flush();
     for (AccountRecord a : all()) {
-      rows.add(new Object[] {a, tenants.account(a).used(today)});
+      rows.add(new Object[] {a, tenants.ledger().standing(a.id()).used()});
     }
     return rows;
   }

@@ -67,16 +67,34 @@ final class ApiHandler {
     if (route.equals("login") && method == HttpMethod.POST) {
       return login(request, body);
     }
-    Sessions.Session session = session(request);
+    return session(request).compose(session -> signedIn(request, route, body, session));
+  }
+
+  /** The routes that need a session. */
+  private Future<?> signedIn(
+      HttpServerRequest request,
+      String route,
+      Future<Map<String, String>> body,
+      Sessions.Session session) {
+    HttpMethod method = request.method();
     if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
       checkCsrf(request, session, request.getHeader("X-CSRF-Token"));
     }
     String id = session.accountId();
     if (route.equals("logout") && method == HttpMethod.POST) {
-      sessions.end(session.token());
-      request.response().putHeader("Set-Cookie", sessions.cookie(null, web.secure(request)));
-      request.response().setStatusCode(204).end();
-      return Future.succeededFuture();
+      return web.blocking(
+              () -> {
+                sessions.end(session.token());
+                return null;
+              })
+          .map(
+              v -> {
+                request
+                    .response()
+                    .putHeader("Set-Cookie", sessions.cookie(null, web.secure(request)));
+                request.response().setStatusCode(204).end();
+                return null;
+              });
     }
     if (route.equals("me") && method == HttpMethod.GET) {
       return answer(request, 200, () -> me(request, accounts.account(id), session));
@@ -176,22 +194,63 @@ final class ApiHandler {
 
   private Future<?> signup(HttpServerRequest request, Future<Map<String, String>> body) {
     checkOrigin(request);
-    return body.compose(
-            fields ->
-                web.blocking(
-                    () ->
-                        accounts.signup(
-                            fields.get("email"),
-                            fields.get("username"),
-                            fields.get("password"),
-                            fields.get("invite"))))
+    return body.compose(fields -> web.blocking(() -> signUp(fields)))
         .map(
-            account -> {
-              Sessions.Session s = sessions.create(account.id());
-              request.response().putHeader("Set-Cookie", sessions.cookie(s, web.secure(request)));
-              web.json(request.response(), 201, me(request, account, s));
+            in -> {
+              request
+                  .response()
+                  .putHeader("Set-Cookie", sessions.cookie(in.session(), web.secure(request)));
+              web.json(request.response(), 201, me(request, in.account(), in.session()));
               return null;
             });
+  }
+
+  /** Creates the account of a sign-up form and signs it in. Blocks. */
+  SignIn.SignedIn signUp(Map<String, String> fields) {
+    AccountRecord account =
+        accounts.signup(
+            fields.get("email"),
+            fields.get("username"),
+            fields.get("password"),
+            fields.get("invite"));
+    return new SignIn.SignedIn(account, sessions.create(account.id()));
+  }
+
+  /** What a password sign-in came to, decided off the event loop by {@link #signIn}. */
+  sealed interface SignIn {
+    /** Too many failures for the name or the address: try again in this many seconds. */
+    record Blocked(long seconds) implements SignIn {}
+
+    /** A wrong name or password (counted as a failure). */
+    record Refused() implements SignIn {}
+
+    /** The right password of a disabled account: no session. */
+    record Disabled(AccountRecord account) implements SignIn {}
+
+    record SignedIn(AccountRecord account, Sessions.Session session) implements SignIn {}
+  }
+
+  /**
+   * Checks a password under the login limiter, and makes a session when it is right and the account
+   * is enabled. Blocks (the limiter's and the sessions' database, bcrypt).
+   *
+   * @param name an email or a username, normalized
+   */
+  SignIn signIn(String name, String password, String address) {
+    long wait = limiter.blockedSeconds(name, address);
+    if (wait > 0) {
+      return new SignIn.Blocked(wait);
+    }
+    Optional<AccountRecord> found = accounts.check(name, password);
+    if (found.isEmpty()) {
+      limiter.failed(name, address);
+      return new SignIn.Refused();
+    }
+    limiter.succeeded(name);
+    if (found.get().disabled()) {
+      return new SignIn.Disabled(found.get());
+    }
+    return new SignIn.SignedIn(found.get(), sessions.create(found.get().id()));
   }
 
   private Future<?> login(HttpServerRequest request, Future<Map<String, String>> body) {
@@ -203,28 +262,29 @@ final class ApiHandler {
               Accounts.normalize(
                   fields.get("email") != null ? fields.get("email") : fields.get("username"));
           String address = clientAddress(request);
-          long wait = limiter.blockedSeconds(name, address);
-          if (wait > 0) {
-            throw new ApiError(
-                429,
-                "TOO_MANY_ATTEMPTS",
-                "too many failed logins; try again later",
-                Map.of("Retry-After", Long.toString(wait)));
-          }
-          return web.blocking(() -> accounts.check(name, fields.get("password")))
+          String password = fields.get("password");
+          return web.blocking(() -> signIn(name, password, address))
               .map(
-                  found -> {
-                    if (found.isEmpty()) {
-                      limiter.failed(name, address);
-                      throw new ApiError(401, "LOGIN_FAILED", "wrong email, username or password");
+                  outcome -> {
+                    switch (outcome) {
+                      case SignIn.Blocked blocked ->
+                          throw new ApiError(
+                              429,
+                              "TOO_MANY_ATTEMPTS",
+                              "too many failed logins; try again later",
+                              Map.of("Retry-After", Long.toString(blocked.seconds())));
+                      case SignIn.Refused refused ->
+                          throw new ApiError(
+                              401, "LOGIN_FAILED", "wrong email, username or password");
+                      case SignIn.Disabled disabled -> Accounts.refuseDisabled(disabled.account());
+                      case SignIn.SignedIn in -> {
+                        request
+                            .response()
+                            .putHeader(
+                                "Set-Cookie", sessions.cookie(in.session(), web.secure(request)));
+                        web.json(request.response(), 200, me(request, in.account(), in.session()));
+                      }
                     }
-                    limiter.succeeded(name);
-                    Accounts.refuseDisabled(found.get());
-                    Sessions.Session s = sessions.create(found.get().id());
-                    request
-                        .response()
-                        .putHeader("Set-Cookie", sessions.cookie(s, web.secure(request)));
-                    web.json(request.response(), 200, me(request, found.get(), s));
                     return null;
                   });
         });
@@ -247,10 +307,14 @@ final class ApiHandler {
     }
   }
 
-  Sessions.Session session(HttpServerRequest request) {
-    return sessions
-        .find(Web.cookie(request, Sessions.COOKIE))
-        .orElseThrow(() -> new ApiError(401, "UNAUTHORIZED", "sign in first"));
+  /** The request's session (looked up off the event loop); fails with 401 when it has none. */
+  Future<Sessions.Session> session(HttpServerRequest request) {
+    String token = Web.cookie(request, Sessions.COOKIE);
+    return web.blocking(
+        () ->
+            sessions
+                .find(token)
+                .orElseThrow(() -> new ApiError(401, "UNAUTHORIZED", "sign in first")));
   }
 
   static void checkCsrf(HttpServerRequest request, Sessions.Session session, String token) {
@@ -374,9 +438,5 @@ final class ApiHandler {
     json.put("disabled", a.disabled());
     json.put("admin", a.admin());
     return json;
-  }
-
-  Optional<Sessions.Session> optionalSession(HttpServerRequest request) {
-    return sessions.find(Web.cookie(request, Sessions.COOKIE));
   }
 }

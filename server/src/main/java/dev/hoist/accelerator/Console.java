@@ -1,7 +1,6 @@
 package dev.hoist.accelerator;
 
 import dev.hoist.api.ApiError;
-import dev.hoist.auth.LoginLimiter;
 import dev.hoist.storage.AccountRecord;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The web console under {@code /console}: server-rendered HTML with plain forms (it works without
@@ -29,21 +27,13 @@ final class Console {
   private final Web web;
   private final ApiHandler api;
   private final Accounts accounts;
-  private final LoginLimiter limiter;
   private final Sessions sessions;
 
-  Console(
-      AcceleratorConfig config,
-      Web web,
-      ApiHandler api,
-      Accounts accounts,
-      LoginLimiter limiter,
-      Sessions sessions) {
+  Console(AcceleratorConfig config, Web web, ApiHandler api, Accounts accounts, Sessions sessions) {
     this.config = config;
     this.web = web;
     this.api = api;
     this.accounts = accounts;
-    this.limiter = limiter;
     this.sessions = sessions;
   }
 
@@ -132,16 +122,10 @@ final class Console {
     if (path.equals("/console/signup") && method == HttpMethod.POST) {
       return body.compose(
           f ->
-              web.blocking(
-                      () ->
-                          accounts.signup(
-                              f.get("email"),
-                              f.get("username"),
-                              f.get("password"),
-                              f.get("invite")))
+              web.blocking(() -> api.signUp(f))
                   .map(
-                      account -> {
-                        signIn(request, account);
+                      in -> {
+                        signedIn(request, in);
                         return null;
                       })
                   .recover(
@@ -165,30 +149,39 @@ final class Console {
           f -> {
             String name = Accounts.normalize(f.get("email"));
             String address = ApiHandler.clientAddress(request);
-            long wait = limiter.blockedSeconds(name, address);
-            if (wait > 0) {
-              response.putHeader("Retry-After", Long.toString(wait));
-              html(response, 429, loginPage("Too many failed attempts; try again later."));
-              return Future.succeededFuture();
-            }
-            return web.blocking(() -> accounts.check(name, f.get("password")))
+            String password = f.get("password");
+            return web.blocking(() -> api.signIn(name, password, address))
                 .map(
-                    found -> {
-                      if (found.isEmpty()) {
-                        limiter.failed(name, address);
-                        html(response, 401, loginPage("Wrong email, username or password."));
-                      } else if (found.get().disabled()) {
-                        limiter.succeeded(name);
-                        html(response, 403, loginPage(Accounts.DISABLED_MESSAGE));
-                      } else {
-                        limiter.succeeded(name);
-                        signIn(request, found.get());
+                    outcome -> {
+                      switch (outcome) {
+                        case ApiHandler.SignIn.Blocked blocked -> {
+                          response.putHeader("Retry-After", Long.toString(blocked.seconds()));
+                          html(
+                              response,
+                              429,
+                              loginPage("Too many failed attempts; try again later."));
+                        }
+                        case ApiHandler.SignIn.Refused refused ->
+                            html(response, 401, loginPage("Wrong email, username or password."));
+                        case ApiHandler.SignIn.Disabled disabled ->
+                            html(response, 403, loginPage(Accounts.DISABLED_MESSAGE));
+                        case ApiHandler.SignIn.SignedIn in -> signedIn(request, in);
                       }
                       return null;
                     });
           });
     }
-    Sessions.Session session = api.session(request);
+    return api.session(request).compose(session -> signedInPage(request, path, body, session));
+  }
+
+  /** The pages that need a session. */
+  private Future<?> signedInPage(
+      HttpServerRequest request,
+      String path,
+      Future<Map<String, String>> body,
+      Sessions.Session session) {
+    HttpMethod method = request.method();
+    HttpServerResponse response = request.response();
     if (method == HttpMethod.POST) {
       return body.compose(
           f -> {
@@ -217,10 +210,16 @@ final class Console {
     HttpServerResponse response = request.response();
     String id = session.accountId();
     if (path.equals("/console/logout")) {
-      sessions.end(session.token());
-      response.putHeader("Set-Cookie", sessions.cookie(null, web.secure(request)));
-      redirect(response, "/console/login");
-      return Future.succeededFuture();
+      return web.blocking(
+              () -> {
+                sessions.end(session.token());
+                return null;
+              })
+          .map(
+              v -> {
+                response.putHeader("Set-Cookie", sessions.cookie(null, web.secure(request)));
+                return redirect(response, "/console/login");
+              });
     }
     if (path.equals("/console/start")) {
       return web.blocking(() -> accounts.start(id)).map(a -> redirect(response, "/console"));
@@ -248,9 +247,8 @@ final class Console {
     throw new ApiError(404, "NOT_FOUND", "no such page");
   }
 
-  private void signIn(HttpServerRequest request, AccountRecord account) {
-    Sessions.Session s = sessions.create(account.id());
-    request.response().putHeader("Set-Cookie", sessions.cookie(s, web.secure(request)));
+  private void signedIn(HttpServerRequest request, ApiHandler.SignIn.SignedIn in) {
+    request.response().putHeader("Set-Cookie", sessions.cookie(in.session(), web.secure(request)));
     redirect(request.response(), "/console");
   }
 
@@ -552,9 +550,5 @@ final class Console {
   private static Void redirect(HttpServerResponse response, String location) {
     response.setStatusCode(303).putHeader("Location", location).end();
     return null;
-  }
-
-  Optional<Sessions.Session> session(HttpServerRequest request) {
-    return api.optionalSession(request);
   }
 }

@@ -40,9 +40,10 @@ final class Quota {
         .orElse(NO_RESET_RETRY_SECONDS);
   }
 
-  OciException refusal(TenantUsage usage) {
-    long used = usage.used(today());
-    long limit = usage.limit();
+  /** The refusal; {@code used} counts the transfers in flight too, which the limit waits for. */
+  OciException refusal(QuotaLedger.Standing standing) {
+    long used = standing.used() + standing.held();
+    long limit = standing.limit();
     ObjectNode detail = JsonNodeFactory.instance.objectNode();
     detail.put("used", used);
     detail.put("limit", limit);

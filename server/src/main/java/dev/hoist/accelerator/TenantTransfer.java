@@ -6,38 +6,57 @@ import java.util.Optional;
 
 /**
  * The quota of one request to a tenant's address: refuses content once the tenant is over its
- * quota, reserves the exact length of a body before it is sent, and settles the reservation with
- * what was really written once the response is over. Never zero-copy, so that a transfer cut short
- * counts by the chunk.
+ * quota, holds the exact length of a body before it is sent (in the store, against every node's
+ * transfers: {@link QuotaLedger}), and settles the hold with what was really written once the
+ * response is over. Never zero-copy, so that a transfer cut short counts by the chunk.
  */
 final class TenantTransfer implements TransferGate {
-  private final TenantUsage usage;
+  private final QuotaLedger ledger;
   private final Quota quota;
-  private long reservedLength;
-  private boolean reserved;
-  private long grantedElsewhere;
+  private final String accountId;
+  private String holdId; // guarded by this
+  private boolean ended; // guarded by this
+  private long grantedElsewhere; // guarded by this
 
-  TenantTransfer(TenantUsage usage, Quota quota) {
-    this.usage = usage;
+  TenantTransfer(QuotaLedger ledger, Quota quota, String accountId) {
+    this.ledger = ledger;
     this.quota = quota;
+    this.accountId = accountId;
   }
 
+  /** Blocks (one read); the registry asks it on a worker, before the content is looked up. */
   @Override
   public Optional<OciException> admitRequest() {
-    return usage.underLimit(quota.today()) ? Optional.empty() : Optional.of(quota.refusal(usage));
+    QuotaLedger.Standing standing = ledger.standing(accountId);
+    return standing.under() ? Optional.empty() : Optional.of(quota.refusal(standing));
   }
 
   @Override
-  public synchronized Optional<OciException> admitTransfer(long length) {
-    if (reserved) {
-      // One body per request; a second call (there is none today) would need its own reservation.
-      return Optional.empty();
+  public boolean admissionBlocks() {
+    return true;
+  }
+
+  /** Blocks (one write); see {@link #admissionBlocks()}. */
+  @Override
+  public Optional<OciException> admitTransfer(long length) {
+    synchronized (this) {
+      if (holdId != null) {
+        // One body per request; a second call (there is none today) would need its own hold.
+        return Optional.empty();
+      }
     }
-    if (!usage.reserve(length, quota.today())) {
-      return Optional.of(quota.refusal(usage));
+    Optional<String> hold = ledger.hold(accountId, length);
+    if (hold.isEmpty()) {
+      return Optional.of(quota.refusal(ledger.standing(accountId)));
     }
-    reserved = true;
-    reservedLength = length;
+    synchronized (this) {
+      if (ended) {
+        // The client left while the hold was made: nothing will be sent.
+        ledger.settle(accountId, hold.get(), 0);
+      } else {
+        holdId = hold.get();
+      }
+    }
     return Optional.empty();
   }
 
@@ -57,11 +76,14 @@ final class TenantTransfer implements TransferGate {
    */
   synchronized void finished(long written) {
     long bodyBytesWritten = Math.max(written, grantedElsewhere);
-    if (reserved) {
-      reserved = false;
-      usage.settle(reservedLength, bodyBytesWritten, quota.today());
+    if (ended) {
+      return;
+    }
+    ended = true;
+    if (holdId != null) {
+      ledger.settle(accountId, holdId, bodyBytesWritten);
     } else {
-      usage.charge(bodyBytesWritten, quota.today());
+      ledger.charge(accountId, bodyBytesWritten);
     }
   }
 }

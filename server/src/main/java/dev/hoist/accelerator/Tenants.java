@@ -2,43 +2,45 @@ package dev.hoist.accelerator;
 
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.MetadataStore;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The tenants this node has served: their usage in memory ({@link TenantUsage}), loaded from the
- * database on first use and written back by {@link #flush()} (every {@code flushInterval}, and on
- * close). A crash loses at most the traffic of one interval. Usage is kept per account, so a
- * rotated address keeps its count.
+ * The tenants this node serves: which account a tenant id (an address) belongs to, cached for
+ * {@link #REFRESH} so that a tenant's requests need no database round trip to be routed, and their
+ * traffic against their quotas ({@link QuotaLedger}, in the store, shared by every node).
  *
- * <p>Single node: another node's traffic reaches this node's counts only when an account is loaded
- * again (after a restart). Methods that may touch the database block.
+ * <p>Changes made on this node (a rotated address, a disabled account) apply here at once; made on
+ * another node sharing the store, they reach this one within {@link #REFRESH}. A quota change
+ * applies at once everywhere: every hold reads the limit from the store. Methods that may touch the
+ * database block.
  */
 final class Tenants {
-  private static final Logger log = LoggerFactory.getLogger(Tenants.class);
+  /** How long this node trusts what it read of a tenant's account. */
+  static final Duration REFRESH = Duration.ofSeconds(10);
+
+  private record Cached(AccountRecord account, Instant loaded) {}
 
   private final MetadataStore store;
   private final InstantSource clock;
   private final QuotaPeriod period;
-  private final Map<String, TenantUsage> byAccount = new ConcurrentHashMap<>();
-  private final Map<TenantId, String> accountByTenant = new ConcurrentHashMap<>();
+  private final QuotaLedger ledger;
+  private final Map<TenantId, Cached> byTenant = new ConcurrentHashMap<>();
 
-  Tenants(MetadataStore store, InstantSource clock, QuotaPeriod period) {
+  Tenants(MetadataStore store, InstantSource clock, QuotaPeriod period, String node) {
     this.store = store;
     this.clock = clock;
     this.period = period;
+    this.ledger = new QuotaLedger(store, clock, period, node);
   }
 
   LocalDate today() {
-    return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    return ledger.today();
   }
 
   QuotaPeriod period() {
@@ -49,80 +51,41 @@ final class Tenants {
     return clock;
   }
 
-  /** The usage of the tenant with this id, when cached; never blocks. */
-  Optional<TenantUsage> cachedTenant(TenantId tenantId) {
-    String account = accountByTenant.get(tenantId);
-    return account == null ? Optional.empty() : Optional.ofNullable(byAccount.get(account));
+  QuotaLedger ledger() {
+    return ledger;
   }
 
-  /** The usage of the tenant with this id, loading it; empty for an unknown id. Blocks. */
-  Optional<TenantUsage> tenant(TenantId tenantId) {
-    Optional<TenantUsage> cached = cachedTenant(tenantId);
-    if (cached.isPresent()) {
-      return cached;
+  /** The account of the tenant with this id, when cached and fresh; never blocks. */
+  Optional<AccountRecord> cachedTenant(TenantId tenantId) {
+    Cached cached = byTenant.get(tenantId);
+    if (cached == null || clock.instant().isAfter(cached.loaded().plus(REFRESH))) {
+      return Optional.empty();
     }
+    return Optional.of(cached.account());
+  }
+
+  /** The account of the tenant with this id, read again; empty for an unknown id. Blocks. */
+  Optional<AccountRecord> tenant(TenantId tenantId) {
     Optional<AccountRecord> account =
         store.read(tx -> tx.accounts().accountByTenant(tenantId.value()));
     if (account.isEmpty()) {
-      return Optional.empty();
+      byTenant.remove(tenantId);
+    } else {
+      byTenant.put(tenantId, new Cached(account.get(), clock.instant()));
     }
-    TenantUsage usage = account(account.get());
-    accountByTenant.put(tenantId, account.get().id());
-    return Optional.of(usage);
-  }
-
-  /** The usage of an account, loading it. Blocks. */
-  TenantUsage account(AccountRecord account) {
-    return byAccount.computeIfAbsent(
-        account.id(),
-        id -> {
-          LocalDate today = today();
-          long used =
-              store.read(tx -> tx.accounts().usage(id, period.start(today))).values().stream()
-                  .mapToLong(Long::longValue)
-                  .sum();
-          return new TenantUsage(id, period, account.quotaBytes(), account.disabled(), today, used);
-        });
+    return account;
   }
 
   /** Takes note of a changed account (quota, disabled, a new tenant id). */
   void changed(AccountRecord account) {
-    accountByTenant.values().removeIf(id -> id.equals(account.id()));
-    TenantUsage usage = byAccount.get(account.id());
-    if (usage != null) {
-      usage.update(account.quotaBytes(), account.disabled());
-    }
+    byTenant.values().removeIf(c -> c.account().id().equals(account.id()));
     if (account.tenantId() != null) {
-      account(account);
-      accountByTenant.put(new TenantId(account.tenantId()), account.id());
+      byTenant.put(new TenantId(account.tenantId()), new Cached(account, clock.instant()));
     }
   }
 
-  /** Writes metered traffic not yet recorded to the database. Blocks. */
-  synchronized void flush() {
-    List<Map.Entry<TenantUsage, Map<LocalDate, Long>>> drained = new ArrayList<>();
-    for (TenantUsage usage : byAccount.values()) {
-      Map<LocalDate, Long> days = usage.drain();
-      if (!days.isEmpty()) {
-        drained.add(Map.entry(usage, days));
-      }
-    }
-    if (drained.isEmpty()) {
-      return;
-    }
-    try {
-      store.write(
-          tx -> {
-            for (Map.Entry<TenantUsage, Map<LocalDate, Long>> e : drained) {
-              e.getValue()
-                  .forEach(
-                      (day, bytes) -> tx.accounts().addUsage(e.getKey().accountId(), day, bytes));
-            }
-            return null;
-          });
-    } catch (RuntimeException e) {
-      drained.forEach(d -> d.getKey().restore(d.getValue()));
-      log.warn("recording tenant traffic failed; will retry: tenants={}", drained.size(), e);
-    }
+  /** Records ended transfers and keeps this node's holds alive; see {@link QuotaLedger#flush}. */
+  void flush() {
+    ledger.flush();
   }
 }

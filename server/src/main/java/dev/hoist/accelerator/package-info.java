@@ -17,13 +17,21 @@
  *   /api/v1/...            ApiHandler  -> Accounts (blocking: SQL, bcrypt) -> MetadataStore.accounts()
  *   /console, /webjars/... Console     -> Accounts
  *   /v2/... of a tenant    TenantResolver (Host | X-Forwarded-Host from trusted proxies | /m/id)
- *                          -> Tenants (usage per account, flushed every 2 s)
+ *                          -> Tenants (tenant id -> account, cached 10 s)
  *                          -> the next stage, with a RequestContext naming the tenant, the path
  *                             below /m/id, the address prefix, and a TenantTransfer as the gate
- *                          end of response (Call.atEnd): bytesWritten() charged to TenantUsage
+ *                          end of response (Call.atEnd): bytesWritten() settled in QuotaLedger,
+ *                          written to the store every flushInterval (2 s)
  * namespace decorator QuotaNamespace
  *   a tenant's manifest or blob GET: refused (429) once over quota, before any lookup; else the
- *   content goes out through the TenantTransfer, which reserves its exact length first
+ *   content goes out through the TenantTransfer, which holds its exact length in the store first
+ *   (on a worker: one write), against the transfers of every node sharing the store
  * </pre>
+ *
+ * <p>Several nodes on one metadata store (PostgreSQL) share everything that matters here through
+ * it: accounts, usage, quota holds, console sessions ({@code Sessions}, by the SHA-256 of their
+ * token) and failed logins ({@link dev.hoist.auth.LoginLimiter}). What stays per node: the tenant
+ * id cache (another node's rotation or disabling reaches it within 10 s) and the traffic of
+ * transfers that ended since the last flush.
  */
 package dev.hoist.accelerator;

@@ -255,7 +255,7 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
   /**
    * Checks a password under the login limiter: 429 {@code TOOMANYREQUESTS} with {@code Retry-After}
    * while the name or the client's address has failed too often; else {@code granted} or {@code
-   * refused} (counted as a failure). The check runs on a worker thread.
+   * refused} (counted as a failure). The limiter and the check run on a worker thread.
    */
   private void signIn(
       HttpServerRequest request,
@@ -270,18 +270,23 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
             proxies,
             remote == null ? null : remote.hostAddress(),
             request.getHeader("X-Forwarded-For"));
-    long wait = limiter.blockedSeconds(username, ip);
-    if (wait > 0) {
-      log.info(
-          "token request refused: user={} host={} reason=too many failures",
-          username,
-          address.audience());
-      request.response().putHeader("Retry-After", Long.toString(wait));
-      error(request, 429, "TOOMANYREQUESTS", "too many failed sign-ins; try again later");
-      return;
-    }
-    Future<Optional<UserDirectory.Entry>> checked =
-        vertx.executeBlocking(() -> auth.signIn(username, password), false);
+    // The limiter and the directory both block: one trip to a worker for both.
+    Future<SignIn> checked =
+        vertx.executeBlocking(
+            () -> {
+              long wait = limiter.blockedSeconds(username, ip);
+              if (wait > 0) {
+                return new SignIn(wait, Optional.empty());
+              }
+              Optional<UserDirectory.Entry> entry = auth.signIn(username, password);
+              if (entry.isEmpty()) {
+                limiter.failed(username, ip);
+              } else {
+                limiter.succeeded(username);
+              }
+              return new SignIn(0, entry);
+            },
+            false);
     checked.onComplete(
         ar -> {
           if (ar.failed()) {
@@ -290,15 +295,23 @@ final class TokenEndpoint implements Handler<HttpServerRequest> {
                 username,
                 ar.cause().getClass().getName());
             error(request, 500, "UNKNOWN", "internal error");
-          } else if (ar.result().isEmpty()) {
-            limiter.failed(username, ip);
+          } else if (ar.result().waitSeconds() > 0) {
+            log.info(
+                "token request refused: user={} host={} reason=too many failures",
+                username,
+                address.audience());
+            request.response().putHeader("Retry-After", Long.toString(ar.result().waitSeconds()));
+            error(request, 429, "TOOMANYREQUESTS", "too many failed sign-ins; try again later");
+          } else if (ar.result().entry().isEmpty()) {
             refused.run();
           } else {
-            limiter.succeeded(username);
-            granted.handle(ar.result().get());
+            granted.handle(ar.result().entry().get());
           }
         });
   }
+
+  /** A password check under the limiter: refused for some seconds, or the user (empty: wrong). */
+  private record SignIn(long waitSeconds, Optional<UserDirectory.Entry> entry) {}
 
   /** A token for {@code entry}'s user (null: anonymous). */
   private void issue(

@@ -51,7 +51,8 @@
  *       disabled user, or a new password, ends it (400 {@code invalid_grant}).
  *   <li><b>Failed passwords</b> are counted by one {@link dev.hoist.auth.LoginLimiter} shared with
  *       the accelerator's console and API: 5 per name and 30 per client address in 15 minutes, then
- *       429 {@code TOOMANYREQUESTS} with {@code Retry-After}.
+ *       429 {@code TOOMANYREQUESTS} with {@code Retry-After}. The failures are kept in the metadata
+ *       store, so the nodes of a cluster count them together.
  *   <li><b>Logs</b> name users and hosts, never passwords, tokens or Authorization headers.
  * </ul>
  */

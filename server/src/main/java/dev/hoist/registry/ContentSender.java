@@ -110,14 +110,41 @@ final class ContentSender {
         };
     long offset = partialRange == null ? 0 : partialRange.start();
     long length = partialRange == null ? size : partialRange.length();
-    int status = partialRange == null ? 200 : 206;
     TransferGate gate = content.gate();
     if (!ex.isHead() && length > 0) {
+      if (gate.admissionBlocks()) {
+        return blocking
+            .run(() -> gate.admitTransfer(length))
+            .compose(
+                refusal ->
+                    refusal.isPresent()
+                        ? Future.failedFuture(refusal.get())
+                        : sendAdmitted(
+                            ex, content, contentType, acceptRanges, partialRange, offset, length));
+      }
       var refusal = gate.admitTransfer(length);
       if (refusal.isPresent()) {
         throw refusal.get();
       }
     }
+    return sendAdmitted(ex, content, contentType, acceptRanges, partialRange, offset, length);
+  }
+
+  /** Sends the headers and the body (or its range) once the gate let it go. */
+  private Future<Void> sendAdmitted(
+      Exchange ex,
+      Content content,
+      String contentType,
+      boolean acceptRanges,
+      ByteRange partialRange,
+      long offset,
+      long length) {
+    HttpServerResponse response = ex.response();
+    BlobContent body = content.body();
+    Digest digest = content.digest();
+    long size = body.size();
+    int status = partialRange == null ? 200 : 206;
+    TransferGate gate = content.gate();
     if (body instanceof BlobContent.Redirect redirect) {
       // The client fetches the bytes (the range it asked for, which it asks the URL for again)
       // from object storage: they are charged now, when the redirect grants them.

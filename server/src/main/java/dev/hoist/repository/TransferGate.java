@@ -41,6 +41,14 @@ public interface TransferGate {
   default void redirected(long length) {}
 
   /**
+   * Whether {@link #admitTransfer(long)} blocks (a database round trip, such as a quota shared by
+   * several nodes): the registry then calls it on a worker thread, never on an event loop.
+   */
+  default boolean admissionBlocks() {
+    return false;
+  }
+
+  /**
    * Whether a local file may be sent with zero-copy file transfer. A metered request says no, so
    * that its body is written in chunks and a transfer cut short counts only what was written.
    */

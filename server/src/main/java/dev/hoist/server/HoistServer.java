@@ -97,14 +97,16 @@ public final class HoistServer implements AutoCloseable {
   static final Duration MIRROR_STOP_GRACE = Duration.ofSeconds(5);
 
   private final ServerConfig config;
+  private final NodeId node;
   private final HttpServer http;
   private final Pipeline pipeline;
   private final Resources resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private HoistServer(
-      ServerConfig config, HttpServer http, Pipeline pipeline, Resources resources) {
+      ServerConfig config, NodeId node, HttpServer http, Pipeline pipeline, Resources resources) {
     this.config = config;
+    this.node = node;
     this.http = http;
     this.pipeline = pipeline;
     this.resources = resources;
@@ -118,6 +120,9 @@ public final class HoistServer implements AutoCloseable {
       Path dataDir = dataDir(config);
       MetadataStore metadata = resources.add("metadata", openMetadata(config, dataDir, clock));
       Cluster cluster = joinCluster(config, metadata, clock, resources);
+      // One identity for everything the node holds in the store: fills, sync runs, quota holds.
+      NodeId node = cluster == null ? NodeId.random() : new NodeId(cluster.nodeId());
+      log.info("node started: node={}", node);
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       DiskLifecycle disk =
           resources.add(
@@ -156,7 +161,8 @@ public final class HoistServer implements AutoCloseable {
 
       // One limiter for every password check, so that guesses spread over /token, the console and
       // the JSON API count together.
-      LoginLimiter logins = LoginLimiter.standard(clock);
+      // In the metadata store, so that the nodes sharing it count them together too.
+      LoginLimiter logins = LoginLimiter.standard(metadata, clock);
       AuthService auth = startAuth(config, dataDir, mirrored, logins, clock);
       Accelerator accelerator =
           resources.add(
@@ -167,6 +173,7 @@ public final class HoistServer implements AutoCloseable {
                   metadata,
                   clock,
                   logins,
+                  node.value(),
                   reservedUsernames(config, auth)));
       if (auth != null && config.accelerator().enabled()) {
         // The accelerator's accounts sign in after the htpasswd users.
@@ -184,7 +191,8 @@ public final class HoistServer implements AutoCloseable {
                   metadata,
                   clock,
                   meters,
-                  vertx));
+                  vertx,
+                  node.value()));
       if (mirror != null) {
         mirror.onTagPulled(sync::tagPulled);
       }
@@ -226,7 +234,7 @@ public final class HoistServer implements AutoCloseable {
       if (cluster != null) {
         cluster.announce(internalAddress(config, http.actualPort()));
       }
-      return new HoistServer(config, http, pipeline, resources);
+      return new HoistServer(config, node, http, pipeline, resources);
     } catch (RuntimeException e) {
       resources.close();
       throw e;
@@ -518,6 +526,11 @@ public final class HoistServer implements AutoCloseable {
 
   public int port() {
     return http.actualPort();
+  }
+
+  /** This process among the nodes sharing the metadata store. */
+  public NodeId node() {
+    return node;
   }
 
   public String host() {

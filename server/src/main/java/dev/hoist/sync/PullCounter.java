@@ -15,6 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Counts pulls of mirrored tags over a sliding window, in memory (counts restart with the node).
  * Each tag keeps one counter per slice of the window (a sixtieth of it, at least a second), so
  * memory grows with the number of hot tags, not with the number of pulls.
+ *
+ * <p>Per node, also in a cluster: behind a load balancer every node sees a fair sample of the
+ * pulls, so each node's top K is the cluster's, and sharing the counts would cost a write per pull
+ * or a batch that ages them. What must not happen twice is the warming itself, and that is shared:
+ * a node warms a tag under a lease, and every node reads the tag's check time from the store.
  */
 final class PullCounter {
   /** A mirrored tag: its upstream, its name there, and the tag. */

@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * {"errors":[{"code":"RULE_UNKNOWN","message":"no sync rule alpine"}]}} with the HTTP status. The
  * codes: 400 {@code BODY_INVALID} (not JSON), {@code RULE_INVALID} (the rule is wrong: the message
  * names the field); 401 {@code UNAUTHORIZED}; 403 {@code FORBIDDEN}; 404 {@code RULE_UNKNOWN},
- * {@code NOT_FOUND} (no such endpoint); 405 {@code METHOD_NOT_ALLOWED}; 409 {@code RULE_EXISTS};
+ * {@code NOT_FOUND} (no such endpoint); 405 {@code METHOD_NOT_ALLOWED}; 409 {@code RULE_EXISTS},
+ * {@code RUNNING_ELSEWHERE} ({@code ?wait=true} while another node of the cluster runs the rule);
  * 500 {@code RUN_FAILED} ({@code ?wait=true}), {@code INTERNAL}.
  */
 public final class SyncApi implements AutoCloseable {
@@ -207,6 +208,9 @@ public final class SyncApi implements AutoCloseable {
           Thread.currentThread().interrupt();
           throw new ApiError(500, "RUN_FAILED", "the run was interrupted");
         } catch (ExecutionException e) {
+          if (e.getCause() instanceof SyncService.RunningElsewhere elsewhere) {
+            throw new ApiError(409, "RUNNING_ELSEWHERE", elsewhere.getMessage());
+          }
           throw new ApiError(500, "RUN_FAILED", "the run failed: " + e.getMessage());
         }
       }

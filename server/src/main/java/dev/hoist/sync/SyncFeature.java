@@ -33,6 +33,7 @@ public final class SyncFeature implements AutoCloseable {
    * @param users the auth service's users when the server has auth (then the API needs them, see
    *     {@link SyncApi}), else null
    * @param mirror what sync needs of the mirror, {@link MirrorAccess#NONE} without one
+   * @param node this process among the nodes sharing the store: the owner of its runs' leases
    */
   public static SyncFeature start(
       SyncConfig config,
@@ -43,8 +44,9 @@ public final class SyncFeature implements AutoCloseable {
       MetadataStore metadata,
       InstantSource clock,
       MeterRegistry meters,
-      Vertx vertx) {
-    SyncService service = SyncService.start(config, mirror, local, metadata, clock, meters);
+      Vertx vertx,
+      String node) {
+    SyncService service = SyncService.start(config, mirror, local, metadata, clock, meters, node);
     SyncApi api =
         config.apiEnabledOn(listenHost, users != null) ? new SyncApi(vertx, service, users) : null;
     if (api != null && users == null && !SyncConfig.isLoopback(listenHost)) {

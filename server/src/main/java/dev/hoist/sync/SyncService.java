@@ -14,6 +14,7 @@ import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
 import dev.hoist.repository.CachedTag;
 import dev.hoist.repository.LocalNamespace;
+import dev.hoist.storage.ClusterTransaction.Lease;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.SyncRuleRecord;
 import dev.hoist.storage.SyncStatus;
@@ -35,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -51,22 +53,44 @@ import org.slf4j.LoggerFactory;
  * shared with the mirror) and a per-upstream {@link UpstreamBudget}; a 429 that survives the
  * client's own retries makes the run wait (Retry-After, else exponential, at most {@link
  * SyncConfig#maxBackoff()}) and try the image again.
+ *
+ * <p>Several nodes sharing one metadata store run each rule once: a run takes the lease {@code
+ * sync:<rule>} ({@code ClusterTransaction}) for this node, renews it while it lasts and releases it
+ * at the end. A node that does not get the lease skips a scheduled run (an on-demand run is refused
+ * with {@link RunningElsewhere}). Holding it, a node starts a scheduled run only if the stored
+ * status says it is still due (nobody started one since), so two nodes ticking at the same time, or
+ * one after the other, run a due time once. Every tick reads the rules from the store, so a rule
+ * created, changed or deleted on one node is scheduled on all. Pull counts for pre-warming stay per
+ * node (see {@link PullCounter}); a tag is warmed under the lease {@code prewarm:<tag>}, by one
+ * node at a time.
  */
 public final class SyncService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncService.class);
   private static final int MAX_ATTEMPTS = 6;
+
+  /** How long a run's lease lasts unless renewed: a node that died frees its rules after this. */
+  static final Duration LEASE = Duration.ofMinutes(1);
+
+  /** How often a running node renews its lease. */
+  static final Duration LEASE_RENEW = Duration.ofSeconds(20);
+
+  /** How long a pre-warm of one tag holds its lease (released when it ends). */
+  static final Duration WARM_LEASE = Duration.ofMinutes(5);
 
   private final SyncConfig config;
   private final MirrorAccess mirror;
   private final LocalNamespace local;
   private final MetadataStore metadata;
   private final InstantSource clock;
+  private final String node;
   private final SyncMetrics metrics;
   private final ObjectMapper json = new ObjectMapper();
   private final PullCounter pulls;
   private final Map<String, UpstreamBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<SyncStatus>> running = new ConcurrentHashMap<>();
   private final Map<String, Instant> nextRuns = new ConcurrentHashMap<>();
+  // The definition each rule was last scheduled with, to see changes made on other nodes.
+  private final Map<String, String> scheduled = new ConcurrentHashMap<>();
   private final Set<PullCounter.HotTag> warming = ConcurrentHashMap.newKeySet();
   private final ExecutorService workers =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hoist-sync-", 0).factory());
@@ -80,12 +104,14 @@ public final class SyncService implements AutoCloseable {
       LocalNamespace local,
       MetadataStore metadata,
       InstantSource clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      String node) {
     this.config = config;
     this.mirror = mirror;
     this.local = local;
     this.metadata = metadata;
     this.clock = clock;
+    this.node = node;
     this.metrics = new SyncMetrics(meters);
     this.pulls = new PullCounter(clock, config.prewarmWindow());
   }
@@ -93,6 +119,7 @@ public final class SyncService implements AutoCloseable {
   /**
    * Stores the configured rules, schedules every rule, and starts the clock that runs them.
    *
+   * @param node this process among the nodes sharing the store: the owner of its runs' leases
    * @throws IllegalArgumentException when a configured rule is invalid here (an unknown upstream)
    */
   public static SyncService start(
@@ -101,8 +128,9 @@ public final class SyncService implements AutoCloseable {
       LocalNamespace local,
       MetadataStore metadata,
       InstantSource clock,
-      MeterRegistry meters) {
-    SyncService service = new SyncService(config, mirror, local, metadata, clock, meters);
+      MeterRegistry meters,
+      String node) {
+    SyncService service = new SyncService(config, mirror, local, metadata, clock, meters, node);
     for (String text : config.rules()) {
       try {
         service.save(SyncRule.fromJson(service.json.readTree(text)), true);
@@ -110,10 +138,7 @@ public final class SyncService implements AutoCloseable {
         throw new UncheckedIOException(e);
       }
     }
-    for (SyncRule rule : service.rules()) {
-      service.schedule(rule, service.status(rule.name()).orElse(null));
-      service.metrics.watch(rule.name(), () -> service.status(rule.name()).orElse(null));
-    }
+    service.refreshSchedules(service.metadata.read(tx -> tx.sync().rules()));
     long tick = config.tick().toMillis();
     service.ticker.scheduleWithFixedDelay(service::tick, tick, tick, TimeUnit.MILLISECONDS);
     return service;
@@ -138,8 +163,16 @@ public final class SyncService implements AutoCloseable {
     return metadata.read(tx -> tx.sync().status(name));
   }
 
+  /** Whether a run of the rule is going on, here or on another node. Blocks (one read). */
   boolean isRunning(String name) {
-    return running.containsKey(name);
+    if (running.containsKey(name)) {
+      return true;
+    }
+    Instant now = clock.instant();
+    return metadata
+        .read(tx -> tx.cluster().lease(leaseName(name)))
+        .filter(l -> !l.expired(now))
+        .isPresent();
   }
 
   Instant nextRun(String name) {
@@ -182,6 +215,7 @@ public final class SyncService implements AutoCloseable {
               return !exists;
             });
     schedule(rule, status(rule.name()).orElse(null));
+    scheduled.put(rule.name(), definition);
     metrics.watch(rule.name(), () -> status(rule.name()).orElse(null));
     return created;
   }
@@ -195,6 +229,7 @@ public final class SyncService implements AutoCloseable {
               return tx.sync().deleteRule(name);
             });
     nextRuns.remove(name);
+    scheduled.remove(name);
     metrics.forget(name);
     return existed;
   }
@@ -221,8 +256,19 @@ public final class SyncService implements AutoCloseable {
 
   // Runs.
 
-  /** Starts a run of the rule now (or joins the one in progress); completes with its status. */
+  /**
+   * Starts a run of the rule now (or joins the one in progress on this node); completes with its
+   * status, or with {@link RunningElsewhere} when another node is running the rule.
+   */
   CompletableFuture<SyncStatus> runNow(String name) {
+    return start(name, null);
+  }
+
+  /**
+   * Starts a run in the background unless one is going on here: a scheduled one ({@code due} is its
+   * due time) or one on demand ({@code due} null).
+   */
+  CompletableFuture<SyncStatus> start(String name, @Nullable Instant due) {
     SyncRule rule =
         rule(name).orElseThrow(() -> new IllegalArgumentException("no sync rule " + name));
     return running.computeIfAbsent(
@@ -234,7 +280,9 @@ public final class SyncService implements AutoCloseable {
                 SyncStatus status = null;
                 Throwable failure = null;
                 try {
-                  status = run(rule);
+                  status = runLeased(rule, due);
+                } catch (RunningElsewhere e) {
+                  failure = e;
                 } catch (Throwable t) {
                   log.error("sync run failed: rule={} error={}", name, t.toString());
                   failure = t;
@@ -251,18 +299,135 @@ public final class SyncService implements AutoCloseable {
         });
   }
 
+  /** Another node holds the rule's lease: it is running the rule. */
+  static final class RunningElsewhere extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RunningElsewhere(String rule, String owner) {
+      super("rule " + rule + " is running on node " + owner);
+    }
+  }
+
+  static String leaseName(String rule) {
+    return "sync:" + rule;
+  }
+
+  /**
+   * A run under the rule's lease (see the class doc). A scheduled run that another node is running,
+   * or already ran for its due time, is skipped: the rule is scheduled again from the stored
+   * status, which is returned.
+   */
+  private @Nullable SyncStatus runLeased(SyncRule rule, @Nullable Instant due) {
+    String lease = leaseName(rule.name());
+    Instant now = clock.instant();
+    Lease held = metadata.write(tx -> tx.cluster().acquireLease(lease, node, now, now.plus(LEASE)));
+    if (!held.heldBy(node, now)) {
+      if (due == null) {
+        throw new RunningElsewhere(rule.name(), held.owner());
+      }
+      log.debug(
+          "scheduled sync run skipped, running elsewhere: rule={} node={}",
+          rule.name(),
+          held.owner());
+      SyncStatus stored = status(rule.name()).orElse(null);
+      schedule(rule, stored);
+      return stored;
+    }
+    long renewMillis = LEASE_RENEW.toMillis();
+    ScheduledFuture<?> renewal =
+        ticker.scheduleAtFixedRate(
+            () -> renew(rule.name()), renewMillis, renewMillis, TimeUnit.MILLISECONDS);
+    try {
+      if (due != null) {
+        SyncStatus stored = status(rule.name()).orElse(null);
+        if (!stillDue(rule.schedule(), due, stored, clock.instant())) {
+          log.debug("scheduled sync run skipped, already run: rule={} due={}", rule.name(), due);
+          schedule(rule, stored);
+          return stored;
+        }
+      }
+      return run(rule);
+    } finally {
+      renewal.cancel(false);
+      releaseQuietly(lease);
+    }
+  }
+
+  /**
+   * Whether a scheduled run due at {@code due} must still start, given the stored status (which
+   * another node may have written): with an interval, when the last start is an interval ago; with
+   * a cron, when no run started since the due time.
+   */
+  static boolean stillDue(
+      SyncRule.Schedule schedule, Instant due, @Nullable SyncStatus status, Instant now) {
+    if (status == null || status.lastStarted() == null) {
+      return true;
+    }
+    if (schedule.interval() != null) {
+      return !status.lastStarted().plus(schedule.interval()).isAfter(now);
+    }
+    return status.lastStarted().isBefore(due);
+  }
+
+  private void renew(String rule) {
+    try {
+      Instant now = clock.instant();
+      Lease lease =
+          metadata.write(
+              tx -> tx.cluster().acquireLease(leaseName(rule), node, now, now.plus(LEASE)));
+      if (!lease.heldBy(node, now)) {
+        log.warn("sync lease lost while running: rule={} owner={}", rule, lease.owner());
+      }
+    } catch (RuntimeException e) {
+      log.warn("renewing a sync lease failed: rule={} error={}", rule, e.toString());
+    }
+  }
+
   private void tick() {
     try {
+      List<SyncRuleRecord> records = metadata.read(tx -> tx.sync().rules());
+      refreshSchedules(records);
       Instant now = clock.instant();
       for (Map.Entry<String, Instant> e : nextRuns.entrySet()) {
         if (!e.getValue().isAfter(now) && !running.containsKey(e.getKey())) {
           nextRuns.remove(e.getKey(), e.getValue());
-          runNow(e.getKey());
+          try {
+            start(e.getKey(), e.getValue());
+          } catch (IllegalArgumentException gone) {
+            // Deleted on another node since the rules were read: the next tick forgets it.
+          }
         }
       }
-      prewarm();
+      prewarm(records.stream().map(this::parse).toList());
     } catch (RuntimeException e) {
       log.warn("sync tick failed: error={}", e.toString());
+    }
+  }
+
+  /**
+   * Schedules rules that are new or changed in the store (saved on this node or another), and
+   * forgets deleted ones.
+   */
+  private void refreshSchedules(List<SyncRuleRecord> records) {
+    Set<String> names = new HashSet<>();
+    for (SyncRuleRecord record : records) {
+      names.add(record.name());
+      if (record.definition().equals(scheduled.get(record.name()))) {
+        continue;
+      }
+      SyncRule rule = parse(record);
+      if (!running.containsKey(rule.name())) {
+        schedule(rule, status(rule.name()).orElse(null));
+      }
+      scheduled.put(rule.name(), record.definition());
+      metrics.watch(rule.name(), () -> status(rule.name()).orElse(null));
+    }
+    for (String name : List.copyOf(scheduled.keySet())) {
+      if (!names.contains(name)) {
+        scheduled.remove(name);
+        nextRuns.remove(name);
+        metrics.forget(name);
+      }
     }
   }
 
@@ -492,9 +657,13 @@ public final class SyncService implements AutoCloseable {
    * fresh time ends within the lead; runs in the background, one check per tag at a time.
    */
   void prewarm() {
+    prewarm(rules());
+  }
+
+  private void prewarm(List<SyncRule> rules) {
     Set<PullCounter.HotTag> candidates = new LinkedHashSet<>(pulls.top(config.prewarmTopK()));
     Set<PullCounter.HotTag> named = new HashSet<>();
-    for (SyncRule rule : rules()) {
+    for (SyncRule rule : rules) {
       if (rule.enabled() && rule.destination().mirrorCache()) {
         for (RepositoryName repository : rule.repositories()) {
           for (Tag tag : rule.warm()) {
@@ -536,7 +705,18 @@ public final class SyncService implements AutoCloseable {
   }
 
   private void warm(PullCounter.HotTag hot, RepositoryName cacheName) {
+    String lease = "prewarm:" + cacheName + ":" + hot.tag();
+    boolean leased = false;
     try {
+      Instant now = clock.instant();
+      // One node warms a tag at a time; the others see its fresh check time afterwards.
+      leased =
+          metadata
+              .write(tx -> tx.cluster().acquireLease(lease, node, now, now.plus(WARM_LEASE)))
+              .heldBy(node, now);
+      if (!leased) {
+        return;
+      }
       Optional<RegistryClient> client = mirror.client(hot.upstream());
       if (client.isEmpty()) {
         return;
@@ -554,7 +734,19 @@ public final class SyncService implements AutoCloseable {
           hot.tag(),
           message(e));
     } finally {
+      if (leased) {
+        releaseQuietly(lease);
+      }
       warming.remove(hot);
+    }
+  }
+
+  /** Gives up a lease; when that fails, the lease expires by itself. */
+  private void releaseQuietly(String lease) {
+    try {
+      metadata.write(tx -> tx.cluster().releaseLease(lease, node));
+    } catch (RuntimeException e) {
+      log.warn("releasing a lease failed: lease={} error={}", lease, e.toString());
     }
   }
 

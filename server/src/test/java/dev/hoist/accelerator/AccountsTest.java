@@ -25,7 +25,10 @@ class AccountsTest {
           .build();
   final Tenants tenants =
       new Tenants(
-          store, InstantSource.fixed(Instant.parse("2026-11-30T12:00:00Z")), QuotaPeriod.NONE);
+          store,
+          InstantSource.fixed(Instant.parse("2026-11-30T12:00:00Z")),
+          QuotaPeriod.NONE,
+          "node-a");
   final Accounts accounts = accounts(Set.of("team", "ops"));
 
   private Accounts accounts(Set<String> reserved) {
@@ -141,13 +144,13 @@ class AccountsTest {
   @Test
   void rotatingMovesTheAddressAndKeepsTheUsage() {
     AccountRecord alice = accounts.start(signup("alice@example.com", null).id());
-    TenantUsage usage = tenants.tenant(new TenantId(alice.tenantId())).orElseThrow();
-    usage.charge(42, tenants.today());
+    AccountRecord account = tenants.tenant(new TenantId(alice.tenantId())).orElseThrow();
+    tenants.ledger().charge(account.id(), 42);
     AccountRecord rotated = accounts.rotate(alice.id());
+    assertThat(tenants.cachedTenant(new TenantId(alice.tenantId()))).isEmpty();
     assertThat(tenants.tenant(new TenantId(alice.tenantId()))).isEmpty();
-    assertThat(tenants.tenant(new TenantId(rotated.tenantId())).orElseThrow().used(tenants.today()))
-        .isEqualTo(42);
-    tenants.flush();
+    assertThat(tenants.cachedTenant(new TenantId(rotated.tenantId()))).contains(rotated);
+    assertThat(accounts.usage(rotated, 30).used()).isEqualTo(42);
     assertThat(accounts.usage(rotated, 30).daily().get(tenants.today())).isEqualTo(42);
   }
 }

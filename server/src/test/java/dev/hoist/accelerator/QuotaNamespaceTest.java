@@ -13,6 +13,7 @@ import dev.hoist.repository.Namespace;
 import dev.hoist.repository.Repository;
 import dev.hoist.repository.RepositoryRequest;
 import dev.hoist.repository.TransferGate;
+import dev.hoist.storage.AccountRecord;
 import dev.hoist.testkit.MemoryBlobStore;
 import dev.hoist.testkit.MemoryMetadataStore;
 import java.nio.ByteBuffer;
@@ -32,9 +33,11 @@ class QuotaNamespaceTest {
   private static final byte[] BLOB = "twenty bytes of blob".getBytes(StandardCharsets.UTF_8);
   private static final Digest DIGEST = Digest.sha256(BLOB);
 
+  private final MemoryMetadataStore metadata = new MemoryMetadataStore();
   private final LocalNamespace local =
-      new LocalNamespace(
-          new MemoryBlobStore(), new MemoryMetadataStore(), InstantSource.fixed(NOW));
+      new LocalNamespace(new MemoryBlobStore(), metadata, InstantSource.fixed(NOW));
+  private final QuotaLedger ledger =
+      new QuotaLedger(metadata, InstantSource.fixed(NOW), QuotaPeriod.NONE, "node-a");
 
   /** Blob lookups that reached the namespace below (where a mirror would fetch upstream). */
   private final List<Digest> lookedUp = new ArrayList<>();
@@ -109,10 +112,32 @@ class QuotaNamespaceTest {
     writer.uploads().complete(upload.id(), upload, DIGEST);
   }
 
+  /** An account with this quota that has used this much: its id. */
+  private String account(long limit, long used) {
+    metadata.write(
+        tx -> {
+          tx.accounts()
+              .createAccount(
+                  new AccountRecord(
+                      "a1",
+                      "a@example.com",
+                      "alice",
+                      "hash",
+                      false,
+                      "t1",
+                      limit,
+                      false,
+                      "code",
+                      null,
+                      NOW));
+          tx.accounts().addUsage("a1", LocalDate.of(2026, 12, 7), used);
+          return null;
+        });
+    return "a1";
+  }
+
   private TenantTransfer tenant(long limit, long used) {
-    return new TenantTransfer(
-        new TenantUsage("t1", QuotaPeriod.NONE, limit, false, LocalDate.of(2026, 12, 7), used),
-        quota);
+    return new TenantTransfer(ledger, quota, account(limit, used));
   }
 
   private Repository.Blobs blobsFor(TransferGate gate) {
@@ -141,20 +166,20 @@ class QuotaNamespaceTest {
   }
 
   @Test
-  void contentForATenantGoesOutThroughItsGateWhichReservesTheExactLength() throws Exception {
-    TenantUsage usage =
-        new TenantUsage("t1", QuotaPeriod.NONE, 25, false, LocalDate.of(2026, 12, 7), 0);
-    TenantTransfer first = new TenantTransfer(usage, quota);
+  void contentForATenantGoesOutThroughItsGateWhichHoldsTheExactLength() throws Exception {
+    String account = account(25, 0);
+    TenantTransfer first = new TenantTransfer(ledger, quota, account);
     Content content = blobsFor(first).get(DIGEST, false);
 
     assertThat(content.gate()).isSameAs(first);
     assertThat(content.gate().zeroCopy()).as("metered bodies are counted by the chunk").isFalse();
+    assertThat(content.gate().admissionBlocks()).as("holds are written to the store").isTrue();
     assertThat(content.gate().admitTransfer(BLOB.length)).isEmpty();
-    assertThat(new TenantTransfer(usage, quota).admitTransfer(BLOB.length))
-        .as("20 reserved of 25: one more transfer may start, and may cross the limit")
+    assertThat(new TenantTransfer(ledger, quota, account).admitTransfer(BLOB.length))
+        .as("20 held of 25: one more transfer may start, and may cross the limit")
         .isEmpty();
-    assertThat(new TenantTransfer(usage, quota).admitTransfer(BLOB.length))
-        .as("40 reserved of 25: no transfer starts")
+    assertThat(new TenantTransfer(ledger, quota, account).admitTransfer(BLOB.length))
+        .as("40 held of 25: no transfer starts")
         .map(OciException::code)
         .contains(ErrorCode.TOOMANYREQUESTS);
   }

@@ -26,11 +26,11 @@ class QuotaTest {
   @Test
   void theRefusalIsTooManyRequestsWithUsedAndLimit() {
     Quota quota = new Quota(InstantSource.fixed(NOW), QuotaPeriod.MONTHLY);
-    TenantUsage usage =
-        new TenantUsage("a", QuotaPeriod.MONTHLY, 100, false, LocalDate.of(2026, 11, 30), 150);
-    var refusal = quota.refusal(usage);
+    var refusal = quota.refusal(new QuotaLedger.Standing(120, 30, 100));
     assertThat(refusal.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS);
-    assertThat(refusal.detail().get("used").asLong()).isEqualTo(150);
+    assertThat(refusal.detail().get("used").asLong())
+        .as("used counts the transfers in flight")
+        .isEqualTo(150);
     assertThat(refusal.detail().get("limit").asLong()).isEqualTo(100);
     assertThat(refusal.detail().get("resets").asText()).isEqualTo("2026-12-01T00:00:00Z");
     assertThat(refusal.headers()).containsEntry("Retry-After", "61");

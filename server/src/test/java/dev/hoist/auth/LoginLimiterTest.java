@@ -2,6 +2,7 @@ package dev.hoist.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.testkit.MemoryMetadataStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -12,7 +13,8 @@ class LoginLimiterTest {
   private final AtomicReference<Instant> now =
       new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
   private final InstantSource clock = () -> now.get();
-  private final LoginLimiter limiter = new LoginLimiter(clock, 3, 5, Duration.ofMinutes(10));
+  private final MemoryMetadataStore store = new MemoryMetadataStore(clock);
+  private final LoginLimiter limiter = new LoginLimiter(store, clock, 3, 5, Duration.ofMinutes(10));
 
   @Test
   void aNameIsBlockedAfterItsFailuresUntilTheOldestAgesOut() {
@@ -50,5 +52,27 @@ class LoginLimiterTest {
     limiter.failed("alice", "10.0.0.1");
     limiter.failed("alice", "10.0.0.1");
     assertThat(limiter.blockedSeconds("alice", "10.0.0.1")).isZero();
+  }
+
+  @Test
+  void limitersOverOneStoreCountTogetherAsTheNodesOfAClusterDo() {
+    LoginLimiter other = new LoginLimiter(store, clock, 3, 5, Duration.ofMinutes(10));
+    limiter.failed("alice", "10.0.0.1");
+    other.failed("alice", "10.0.0.2");
+    assertThat(other.blockedSeconds("alice", "10.0.0.3")).isZero();
+    limiter.failed("alice", "10.0.0.3");
+    assertThat(other.blockedSeconds("alice", "10.0.0.4")).isPositive();
+    other.succeeded("alice");
+    assertThat(limiter.blockedSeconds("alice", "10.0.0.4")).isZero();
+  }
+
+  @Test
+  void failuresThatAgedOutAreDeletedNowAndThen() {
+    limiter.failed("alice", "10.0.0.1");
+    now.set(now.get().plus(Duration.ofMinutes(11)));
+    limiter.failed("bob", "10.0.0.2");
+    // alice's failure and its address's are gone from the store, bob's two are left.
+    int left = store.write(tx -> tx.cluster().forgetLoginFailures(now.get().plusSeconds(1)));
+    assertThat(left).isEqualTo(2);
   }
 }

@@ -73,7 +73,8 @@ class PrewarmTest {
         new LocalNamespace(new MemoryBlobStore(), metadata, InstantSource.fixed(NOW)),
         metadata,
         InstantSource.fixed(NOW),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        "node-a");
   }
 
   @Test

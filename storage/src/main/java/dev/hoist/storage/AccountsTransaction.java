@@ -1,6 +1,8 @@
 package dev.hoist.storage;
 
+import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -9,6 +11,10 @@ import java.util.SortedMap;
  * Accelerator accounts, their tenants and their daily traffic, inside one {@link MetadataStore}
  * transaction. Emails, usernames, tenant ids and invite codes are unique. Days are UTC dates.
  * Methods that write throw {@link IllegalStateException} in a read transaction.
+ *
+ * <p>Quota across nodes: an account's transfers in flight hold quota ({@link QuotaHold}) from the
+ * moment they are admitted; {@link #holdQuota} admits one only while the account's traffic of the
+ * period plus every hold is under its quota, in one atomic step, whichever node asks.
  */
 public interface AccountsTransaction {
 
@@ -48,4 +54,24 @@ public interface AccountsTransaction {
 
   /** An account's traffic per day from {@code from} (inclusive), days without traffic left out. */
   SortedMap<LocalDate, Long> usage(String id, LocalDate from);
+
+  /**
+   * Records {@code hold} when the account's traffic since {@code periodStart} plus the bytes of
+   * every hold of the account is under its {@code quotaBytes}; false, and nothing written, when it
+   * is not or there is no such account. Atomic across nodes: two holds never both see the room only
+   * one of them leaves.
+   */
+  boolean holdQuota(QuotaHold hold, LocalDate periodStart);
+
+  /** The bytes the account's holds keep, expired ones included until they are removed. */
+  long heldQuota(String accountId);
+
+  /** Ends a hold; false when it was not there (never made, ended, or expired and removed). */
+  boolean releaseQuota(String holdId);
+
+  /** Moves the expiry of these holds (those still there) to {@code expires}; returns how many. */
+  int renewQuotaHolds(Collection<String> holdIds, Instant expires);
+
+  /** Removes holds that expired before {@code now} (their node died); returns how many. */
+  int expireQuotaHolds(Instant now);
 }

@@ -2,8 +2,12 @@ package dev.hoist.testkit;
 
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
+import dev.hoist.storage.QuotaHold;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -17,21 +21,25 @@ import java.util.function.Predicate;
 final class MemoryAccounts {
   private final Map<String, AccountRecord> accounts;
   private final Map<String, TreeMap<LocalDate, Long>> usage;
+  private final Map<String, QuotaHold> holds;
 
   MemoryAccounts() {
-    this(new HashMap<>(), new HashMap<>());
+    this(new HashMap<>(), new HashMap<>(), new HashMap<>());
   }
 
   private MemoryAccounts(
-      Map<String, AccountRecord> accounts, Map<String, TreeMap<LocalDate, Long>> usage) {
+      Map<String, AccountRecord> accounts,
+      Map<String, TreeMap<LocalDate, Long>> usage,
+      Map<String, QuotaHold> holds) {
     this.accounts = accounts;
     this.usage = usage;
+    this.holds = holds;
   }
 
   MemoryAccounts copy() {
     Map<String, TreeMap<LocalDate, Long>> days = new HashMap<>();
     usage.forEach((k, v) -> days.put(k, new TreeMap<>(v)));
-    return new MemoryAccounts(new HashMap<>(accounts), days);
+    return new MemoryAccounts(new HashMap<>(accounts), days, new HashMap<>(holds));
   }
 
   /** A view for one transaction; {@code check} runs before every call with whether it writes. */
@@ -133,7 +141,79 @@ final class MemoryAccounts {
         TreeMap<LocalDate, Long> days = usage.get(id);
         return days == null ? new TreeMap<>() : new TreeMap<>(days.tailMap(from, true));
       }
+
+      @Override
+      public boolean holdQuota(QuotaHold hold, LocalDate periodStart) {
+        check.accept(true);
+        AccountRecord account = accounts.get(hold.accountId());
+        if (account == null) {
+          return false;
+        }
+        TreeMap<LocalDate, Long> days = usage.getOrDefault(hold.accountId(), new TreeMap<>());
+        long used = days.tailMap(periodStart, true).values().stream().mapToLong(x -> x).sum();
+        if (used + held(hold.accountId()) >= account.quotaBytes()) {
+          return false;
+        }
+        holds.put(
+            hold.id(),
+            new QuotaHold(
+                hold.id(),
+                hold.accountId(),
+                hold.node(),
+                hold.bytes(),
+                hold.expires().truncatedTo(ChronoUnit.MILLIS)));
+        return true;
+      }
+
+      @Override
+      public long heldQuota(String accountId) {
+        check.accept(false);
+        return held(accountId);
+      }
+
+      @Override
+      public boolean releaseQuota(String holdId) {
+        check.accept(true);
+        return holds.remove(holdId) != null;
+      }
+
+      @Override
+      public int renewQuotaHolds(Collection<String> holdIds, Instant expires) {
+        check.accept(true);
+        int renewed = 0;
+        for (String id : holdIds) {
+          QuotaHold h = holds.get(id);
+          if (h != null) {
+            holds.put(
+                id,
+                new QuotaHold(
+                    id,
+                    h.accountId(),
+                    h.node(),
+                    h.bytes(),
+                    expires.truncatedTo(ChronoUnit.MILLIS)));
+            renewed++;
+          }
+        }
+        return renewed;
+      }
+
+      @Override
+      public int expireQuotaHolds(Instant now) {
+        check.accept(true);
+        int n = holds.size();
+        Instant at = now.truncatedTo(ChronoUnit.MILLIS);
+        holds.values().removeIf(h -> h.expires().isBefore(at));
+        return n - holds.size();
+      }
     };
+  }
+
+  private long held(String accountId) {
+    return holds.values().stream()
+        .filter(h -> h.accountId().equals(accountId))
+        .mapToLong(QuotaHold::bytes)
+        .sum();
   }
 
   private Optional<AccountRecord> find(Predicate<AccountRecord> p) {

@@ -18,6 +18,7 @@ import dev.hoist.storage.ManifestRecord;
 import dev.hoist.storage.MetadataStore;
 import dev.hoist.storage.MetadataTransaction;
 import dev.hoist.storage.MirrorTagState;
+import dev.hoist.storage.QuotaHold;
 import dev.hoist.storage.StoredBlob;
 import dev.hoist.storage.SyncRuleRecord;
 import dev.hoist.storage.SyncStatus;
@@ -1842,6 +1843,92 @@ public abstract class MetadataStoreContract {
 
   private static List<String> ids(List<UploadSession> sessions) {
     return sessions.stream().map(UploadSession::id).toList();
+  }
+
+  // Quota holds.
+
+  private static QuotaHold hold(String id, String account, long bytes, Instant expires) {
+    return new QuotaHold(id, account, "node-a", bytes, expires);
+  }
+
+  private boolean holdQuota(QuotaHold hold, java.time.LocalDate periodStart) {
+    return writeAccounts(a -> a.holdQuota(hold, periodStart));
+  }
+
+  private long heldQuota(String account) {
+    Long held = store.read(tx -> tx.accounts().heldQuota(account));
+    return held;
+  }
+
+  @Test
+  void quotaIsHeldOnlyWhileThePeriodsTrafficPlusHoldsIsUnderTheQuota() {
+    java.time.LocalDate start = java.time.LocalDate.of(2026, 11, 1);
+    store.write(
+        tx -> {
+          tx.accounts().createAccount(account("a1", "a@example.com", null).withQuotaBytes(100));
+          tx.accounts().addUsage("a1", start.minusDays(1), 500); // another period
+          tx.accounts().addUsage("a1", start.plusDays(3), 30);
+          return null;
+        });
+    Instant until = T0.plusSeconds(60);
+    assertThat(holdQuota(hold("h1", "a1", 60, until), start)).as("30 + 0 < 100").isTrue();
+    assertThat(holdQuota(hold("h2", "a1", 50, until), start))
+        .as("30 + 60 < 100: this one crosses the quota")
+        .isTrue();
+    assertThat(holdQuota(hold("h3", "a1", 1, until), start)).as("30 + 110 >= 100").isFalse();
+    assertThat(heldQuota("a1")).isEqualTo(110);
+    assertThat(writeAccounts(a -> a.releaseQuota("h1"))).isTrue();
+    assertThat(writeAccounts(a -> a.releaseQuota("h1"))).as("released once").isFalse();
+    assertThat(heldQuota("a1")).isEqualTo(50);
+    assertThat(holdQuota(hold("h4", "a1", 1, until), start)).as("30 + 50 < 100").isTrue();
+    assertThat(holdQuota(hold("h5", "nobody", 1, until), start)).isFalse();
+    assertThat(heldQuota("nobody")).isZero();
+    assertThatThrownBy(
+            () -> store.read(tx -> tx.accounts().holdQuota(hold("h6", "a1", 1, until), start)))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void quotaHoldsExpireUnlessRenewed() throws Exception {
+    java.time.LocalDate start = java.time.LocalDate.of(2026, 11, 1);
+    store.write(tx -> tx.accounts().createAccount(account("a1", "a@example.com", null)));
+    assertThat(holdQuota(hold("h1", "a1", 10, T0.plusSeconds(10)), start)).isTrue();
+    assertThat(holdQuota(hold("h2", "a1", 20, T0.plusSeconds(10)), start)).isTrue();
+    Integer renewed =
+        store.write(tx -> tx.accounts().renewQuotaHolds(List.of("h2", "gone"), T0.plusSeconds(60)));
+    assertThat(renewed).isEqualTo(1);
+    store.close();
+    store = openStore(dataDir);
+    assertThat(heldQuota("a1")).as("holds survive a restart").isEqualTo(30);
+    Integer expired = store.write(tx -> tx.accounts().expireQuotaHolds(T0.plusSeconds(20)));
+    assertThat(expired).isEqualTo(1);
+    assertThat(heldQuota("a1")).isEqualTo(20);
+    assertThat(writeAccounts(a -> a.releaseQuota("h1"))).as("expired and removed").isFalse();
+  }
+
+  @Test
+  void concurrentHoldsNeverShareTheLastRoomOfAQuota() throws Exception {
+    java.time.LocalDate start = java.time.LocalDate.of(2026, 11, 1);
+    store.write(
+        tx ->
+            tx.accounts().createAccount(account("a1", "a@example.com", null).withQuotaBytes(1000)));
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Boolean>> tries = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        QuotaHold h = hold("h" + i, "a1", 100, T0.plusSeconds(60));
+        tries.add(pool.submit(() -> holdQuota(h, start)));
+      }
+      int admitted = 0;
+      for (Future<Boolean> t : tries) {
+        admitted += t.get() ? 1 : 0;
+      }
+      // 0, 100, ... 900 are under 1000: ten holds, then none.
+      assertThat(admitted).isEqualTo(10);
+      assertThat(heldQuota("a1")).isEqualTo(1000);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   // Cluster state.

@@ -2,20 +2,30 @@ package dev.hoist.storage.sql;
 
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
+import dev.hoist.storage.QuotaHold;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** Accelerator accounts and daily usage in one {@link SqlTransaction}; plain portable SQL. */
+/**
+ * Accelerator accounts, daily usage and quota holds in one {@link SqlTransaction}; plain portable
+ * SQL.
+ */
 final class SqlAccounts implements AccountsTransaction {
   private static final String COLUMNS =
       "id, email, username, password_hash, admin, tenant_id, quota_bytes, disabled, invite_code,"
           + " invited_by, created";
+
+  // Hold ids per renewing statement: a node has at most a few hundred transfers in flight.
+  private static final int RENEW_BATCH = 200;
 
   private final Statements sql;
 
@@ -131,6 +141,70 @@ final class SqlAccounts implements AccountsTransaction {
       days.put(LocalDate.ofEpochDay(row[0]), row[1]);
     }
     return days;
+  }
+
+  @Override
+  public boolean holdQuota(QuotaHold hold, LocalDate periodStart) {
+    checkWritable();
+    // One statement: the check and the insert cannot be separated by another node's hold. Under
+    // SERIALIZABLE (PostgreSQL) two concurrent holds that each read the other's rows conflict and
+    // one is run again; SQLite has one writer.
+    return update(
+            "INSERT INTO quota_holds (id, account, node, bytes, expires)"
+                + " SELECT ?, ?, ?, ?, ? FROM accounts a WHERE a.id = ?"
+                + " AND (SELECT COALESCE(SUM(u.bytes), 0) FROM usage_daily u"
+                + " WHERE u.account = a.id AND u.day >= ?)"
+                + " + (SELECT COALESCE(SUM(h.bytes), 0) FROM quota_holds h"
+                + " WHERE h.account = a.id) < a.quota_bytes",
+            hold.id(),
+            hold.accountId(),
+            hold.node(),
+            hold.bytes(),
+            hold.expires().toEpochMilli(),
+            hold.accountId(),
+            periodStart.toEpochDay())
+        > 0;
+  }
+
+  @Override
+  public long heldQuota(String accountId) {
+    return query(
+            "SELECT COALESCE(SUM(bytes), 0) FROM quota_holds WHERE account = ?",
+            rs -> rs.getLong(1),
+            accountId)
+        .get(0);
+  }
+
+  @Override
+  public boolean releaseQuota(String holdId) {
+    checkWritable();
+    return update("DELETE FROM quota_holds WHERE id = ?", holdId) > 0;
+  }
+
+  @Override
+  public int renewQuotaHolds(Collection<String> holdIds, Instant expires) {
+    checkWritable();
+    List<String> ids = new ArrayList<>(holdIds);
+    int renewed = 0;
+    for (int from = 0; from < ids.size(); from += RENEW_BATCH) {
+      List<String> batch = ids.subList(from, Math.min(ids.size(), from + RENEW_BATCH));
+      List<Object> params = new ArrayList<>(batch.size() + 1);
+      params.add(expires.toEpochMilli());
+      params.addAll(batch);
+      renewed +=
+          update(
+              "UPDATE quota_holds SET expires = ? WHERE id IN ("
+                  + String.join(", ", Collections.nCopies(batch.size(), "?"))
+                  + ")",
+              params.toArray());
+    }
+    return renewed;
+  }
+
+  @Override
+  public int expireQuotaHolds(Instant now) {
+    checkWritable();
+    return update("DELETE FROM quota_holds WHERE expires < ?", now.toEpochMilli());
   }
 
   private Optional<AccountRecord> one(String column, String value) {
