@@ -1164,7 +1164,8 @@ http {{
         busy0 = machine_busy()
         load0 = open("/proc/loadavg").read().split()[:3]
         self.setup()
-        m = self.pulls(a.reps)
+        only = set(filter(None, a.only.split(",")))
+        m = None if only else self.pulls(a.reps)
         if m:
             if a.profile:
                 self.notes.append("--profile: Hoist's last a/b instance ran with JFR (a, b, d, e)")
@@ -1178,13 +1179,15 @@ http {{
                 if jfr:
                     self.profile_summary(jfr)
         # Short single-process rows first, so that a time limit cuts the long ones.
-        self.hoist_pull(a.reps)
-        self.startup(a.startup_runs)
-        self.concurrent_cold(a.reps, a.concurrency)
-        self.eviction(a.reps)
-        self.verify_on_read(a.reps, a.streams)
-        self.cluster(a.reps, a.concurrency)
-        if a.huge_mib:
+        if not only:
+            self.hoist_pull(a.reps)
+            self.startup(a.startup_runs)
+            self.concurrent_cold(a.reps, a.concurrency)
+            self.eviction(a.reps)
+            self.verify_on_read(a.reps, a.streams)
+        if not only or "j" in only:
+            self.cluster(a.reps, a.concurrency)
+        if a.huge_mib and not only:
             self.huge_blob()
         stop_all()
         busy1 = machine_busy()
@@ -1394,6 +1397,7 @@ def main():
     p.add_argument("--seed", type=int, default=20260101)
     p.add_argument("--max-minutes", type=float, default=15)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--only", default="", help="run only these rows (j), after the setup")
     p.add_argument("--s3proxy-cp", default="", help="classpath of the test kit's S3Server (row j)")
     p.add_argument("--postgres", default="", help="PostgreSQL URL for row j (postgresql://...)")
     p.add_argument("--facts", required=True, help="a JSON file of machine facts from run.sh")

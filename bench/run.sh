@@ -189,7 +189,7 @@ fi
 postgres="${BENCH_POSTGRES:-postgresql://postgres@127.0.0.1:5432/test}"
 
 args=(
-  --s3proxy-cp "$s3proxy_cp" --postgres "$postgres"
+  --s3proxy-cp "$s3proxy_cp" --postgres "$postgres" --only "${BENCH_ONLY:-}"
   --java "$java_bin" --jar "$work/hoist.jar" --images "$work/images" --workdir "$work"
   --hload "$work/hload" --reps "$reps" --concurrency "$concurrency" --streams "$streams"
   --manifest-seconds "$manifest_seconds" --startup-runs "$startup_runs" --huge-mib "$huge_mib"
