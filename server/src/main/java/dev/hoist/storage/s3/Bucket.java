@@ -1,5 +1,6 @@
 package dev.hoist.storage.s3;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
@@ -33,6 +35,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -78,8 +81,12 @@ final class Bucket implements AutoCloseable {
     return name;
   }
 
-  /** An object as HEAD or a listing describes it; the ETag keeps its quotes. */
-  record ObjectInfo(String key, long size, String etag, Instant lastModified) {}
+  /**
+   * An object as HEAD or a listing describes it; the ETag keeps its quotes. The user metadata
+   * ({@code x-amz-meta-*}, names in lower case without the prefix) comes with HEAD only.
+   */
+  record ObjectInfo(
+      String key, long size, String etag, Instant lastModified, Map<String, String> metadata) {}
 
   /** The bucket's content changed since the ETag a conditional request named was read. */
   static final class ObjectChangedException extends IOException {
@@ -109,7 +116,9 @@ final class Bucket implements AutoCloseable {
       }
       throw failure("HEAD", key, e);
     }
-    return Optional.of(new ObjectInfo(key, r.contentLength(), quoted(r.eTag()), r.lastModified()));
+    return Optional.of(
+        new ObjectInfo(
+            key, r.contentLength(), quoted(r.eTag()), r.lastModified(), Map.copyOf(r.metadata())));
   }
 
   /**
@@ -129,18 +138,19 @@ final class Bucket implements AutoCloseable {
 
   /** Stores {@code bytes[offset, offset + length)} as the object {@code key}; returns its ETag. */
   String put(String key, byte[] bytes, int offset, int length) throws IOException {
-    return put(key, () -> new java.io.ByteArrayInputStream(bytes, offset, length), length);
+    return put(key, () -> new ByteArrayInputStream(bytes, offset, length), length, Map.of());
   }
 
   /**
-   * Stores {@code length} bytes as the object {@code key}; returns its ETag. The provider may be
-   * asked for the bytes more than once (to sign them, to retry).
+   * Stores {@code length} bytes, with user metadata, as the object {@code key}; returns its ETag.
+   * The provider may be asked for the bytes more than once (to sign them, to retry).
    */
-  String put(String key, ContentStreamProvider content, long length) throws IOException {
+  String put(String key, ContentStreamProvider content, long length, Map<String, String> metadata)
+      throws IOException {
     try {
       return quoted(
           s3.putObject(
-                  b -> b.bucket(name).key(key).contentLength(length),
+                  b -> b.bucket(name).key(key).contentLength(length).metadata(metadata),
                   RequestBody.fromContentProvider(content, length, "application/octet-stream"))
               .eTag());
     } catch (SdkException e) {
@@ -162,7 +172,9 @@ final class Bucket implements AutoCloseable {
                     .sourceKey(source)
                     .destinationBucket(name)
                     .destinationKey(target)
-                    .copySourceIfMatch(ifMatch));
+                    .copySourceIfMatch(ifMatch)
+                    // A piece's metadata (its hash state) is not the copy's.
+                    .metadataDirective(MetadataDirective.REPLACE));
       } catch (SdkException e) {
         throw failure("COPY " + source + " to", target, e);
       }
@@ -248,7 +260,7 @@ final class Bucket implements AutoCloseable {
   }
 
   private static ObjectInfo info(S3Object o) {
-    return new ObjectInfo(o.key(), o.size(), quoted(o.eTag()), o.lastModified());
+    return new ObjectInfo(o.key(), o.size(), quoted(o.eTag()), o.lastModified(), Map.of());
   }
 
   /** Deletes an object; no error when it is already gone. */

@@ -21,11 +21,13 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -62,6 +64,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
   /** The uploads this instance has touched, shared by their handles. */
   private final ConcurrentMap<String, UploadState> states = new ConcurrentHashMap<>();
+
+  /** Upload bytes read back from S3 to be hashed (written by another node, or before a restart). */
+  private final LongAdder hashedFromS3 = new LongAdder();
 
   /**
    * @param prefix where keys start: empty or ending in {@code /}
@@ -178,7 +183,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     // A fresh marker per start: its ETag tells this upload from one cancelled under the same id.
     byte[] marker = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
     String generation = bucket.put(uploadPrefix + UploadState.MARKER, marker, 0, marker.length);
-    UploadState state = new UploadState(id, bucket, uploadPrefix, generation);
+    UploadState state = new UploadState(id, bucket, uploadPrefix, generation, hashedFromS3);
     states.put(id, state);
     return new S3Upload(state);
   }
@@ -195,7 +200,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
     String uploadPrefix = uploadPrefix(id);
     UploadState state =
-        states.computeIfAbsent(id, k -> new UploadState(k, bucket, uploadPrefix, null));
+        states.computeIfAbsent(
+            id, k -> new UploadState(k, bucket, uploadPrefix, null, hashedFromS3));
     synchronized (state) {
       // Listed under the monitor: a write of this instance ends before, not during, the listing.
       UploadState.Listing listing = UploadState.Listing.of(bucket, uploadPrefix);
@@ -272,7 +278,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       throw new DigestMismatchException(digest, null, size, actual);
     }
     if (actual <= IMPORT_PART) {
-      bucket.put(key, () -> fileRange(file, 0, actual), actual);
+      bucket.put(key, () -> fileRange(file, 0, actual), actual, Map.of());
     } else {
       long partSize =
           Math.max(IMPORT_PART, (actual + UploadState.MAX_PARTS - 1) / UploadState.MAX_PARTS);
@@ -408,6 +414,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
               }
               return Stream.of(new StoredFile(digest, o.size(), o.lastModified()));
             });
+  }
+
+  /** How many upload bytes this instance read back from S3 to hash them. */
+  long bytesHashedFromS3() {
+    return hashedFromS3.sum();
   }
 
   String blobKey(Digest digest) {
