@@ -38,6 +38,7 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * One bucket seen through the S3 API, with the few operations the blob store needs. Every failure
@@ -59,22 +60,27 @@ final class Bucket implements AutoCloseable {
   private final String name;
   private final String endpoint;
   private final @Nullable String secret;
+  private final @Nullable SdkAutoCloseable credentials;
 
   /**
    * @param endpoint how the endpoint is named in messages
    * @param secret a secret key to scrub from messages, should one ever appear in one
+   * @param credentials a credentials provider to close with the bucket (clients do not close the
+   *     providers they are given)
    */
   Bucket(
       S3Client s3,
       @Nullable S3Presigner presigner,
       String name,
       String endpoint,
-      @Nullable String secret) {
+      @Nullable String secret,
+      @Nullable SdkAutoCloseable credentials) {
     this.s3 = s3;
     this.presigner = presigner;
     this.name = name;
     this.endpoint = endpoint;
     this.secret = secret;
+    this.credentials = credentials;
   }
 
   String name() {
@@ -492,8 +498,14 @@ final class Bucket implements AutoCloseable {
     try {
       s3.close();
     } finally {
-      if (presigner != null) {
-        presigner.close();
+      try {
+        if (presigner != null) {
+          presigner.close();
+        }
+      } finally {
+        if (credentials != null) {
+          credentials.close();
+        }
       }
     }
   }

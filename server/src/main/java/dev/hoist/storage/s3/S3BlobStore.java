@@ -87,11 +87,16 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
   /** As {@link #open(S3Config)}; {@code clock} names quarantined objects. */
   public static S3BlobStore open(S3Config config, InstantSource clock) {
-    AwsCredentialsProvider credentials =
-        config.accessKey() == null || config.secretKey() == null
-            ? DefaultCredentialsProvider.builder().build()
-            : StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+    DefaultCredentialsProvider chain = null;
+    AwsCredentialsProvider credentials;
+    if (config.accessKey() == null || config.secretKey() == null) {
+      chain = DefaultCredentialsProvider.builder().build();
+      credentials = chain;
+    } else {
+      credentials =
+          StaticCredentialsProvider.create(
+              AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+    }
     Region region = Region.of(config.region());
     S3Configuration service =
         S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).build();
@@ -123,7 +128,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       presigner = presign.build();
     }
     Bucket bucket =
-        new Bucket(s3, presigner, config.bucket(), config.endpointName(), config.secretKey());
+        new Bucket(
+            s3, presigner, config.bucket(), config.endpointName(), config.secretKey(), chain);
     return new S3BlobStore(
         bucket, config.prefix(), config.redirect() ? config.redirectExpiry() : null, clock);
   }
