@@ -5,6 +5,7 @@ import dev.hoist.oci.DigestMismatchException;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.BlobUpload;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -445,7 +446,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   }
 
   /** Reads at most {@code limit} bytes of a stream. */
-  private static final class BoundedInputStream extends java.io.FilterInputStream {
+  private static final class BoundedInputStream extends FilterInputStream {
     private long left;
 
     BoundedInputStream(InputStream in, long limit) {

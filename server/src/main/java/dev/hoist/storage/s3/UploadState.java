@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -506,7 +507,7 @@ final class UploadState {
   }
 
   String pieceKey(long offset) {
-    return prefix + PIECE + String.format(java.util.Locale.ROOT, "%019d", offset);
+    return prefix + PIECE + String.format(Locale.ROOT, "%019d", offset);
   }
 
   private interface Sink {
