@@ -1,8 +1,10 @@
 package dev.hoist.storage.s3;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.NoSuchFileException;
@@ -11,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
@@ -33,8 +36,10 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * One bucket seen through the S3 API, with the few operations the blob store needs. Every failure
@@ -56,30 +61,39 @@ final class Bucket implements AutoCloseable {
   private final String name;
   private final String endpoint;
   private final @Nullable String secret;
+  private final @Nullable SdkAutoCloseable credentials;
 
   /**
    * @param endpoint how the endpoint is named in messages
    * @param secret a secret key to scrub from messages, should one ever appear in one
+   * @param credentials a credentials provider to close with the bucket (clients do not close the
+   *     providers they are given)
    */
   Bucket(
       S3Client s3,
       @Nullable S3Presigner presigner,
       String name,
       String endpoint,
-      @Nullable String secret) {
+      @Nullable String secret,
+      @Nullable SdkAutoCloseable credentials) {
     this.s3 = s3;
     this.presigner = presigner;
     this.name = name;
     this.endpoint = endpoint;
     this.secret = secret;
+    this.credentials = credentials;
   }
 
   String name() {
     return name;
   }
 
-  /** An object as HEAD or a listing describes it; the ETag keeps its quotes. */
-  record ObjectInfo(String key, long size, String etag, Instant lastModified) {}
+  /**
+   * An object as HEAD or a listing describes it; the ETag keeps its quotes. The user metadata
+   * ({@code x-amz-meta-*}, names in lower case without the prefix) comes with HEAD only.
+   */
+  record ObjectInfo(
+      String key, long size, String etag, Instant lastModified, Map<String, String> metadata) {}
 
   /** The bucket's content changed since the ETag a conditional request named was read. */
   static final class ObjectChangedException extends IOException {
@@ -109,7 +123,9 @@ final class Bucket implements AutoCloseable {
       }
       throw failure("HEAD", key, e);
     }
-    return Optional.of(new ObjectInfo(key, r.contentLength(), quoted(r.eTag()), r.lastModified()));
+    return Optional.of(
+        new ObjectInfo(
+            key, r.contentLength(), quoted(r.eTag()), r.lastModified(), Map.copyOf(r.metadata())));
   }
 
   /**
@@ -129,18 +145,19 @@ final class Bucket implements AutoCloseable {
 
   /** Stores {@code bytes[offset, offset + length)} as the object {@code key}; returns its ETag. */
   String put(String key, byte[] bytes, int offset, int length) throws IOException {
-    return put(key, () -> new java.io.ByteArrayInputStream(bytes, offset, length), length);
+    return put(key, () -> new ByteArrayInputStream(bytes, offset, length), length, Map.of());
   }
 
   /**
-   * Stores {@code length} bytes as the object {@code key}; returns its ETag. The provider may be
-   * asked for the bytes more than once (to sign them, to retry).
+   * Stores {@code length} bytes, with user metadata, as the object {@code key}; returns its ETag.
+   * The provider may be asked for the bytes more than once (to sign them, to retry).
    */
-  String put(String key, ContentStreamProvider content, long length) throws IOException {
+  String put(String key, ContentStreamProvider content, long length, Map<String, String> metadata)
+      throws IOException {
     try {
       return quoted(
           s3.putObject(
-                  b -> b.bucket(name).key(key).contentLength(length),
+                  b -> b.bucket(name).key(key).contentLength(length).metadata(metadata),
                   RequestBody.fromContentProvider(content, length, "application/octet-stream"))
               .eTag());
     } catch (SdkException e) {
@@ -162,7 +179,9 @@ final class Bucket implements AutoCloseable {
                     .sourceKey(source)
                     .destinationBucket(name)
                     .destinationKey(target)
-                    .copySourceIfMatch(ifMatch));
+                    .copySourceIfMatch(ifMatch)
+                    // A piece's metadata (its hash state) is not the copy's.
+                    .metadataDirective(MetadataDirective.REPLACE));
       } catch (SdkException e) {
         throw failure("COPY " + source + " to", target, e);
       }
@@ -212,7 +231,7 @@ final class Bucket implements AutoCloseable {
               try {
                 page = listPage(prefix, page.nextContinuationToken());
               } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
               }
               contents = page.contents().iterator();
             }
@@ -248,7 +267,7 @@ final class Bucket implements AutoCloseable {
   }
 
   private static ObjectInfo info(S3Object o) {
-    return new ObjectInfo(o.key(), o.size(), quoted(o.eTag()), o.lastModified());
+    return new ObjectInfo(o.key(), o.size(), quoted(o.eTag()), o.lastModified(), Map.of());
   }
 
   /** Deletes an object; no error when it is already gone. */
@@ -480,8 +499,14 @@ final class Bucket implements AutoCloseable {
     try {
       s3.close();
     } finally {
-      if (presigner != null) {
-        presigner.close();
+      try {
+        if (presigner != null) {
+          presigner.close();
+        }
+      } finally {
+        if (credentials != null) {
+          credentials.close();
+        }
       }
     }
   }

@@ -5,6 +5,7 @@ import dev.hoist.oci.DigestMismatchException;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.BlobUpload;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,11 +22,13 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -63,6 +66,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   /** The uploads this instance has touched, shared by their handles. */
   private final ConcurrentMap<String, UploadState> states = new ConcurrentHashMap<>();
 
+  /** Upload bytes read back from S3 to be hashed (written by another node, or before a restart). */
+  private final LongAdder hashedFromS3 = new LongAdder();
+
   /**
    * @param prefix where keys start: empty or ending in {@code /}
    * @param redirectExpiry when set, {@link #open} answers with presigned URLs valid this long
@@ -82,11 +88,16 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
   /** As {@link #open(S3Config)}; {@code clock} names quarantined objects. */
   public static S3BlobStore open(S3Config config, InstantSource clock) {
-    AwsCredentialsProvider credentials =
-        config.accessKey() == null || config.secretKey() == null
-            ? DefaultCredentialsProvider.builder().build()
-            : StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+    DefaultCredentialsProvider chain = null;
+    AwsCredentialsProvider credentials;
+    if (config.accessKey() == null || config.secretKey() == null) {
+      chain = DefaultCredentialsProvider.builder().build();
+      credentials = chain;
+    } else {
+      credentials =
+          StaticCredentialsProvider.create(
+              AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+    }
     Region region = Region.of(config.region());
     S3Configuration service =
         S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).build();
@@ -118,7 +129,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       presigner = presign.build();
     }
     Bucket bucket =
-        new Bucket(s3, presigner, config.bucket(), config.endpointName(), config.secretKey());
+        new Bucket(
+            s3, presigner, config.bucket(), config.endpointName(), config.secretKey(), chain);
     return new S3BlobStore(
         bucket, config.prefix(), config.redirect() ? config.redirectExpiry() : null, clock);
   }
@@ -178,7 +190,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     // A fresh marker per start: its ETag tells this upload from one cancelled under the same id.
     byte[] marker = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
     String generation = bucket.put(uploadPrefix + UploadState.MARKER, marker, 0, marker.length);
-    UploadState state = new UploadState(id, bucket, uploadPrefix, generation);
+    UploadState state = new UploadState(id, bucket, uploadPrefix, generation, hashedFromS3);
     states.put(id, state);
     return new S3Upload(state);
   }
@@ -195,7 +207,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
     String uploadPrefix = uploadPrefix(id);
     UploadState state =
-        states.computeIfAbsent(id, k -> new UploadState(k, bucket, uploadPrefix, null));
+        states.computeIfAbsent(
+            id, k -> new UploadState(k, bucket, uploadPrefix, null, hashedFromS3));
     synchronized (state) {
       // Listed under the monitor: a write of this instance ends before, not during, the listing.
       UploadState.Listing listing = UploadState.Listing.of(bucket, uploadPrefix);
@@ -272,7 +285,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       throw new DigestMismatchException(digest, null, size, actual);
     }
     if (actual <= IMPORT_PART) {
-      bucket.put(key, () -> fileRange(file, 0, actual), actual);
+      bucket.put(key, () -> fileRange(file, 0, actual), actual, Map.of());
     } else {
       long partSize =
           Math.max(IMPORT_PART, (actual + UploadState.MAX_PARTS - 1) / UploadState.MAX_PARTS);
@@ -410,6 +423,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
             });
   }
 
+  /** How many upload bytes this instance read back from S3 to hash them. */
+  long bytesHashedFromS3() {
+    return hashedFromS3.sum();
+  }
+
   String blobKey(Digest digest) {
     return prefix + "blobs/" + digest.algorithm() + "/" + digest.encoded();
   }
@@ -428,7 +446,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   }
 
   /** Reads at most {@code limit} bytes of a stream. */
-  private static final class BoundedInputStream extends java.io.FilterInputStream {
+  private static final class BoundedInputStream extends FilterInputStream {
     private long left;
 
     BoundedInputStream(InputStream in, long limit) {

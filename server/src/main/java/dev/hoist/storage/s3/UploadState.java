@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -14,10 +15,16 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One upload's pieces as this instance last saw them or wrote them, and how far their SHA-256 is
@@ -25,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  * thread-safe: callers hold its monitor.
  */
 final class UploadState {
+  private static final Logger log = LoggerFactory.getLogger(UploadState.class);
+
   /** S3's smallest part of a multipart upload but the last. */
   static final long MIN_PART = 5L << 20;
 
@@ -35,6 +44,11 @@ final class UploadState {
   static final int MAX_PARTS = 10_000;
 
   static final String MARKER = "started";
+
+  // User metadata of a piece: the SHA-256 of the upload's bytes up to the piece's end, and which
+  // pieces came before it (a fingerprint of their keys, sizes and ETags).
+  static final String SHA256_THROUGH = "hoist-sha256";
+  static final String AFTER_PIECES = "hoist-after";
   private static final String PIECE = "part-";
   private static final Pattern PIECE_NAME = Pattern.compile("part-(\\d{19})");
   private static final int READ_CHUNK = 64 * 1024;
@@ -115,6 +129,7 @@ final class UploadState {
   final String id;
   private final Bucket bucket;
   private final String prefix;
+  private final LongAdder hashedFromS3;
 
   private @Nullable String generation;
   private List<Piece> pieces = new ArrayList<>();
@@ -134,9 +149,15 @@ final class UploadState {
    * @param generation the marker's ETag when this state was made; null: not known yet, to be learnt
    *     from a listing ({@link #sync})
    */
-  UploadState(String id, Bucket bucket, String prefix, @Nullable String generation) {
+  UploadState(
+      String id,
+      Bucket bucket,
+      String prefix,
+      @Nullable String generation,
+      LongAdder hashedFromS3) {
     this.id = id;
     this.bucket = bucket;
+    this.hashedFromS3 = hashedFromS3;
     this.prefix = prefix;
     this.generation = generation;
   }
@@ -210,10 +231,17 @@ final class UploadState {
   }
 
   /**
-   * The digest of the bytes with {@code algorithm}: SHA-256 from the hash kept (catching up first),
-   * any other read back from the pieces.
+   * The digest of the bytes with {@code algorithm}: SHA-256 from the hash kept when it covers every
+   * piece, else as recorded with the last piece when it was written after exactly the pieces listed
+   * before it, else by catching up; any other algorithm read back from the pieces.
    */
   Digest digest(String algorithm) throws IOException {
+    if (algorithm.equals(Digest.SHA256) && hashedPieces < pieces.size()) {
+      Optional<Digest> recorded = recordedSha256();
+      if (recorded.isPresent()) {
+        return recorded.get();
+      }
+    }
     if (algorithm.equals(Digest.SHA256)) {
       catchUp();
       return new Digest(Digest.SHA256, HexFormat.of().formatHex(copy(sha256).digest()));
@@ -225,6 +253,39 @@ final class UploadState {
       }
     }
     return digester.digest();
+  }
+
+  /**
+   * The SHA-256 of all the bytes as the node that stored the last piece computed it: it hashed the
+   * bytes it stored, after bytes it had stored or read itself, pinned by ETag. Recorded in the same
+   * PUT as the piece's bytes, it holds for exactly the pieces its fingerprint names, which the
+   * listing must still show.
+   */
+  private Optional<Digest> recordedSha256() throws IOException {
+    Piece last = pieces.getLast();
+    Optional<Bucket.ObjectInfo> head = bucket.head(last.key());
+    if (head.isEmpty() || !head.get().etag().equals(last.etag())) {
+      return Optional.empty();
+    }
+    Map<String, String> metadata = head.get().metadata();
+    String through = metadata.get(SHA256_THROUGH);
+    String after = metadata.get(AFTER_PIECES);
+    if (through == null
+        || !fingerprint(pieces.subList(0, pieces.size() - 1)).equals(after)
+        || !through.matches("[0-9a-f]{64}")) {
+      return Optional.empty();
+    }
+    return Optional.of(new Digest(Digest.SHA256, through));
+  }
+
+  /** Names pieces by key, size and ETag, compactly. */
+  private static String fingerprint(List<Piece> pieces) {
+    MessageDigest digest = newSha256();
+    for (Piece p : pieces) {
+      digest.update(
+          (p.key() + " " + p.size() + " " + p.etag() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   /** Starts appending bytes; the caller has {@linkplain #catchUp() caught up}. */
@@ -295,13 +356,22 @@ final class UploadState {
       byte[] run = merge ? readRun() : new byte[0];
       byte[] bytes = buffer;
       int count = filled;
+      MessageDigest through = copy(sha256);
+      through.update(buffer, 0, filled);
+      Map<String, String> metadata =
+          Map.of(
+              SHA256_THROUGH,
+              HexFormat.of().formatHex(through.digest()),
+              AFTER_PIECES,
+              fingerprint(merge ? pieces.subList(0, runStart) : pieces));
       String etag =
           bucket.put(
               key,
               () ->
                   new SequenceInputStream(
                       new ByteArrayInputStream(run), new ByteArrayInputStream(bytes, 0, count)),
-              length);
+              length,
+              metadata);
       sha256.update(buffer, 0, filled);
       List<Piece> merged = List.of();
       if (merge) {
@@ -322,7 +392,12 @@ final class UploadState {
         // Left behind by a failure, they are skipped by every listing and go with the upload.
         List<String> leftovers =
             merged.stream().map(Piece::key).filter(k -> !k.equals(key)).toList();
-        bucket.deleteAll(leftovers);
+        try {
+          bucket.deleteAll(leftovers);
+        } catch (IOException e) {
+          log.warn(
+              "merged pieces of an upload not all deleted: upload={} error={}", id, e.getMessage());
+        }
       }
     }
 
@@ -432,7 +507,7 @@ final class UploadState {
   }
 
   String pieceKey(long offset) {
-    return prefix + PIECE + String.format(java.util.Locale.ROOT, "%019d", offset);
+    return prefix + PIECE + String.format(Locale.ROOT, "%019d", offset);
   }
 
   private interface Sink {
@@ -445,6 +520,7 @@ final class UploadState {
     for (int n; (n = in.read(chunk)) != -1; ) {
       sink.update(chunk, 0, n);
       total += n;
+      hashedFromS3.add(n);
     }
     if (total != p.size()) {
       throw shortPiece(p, total);

@@ -19,7 +19,8 @@
  *       part-0000000000000000000
  *       part-0000000000008388608
  *                          pieces: the upload's bytes from that offset (19 digits),
- *                          as many as the object holds
+ *                          as many as the object holds; user metadata hoist-sha256
+ *                          and hoist-after (below)
  *   quarantine/
  *     sha256-abcdef0123…-1733592330123
  *                          bytes that did not match their digest, copied aside
@@ -45,15 +46,23 @@
  *       then the others are deleted. Each byte is thus stored at most twice and read back at most
  *       once while writing, whatever the size of the writes (rewriting one growing tail object on
  *       every write would cost the square). Every piece but those at the tail is at least 5 MiB.
+ *       Each write costs at least one PUT: an upload written in small batches goes no faster than
+ *       one batch per PUT round trip.
  *   <li><b>Hashing.</b> The node that stores a piece hashes its bytes (SHA-256) once stored and
- *       remembers which pieces (key, size, ETag) its hash covers. A node that resumes an upload
- *       lists it: pieces it has not hashed (written by another node, or before a restart) are read
- *       back and hashed at the next write or at the commit; when another node merged pieces this
- *       one had hashed, the hash goes back to a copy kept at the end of the last piece of at least
- *       5 MiB (such pieces are never merged again), so catching up never re-reads more than the
- *       small tail. Other algorithms are computed at commit from the pieces.
- *   <li><b>Committing.</b> The commit lists the pieces again, catches up, and compares digest and
- *       size. On a mismatch the upload's objects are deleted and {@link
+ *       remembers which pieces (key, size, ETag) its hash covers. With each piece it records, as
+ *       user metadata in the same PUT, the SHA-256 of all the upload's bytes up to the piece's end
+ *       ({@code hoist-sha256}) and a fingerprint of the pieces before it ({@code hoist-after}:
+ *       their keys, sizes and ETags). A node that resumes an upload lists it: pieces it has not
+ *       hashed (written by another node, or before a restart) are read back and hashed at its next
+ *       write; when another node merged pieces this one had hashed, the hash goes back to a copy
+ *       kept at the end of the last piece of at least 5 MiB (such pieces are never merged again),
+ *       so catching up never re-reads more than the small tail.
+ *   <li><b>Committing.</b> The commit lists the pieces again and takes their SHA-256 from its own
+ *       hash when that covers every piece; else from the digest recorded with the last piece when
+ *       that piece still has the listed ETag and its fingerprint names exactly the pieces listed
+ *       before it (a push whose body went to one node and whose final PUT goes to another reads
+ *       nothing back); else it catches up. Other algorithms are read back from the pieces. On a
+ *       digest or size mismatch the upload's objects are deleted and {@link
  *       dev.hoist.oci.DigestMismatchException} is thrown. When the blob exists already, the upload
  *       is simply deleted. Otherwise the blob's object is composed from the pieces: one piece is
  *       copied (CopyObject); several become the parts of a multipart upload, each big piece copied
@@ -63,14 +72,15 @@
  *       when CopyObject or CompleteMultipartUpload returns: <b>no object exists under a digest's
  *       key before its bytes were verified</b>. Then the upload's objects are deleted.
  *   <li><b>Limits.</b> S3 composes at most 10,000 parts: 78 GiB for uploads written in large
- *       requests (Docker, containerd, mirror fills through {@link
- *       dev.hoist.storage.BlobStore#importFile}, which has no such limit), down to about 48 GiB
- *       when pushed in many chunks that leave 5 MiB pieces behind.
+ *       requests (Docker, containerd), down to about 48 GiB when pushed in many chunks that leave 5
+ *       MiB pieces behind. Mirror fills go through {@link dev.hoist.storage.BlobStore#importFile},
+ *       which has no such limit.
  *   <li><b>One writer at a time.</b> As for every store, an upload has one writer at a time. A node
  *       trusts what it last listed or wrote until the next {@code resumeUpload} or commit, so in a
  *       cluster the registry resumes the upload for every request rather than keeping a handle
  *       across requests. Two writers at once (a bug) cannot commit wrong bytes: the commit hashes
- *       the pieces as listed, pinned by ETag.
+ *       the pieces as listed, pinned by ETag. Whoever may write to the bucket is trusted as a Hoist
+ *       node is (recorded digests are read from it); such a writer could as well replace a blob.
  * </ul>
  *
  * <p>A cancel deletes the marker first, so the upload is gone at once; pieces a failed delete left

@@ -176,10 +176,53 @@ class S3BlobStoreTest extends BlobStoreContract {
     byte[] content = bytes(12 * MIB + 5, 42);
     Digest digest = Digest.sha256(content);
     String id = newId();
+    S3BlobStore a = node();
+    a.startUpload(id).write(new ByteArrayInputStream(content));
+
+    S3BlobStore b = node();
+    b.resumeUpload(id).orElseThrow().commit(digest, -1);
+
+    assertThat(read(node().open(digest).orElseThrow())).isEqualTo(content);
+    assertThat(a.bytesHashedFromS3()).as("A hashed what it wrote as it wrote it").isZero();
+    assertThat(b.bytesHashedFromS3())
+        .as("B used the digest A recorded with the last piece")
+        .isZero();
+  }
+
+  @Test
+  void aRecordedDigestIsTrustedOnlyForThePiecesItWasRecordedAfter() throws IOException {
+    byte[] content = bytes(12 * MIB + 5, 64);
+    Digest digest = Digest.sha256(content);
+    String id = newId();
     node().startUpload(id).write(new ByteArrayInputStream(content));
+    String first = PREFIX + "uploads/" + id + "/part-" + "0".repeat(19);
+    raw.putObject(b -> b.bucket(bucket()).key(first), RequestBody.fromBytes(bytes(8 * MIB, 65)));
 
-    node().resumeUpload(id).orElseThrow().commit(digest, -1);
+    S3BlobStore b = node();
+    assertThatThrownBy(() -> b.resumeUpload(id).orElseThrow().commit(digest, -1))
+        .isInstanceOf(DigestMismatchException.class);
 
+    assertThat(b.bytesHashedFromS3()).as("read back instead").isEqualTo(content.length);
+    assertThat(keys()).isEmpty();
+  }
+
+  @Test
+  void aNodeWhoseSmallPieceAnotherMergedRereadsOnlyFromItsLastWholePart() throws IOException {
+    byte[] content = bytes(15 * MIB, 66);
+    Digest digest = Digest.sha256(content);
+    String id = newId();
+    S3BlobStore a = node();
+    S3BlobStore b = node();
+    a.startUpload(id).write(ByteBuffer.wrap(content, 0, 9 * MIB)); // a part, and 1 MiB
+    // B hashes A's 9 MiB, then merges A's 1 MiB with its 5 MiB into one piece.
+    b.resumeUpload(id).orElseThrow().write(ByteBuffer.wrap(content, 9 * MIB, 5 * MIB));
+    assertThat(b.bytesHashedFromS3()).isEqualTo(9 * MIB);
+
+    BlobUpload onA = a.resumeUpload(id).orElseThrow();
+    onA.write(ByteBuffer.wrap(content, 14 * MIB, MIB));
+    onA.commit(digest, content.length);
+
+    assertThat(a.bytesHashedFromS3()).as("the merged piece only").isEqualTo(6 * MIB);
     assertThat(read(node().open(digest).orElseThrow())).isEqualTo(content);
   }
 
