@@ -5,7 +5,6 @@ import dev.hoist.oci.DigestMismatchException;
 import dev.hoist.storage.BlobContent;
 import dev.hoist.storage.BlobStore;
 import dev.hoist.storage.BlobUpload;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -443,40 +442,6 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   @Override
   public void close() {
     bucket.close();
-  }
-
-  /** Reads at most {@code limit} bytes of a stream. */
-  private static final class BoundedInputStream extends FilterInputStream {
-    private long left;
-
-    BoundedInputStream(InputStream in, long limit) {
-      super(in);
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = super.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = super.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
   }
 
   private final class S3Upload implements BlobUpload {
