@@ -2,17 +2,8 @@ package dev.hoist.sync;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hoist.client.RegistryClient;
-import dev.hoist.client.RegistryException;
-import dev.hoist.client.copy.ImageCopier;
-import dev.hoist.client.copy.ImageDestination;
-import dev.hoist.client.copy.ImageSource;
-import dev.hoist.client.copy.ReferrersTag;
-import dev.hoist.client.copy.RegistrySource;
-import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
-import dev.hoist.repository.CachedTag;
 import dev.hoist.repository.LocalNamespace;
 import dev.hoist.storage.ClusterTransaction.Lease;
 import dev.hoist.storage.MetadataStore;
@@ -26,7 +17,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,7 +56,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncService.class);
-  private static final int MAX_ATTEMPTS = 6;
 
   /** How long a run's lease lasts unless renewed: a node that died frees its rules after this. */
   static final Duration LEASE = Duration.ofMinutes(1);
@@ -74,24 +63,19 @@ public final class SyncService implements AutoCloseable {
   /** How often a running node renews its lease. */
   static final Duration LEASE_RENEW = Duration.ofSeconds(20);
 
-  /** How long a pre-warm of one tag holds its lease (released when it ends). */
-  static final Duration WARM_LEASE = Duration.ofMinutes(5);
-
   private final SyncConfig config;
   private final MirrorAccess mirror;
-  private final LocalNamespace local;
   private final MetadataStore metadata;
   private final InstantSource clock;
-  private final String node;
+  private final NodeLeases leases;
+  private final Copies copies;
+  private final Prewarmer prewarmer;
   private final SyncMetrics metrics;
   private final ObjectMapper json = new ObjectMapper();
-  private final PullCounter pulls;
-  private final Map<String, UpstreamBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<SyncStatus>> running = new ConcurrentHashMap<>();
   private final Map<String, Instant> nextRuns = new ConcurrentHashMap<>();
   // The definition each rule was last scheduled with, to see changes made on other nodes.
   private final Map<String, String> scheduled = new ConcurrentHashMap<>();
-  private final Set<PullCounter.HotTag> warming = ConcurrentHashMap.newKeySet();
   private final ExecutorService workers =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hoist-sync-", 0).factory());
   private final ScheduledExecutorService ticker =
@@ -108,12 +92,13 @@ public final class SyncService implements AutoCloseable {
       String node) {
     this.config = config;
     this.mirror = mirror;
-    this.local = local;
     this.metadata = metadata;
     this.clock = clock;
-    this.node = node;
     this.metrics = new SyncMetrics(meters);
-    this.pulls = new PullCounter(clock, config.prewarmWindow());
+    this.leases = new NodeLeases(metadata, clock, node);
+    this.copies = new Copies(config, mirror, local, clock);
+    this.prewarmer =
+        new Prewarmer(config, mirror, local.mirrorCache(), copies, leases, clock, metrics, workers);
   }
 
   /**
@@ -319,9 +304,8 @@ public final class SyncService implements AutoCloseable {
    */
   private @Nullable SyncStatus runLeased(SyncRule rule, @Nullable Instant due) {
     String lease = leaseName(rule.name());
-    Instant now = clock.instant();
-    Lease held = metadata.write(tx -> tx.cluster().acquireLease(lease, node, now, now.plus(LEASE)));
-    if (!held.heldBy(node, now)) {
+    Lease held = leases.acquire(lease, LEASE);
+    if (!leases.mine(held)) {
       if (due == null) {
         throw new RunningElsewhere(rule.name(), held.owner());
       }
@@ -349,7 +333,7 @@ public final class SyncService implements AutoCloseable {
       return run(rule);
     } finally {
       renewal.cancel(false);
-      releaseQuietly(lease);
+      leases.releaseQuietly(lease);
     }
   }
 
@@ -371,11 +355,8 @@ public final class SyncService implements AutoCloseable {
 
   private void renew(String rule) {
     try {
-      Instant now = clock.instant();
-      Lease lease =
-          metadata.write(
-              tx -> tx.cluster().acquireLease(leaseName(rule), node, now, now.plus(LEASE)));
-      if (!lease.heldBy(node, now)) {
+      Lease lease = leases.acquire(leaseName(rule), LEASE);
+      if (!leases.mine(lease)) {
         log.warn("sync lease lost while running: rule={} owner={}", rule, lease.owner());
       }
     } catch (RuntimeException e) {
@@ -398,7 +379,7 @@ public final class SyncService implements AutoCloseable {
           }
         }
       }
-      prewarm(records.stream().map(this::parse).toList());
+      prewarmer.prewarm(records.stream().map(this::parse).toList());
     } catch (RuntimeException e) {
       log.warn("sync tick failed: error={}", e.toString());
     }
@@ -447,176 +428,40 @@ public final class SyncService implements AutoCloseable {
             before == null ? 0 : before.copiedBytes(),
             before == null ? null : before.lastError()));
     log.info("sync run started: rule={}", rule.name());
-    Counts counts = new Counts();
-    Optional<RegistryClient> client = mirror.client(rule.upstream());
-    if (client.isEmpty()) {
-      counts.error("upstream " + rule.upstream() + " is not configured");
-    } else {
-      ImageSource source = source(client.get(), rule.upstream(), rule.destination().mirrorCache());
-      ImageDestination destination = destination(rule.destination().mirrorCache(), rule.name());
-      ImageCopier copier = new ImageCopier(source, destination);
-      for (RepositoryName repository : rule.repositories()) {
-        syncRepository(rule, repository, source, destination, copier, counts);
-      }
-    }
+    RuleRun.Counts counts =
+        new RuleRun(rule, copies, mirror, config.maxBackoff(), metrics).copyAll();
     Instant finished = clock.instant();
-    SyncStatus status =
-        new SyncStatus(
-            rule.name(),
-            started,
-            finished,
-            null,
-            counts.copied,
-            counts.skipped,
-            counts.failed,
-            counts.bytes,
-            counts.lastError);
-    schedule(rule, status);
-    status =
-        new SyncStatus(
-            rule.name(),
-            started,
-            finished,
-            nextRuns.get(rule.name()),
-            counts.copied,
-            counts.skipped,
-            counts.failed,
-            counts.bytes,
-            counts.lastError);
+    schedule(rule, finishedStatus(rule, started, finished, null, counts));
+    SyncStatus status = finishedStatus(rule, started, finished, nextRuns.get(rule.name()), counts);
     putStatus(status);
-    metrics.ran(rule.name(), counts.copied, counts.skipped, counts.failed, counts.bytes);
+    metrics.ran(rule.name(), counts.copied(), counts.skipped(), counts.failed(), counts.bytes());
     log.info(
         "sync run finished: rule={} copied={} skipped={} failed={} bytes={} error={}",
         rule.name(),
-        counts.copied,
-        counts.skipped,
-        counts.failed,
-        counts.bytes,
-        counts.lastError);
+        counts.copied(),
+        counts.skipped(),
+        counts.failed(),
+        counts.bytes(),
+        counts.lastError());
     return status;
   }
 
-  private void syncRepository(
+  private static SyncStatus finishedStatus(
       SyncRule rule,
-      RepositoryName repository,
-      ImageSource source,
-      ImageDestination destination,
-      ImageCopier copier,
-      Counts counts) {
-    // The run checked that the upstream is configured, so a mirror-cache name exists.
-    RepositoryName to =
-        rule.destination().mirrorCache()
-            ? mirror.cacheName(rule.upstream(), repository).orElseThrow()
-            : rule.destination().map(repository);
-    List<String> upstreamTags;
-    try {
-      upstreamTags = withBackoff(rule, () -> source.tags(repository));
-    } catch (Exception e) {
-      counts.failed++;
-      counts.error("listing tags of " + repository + ": " + message(e));
-      return;
-    }
-    List<String> warm = rule.warm().stream().map(Tag::value).toList();
-    // Referrers tags (sha256-<hex>) hold signatures of other images, copied with those images.
-    List<String> imageTags = upstreamTags.stream().filter(t -> !ReferrersTag.matches(t)).toList();
-    for (String name : rule.tags().select(imageTags, warm)) {
-      Tag tag = Tag.of(name);
-      try {
-        Optional<ImageCopier.Result> result =
-            withBackoff(rule, () -> copier.copyTag(repository, tag, to, rule.platforms()));
-        if (result.isEmpty()) {
-          continue; // gone between the listing and the HEAD: the next run sees it vanished
-        }
-        if (result.get().copied()) {
-          counts.copied++;
-          counts.bytes += result.get().bytes();
-        } else {
-          counts.skipped++;
-        }
-      } catch (Exception e) {
-        counts.failed++;
-        counts.error(repository + ":" + name + ": " + message(e));
-        log.warn(
-            "sync of a tag failed: rule={} repository={} tag={} error={}",
-            rule.name(),
-            repository,
-            name,
-            message(e));
-      }
-    }
-    if (rule.deleteVanished()) {
-      try {
-        Set<String> present = new HashSet<>(upstreamTags);
-        for (Tag tag : destination.tags(to)) {
-          if (!present.contains(tag.value())
-              && rule.tags().matches(tag.value())
-              && destination.deleteTag(to, tag)) {
-            log.info(
-                "sync removed a tag gone upstream: rule={} repository={} tag={}",
-                rule.name(),
-                to,
-                tag);
-          }
-        }
-      } catch (Exception e) {
-        counts.error("removing vanished tags of " + to + ": " + message(e));
-      }
-    }
-  }
-
-  /** Calls {@code work}, waiting and trying again while the upstream answers 429. */
-  private <T> T withBackoff(SyncRule rule, Work<T> work) throws Exception {
-    Duration wait = Duration.ofSeconds(1);
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return work.call();
-      } catch (RegistryException e) {
-        boolean throttled = e.code() == ErrorCode.TOOMANYREQUESTS || e.httpStatus() == 429;
-        if (!throttled || attempt >= MAX_ATTEMPTS) {
-          throw e;
-        }
-        Duration pause = e.retryAfter().orElse(wait);
-        if (pause.compareTo(config.maxBackoff()) > 0) {
-          pause = config.maxBackoff();
-        }
-        metrics.backedOff(rule.name());
-        log.info(
-            "sync backing off, upstream throttled: rule={} upstream={} pause={}",
-            rule.name(),
-            rule.upstream(),
-            pause);
-        Thread.sleep(pause.toMillis());
-        wait = wait.multipliedBy(2);
-      }
-    }
-  }
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T call() throws Exception;
-  }
-
-  /**
-   * Where a copy reads from: the upstream, through the mirror's fills when it goes into the mirror
-   * cache (where a client may be pulling the same blobs).
-   */
-  private ImageSource source(RegistryClient client, String upstream, boolean intoMirrorCache) {
-    ImageSource registry = new RegistrySource(client, budget(upstream));
-    return intoMirrorCache
-        ? new MirrorCacheSource(registry, mirror, upstream, budget(upstream))
-        : registry;
-  }
-
-  /** Where a copy writes: the mirror's cache (paired with {@link MirrorCacheSource}), or hosted. */
-  private ImageDestination destination(boolean intoMirrorCache, @Nullable String keptBy) {
-    return intoMirrorCache
-        ? new MirrorCacheDestination(local.mirrorCache(), clock, keptBy)
-        : new LocalDestination(local);
-  }
-
-  private UpstreamBudget budget(String upstream) {
-    return budgets.computeIfAbsent(
-        upstream, u -> new UpstreamBudget(config.concurrency(), config.requestsPerMinute()));
+      Instant started,
+      Instant finished,
+      @Nullable Instant next,
+      RuleRun.Counts counts) {
+    return new SyncStatus(
+        rule.name(),
+        started,
+        finished,
+        next,
+        counts.copied(),
+        counts.skipped(),
+        counts.failed(),
+        counts.bytes(),
+        counts.lastError());
   }
 
   private void putStatus(SyncStatus status) {
@@ -629,27 +474,11 @@ public final class SyncService implements AutoCloseable {
         });
   }
 
-  private static String message(Exception e) {
-    return e.getMessage() == null ? e.toString() : e.getMessage();
-  }
-
-  private static final class Counts {
-    long copied;
-    long skipped;
-    long failed;
-    long bytes;
-    String lastError;
-
-    void error(String message) {
-      lastError = message;
-    }
-  }
-
   // Pre-warming.
 
   /** Counts a pull of a mirrored tag (the mirror calls this for every manifest-by-tag request). */
   public void tagPulled(String upstream, RepositoryName repository, Tag tag) {
-    pulls.pulled(upstream, repository, tag);
+    prewarmer.tagPulled(upstream, repository, tag);
   }
 
   /**
@@ -657,97 +486,7 @@ public final class SyncService implements AutoCloseable {
    * fresh time ends within the lead; runs in the background, one check per tag at a time.
    */
   void prewarm() {
-    prewarm(rules());
-  }
-
-  private void prewarm(List<SyncRule> rules) {
-    Set<PullCounter.HotTag> candidates = new LinkedHashSet<>(pulls.top(config.prewarmTopK()));
-    Set<PullCounter.HotTag> named = new HashSet<>();
-    for (SyncRule rule : rules) {
-      if (rule.enabled() && rule.destination().mirrorCache()) {
-        for (RepositoryName repository : rule.repositories()) {
-          for (Tag tag : rule.warm()) {
-            named.add(new PullCounter.HotTag(rule.upstream(), repository, tag));
-          }
-        }
-      }
-    }
-    candidates.addAll(named);
-    Instant now = clock.instant();
-    for (PullCounter.HotTag hot : candidates) {
-      Optional<RepositoryName> cached = mirror.cacheName(hot.upstream(), hot.repository());
-      if (cached.isEmpty()) {
-        continue; // a rule naming an upstream that is not configured: its runs say so
-      }
-      RepositoryName cacheName = cached.get();
-      Optional<CachedTag> state = local.mirrorCache().tag(cacheName, hot.tag());
-      if (state.isEmpty() && !named.contains(hot)) {
-        // Counted but not cached yet: the pull that counted it is filling the cache right now,
-        // and a copy beside it would fetch every blob from the upstream a second time.
-        continue;
-      }
-      if (state.isPresent()) {
-        Duration fresh = mirror.freshFor(cacheName, hot.tag());
-        Instant staleAt = state.get().checked().plus(fresh);
-        // Never sooner than half-way through the fresh time, so a short one is not hammered.
-        Duration lead = config.prewarmLead();
-        if (lead.compareTo(fresh.dividedBy(2)) > 0) {
-          lead = fresh.dividedBy(2);
-        }
-        if (staleAt.minus(lead).isAfter(now)) {
-          continue;
-        }
-      }
-      if (warming.add(hot)) {
-        workers.execute(() -> warm(hot, cacheName));
-      }
-    }
-  }
-
-  private void warm(PullCounter.HotTag hot, RepositoryName cacheName) {
-    String lease = "prewarm:" + cacheName + ":" + hot.tag();
-    boolean leased = false;
-    try {
-      Instant now = clock.instant();
-      // One node warms a tag at a time; the others see its fresh check time afterwards.
-      leased =
-          metadata
-              .write(tx -> tx.cluster().acquireLease(lease, node, now, now.plus(WARM_LEASE)))
-              .heldBy(node, now);
-      if (!leased) {
-        return;
-      }
-      Optional<RegistryClient> client = mirror.client(hot.upstream());
-      if (client.isEmpty()) {
-        return;
-      }
-      ImageCopier copier =
-          new ImageCopier(source(client.get(), hot.upstream(), true), destination(true, null));
-      Optional<ImageCopier.Result> result =
-          copier.copyTag(hot.repository(), hot.tag(), cacheName, List.of());
-      metrics.warmed(result.map(ImageCopier.Result::copied).orElse(false));
-    } catch (Exception e) {
-      log.warn(
-          "pre-warming a tag failed: upstream={} repository={} tag={} error={}",
-          hot.upstream(),
-          hot.repository(),
-          hot.tag(),
-          message(e));
-    } finally {
-      if (leased) {
-        releaseQuietly(lease);
-      }
-      warming.remove(hot);
-    }
-  }
-
-  /** Gives up a lease; when that fails, the lease expires by itself. */
-  private void releaseQuietly(String lease) {
-    try {
-      metadata.write(tx -> tx.cluster().releaseLease(lease, node));
-    } catch (RuntimeException e) {
-      log.warn("releasing a lease failed: lease={} error={}", lease, e.toString());
-    }
+    prewarmer.prewarm(rules());
   }
 
   /** For the API: a rule parsed from its JSON. */
