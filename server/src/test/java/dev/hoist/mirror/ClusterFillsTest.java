@@ -1,5 +1,7 @@
 package dev.hoist.mirror;
 
+import static java.net.http.HttpResponse.BodyHandlers.ofByteArray;
+import static java.net.http.HttpResponse.BodyHandlers.ofString;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoist.cluster.Cluster;
@@ -15,6 +17,10 @@ import io.vertx.core.http.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -119,6 +125,45 @@ class ClusterFillsTest {
     // Readers get verified bytes before the commit: the store has the blob a moment later.
     awaitStored(digest);
     readA.cancel(true);
+  }
+
+  @Test
+  void theInternalEndpointAnswersOnlyTheClusterSecretAndNeverStartsAFill() throws Exception {
+    byte[] content = bytes(3);
+    Digest digest = Digest.sha256(content);
+    Upstream upstream = new Upstream(content, null);
+    BlobFills fillsA = node("a", upstream);
+    assertThat(readAll(fillsA.serve(digest, -1, upstream))).isEqualTo(content);
+    awaitStored(digest);
+    HttpClient http = HttpClient.newHttpClient();
+    URI blob = URI.create("http://127.0.0.1:" + serverA.actualPort() + Cluster.PEER_PATH + digest);
+
+    List<String> wrong =
+        List.of("", "wrong", SECRET + "x", SECRET.substring(0, SECRET.length() - 1));
+    HttpResponse<byte[]> none = http.send(HttpRequest.newBuilder(blob).build(), ofByteArray());
+    assertThat(none.statusCode()).as("no secret").isEqualTo(404);
+    assertThat(none.body()).as("an error, not the blob").hasSizeLessThan(1024);
+    for (String presented : wrong) {
+      HttpResponse<byte[]> refused = http.send(withSecret(blob, presented), ofByteArray());
+      assertThat(refused.statusCode()).as("secret '%s'", presented).isEqualTo(404);
+      assertThat(refused.body()).as("an error, not the blob").hasSizeLessThan(1024);
+    }
+
+    HttpResponse<byte[]> served = http.send(withSecret(blob, SECRET), ofByteArray());
+    assertThat(served.statusCode()).isEqualTo(200);
+    assertThat(served.body()).isEqualTo(content);
+
+    Digest unknown = Digest.sha256(bytes(4));
+    URI other =
+        URI.create("http://127.0.0.1:" + serverA.actualPort() + Cluster.PEER_PATH + unknown);
+    HttpResponse<String> missing = http.send(withSecret(other, SECRET), ofString());
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).contains("BLOB_UNKNOWN");
+    assertThat(upstream.offsets).as("the endpoint never fetches from the upstream").hasSize(1);
+  }
+
+  private static HttpRequest withSecret(URI uri, String secret) {
+    return HttpRequest.newBuilder(uri).header(Cluster.SECRET_HEADER, secret).build();
   }
 
   // Two nodes.
