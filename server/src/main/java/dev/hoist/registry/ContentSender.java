@@ -7,6 +7,7 @@ import dev.hoist.repository.TransferGate;
 import dev.hoist.storage.BlobContent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -187,6 +188,8 @@ final class ContentSender {
       case BlobContent.Growing growing -> sendGrowing(ex, regions, growing, offset, length);
       case BlobContent.Streamed streamed ->
           sendChunks(ex, () -> ChunkReader.of(streamed.open(offset, length)), length);
+      case BlobContent.InMemory memory ->
+          response.end(Buffer.buffer(memory.bytes()).slice((int) offset, (int) (offset + length)));
       case BlobContent.Redirect redirect -> throw new IllegalStateException("answered above");
     };
   }

@@ -19,14 +19,25 @@ public final class LocalNamespace implements Namespace {
   private final LocalUploads uploads;
   private final MirrorCache mirrorCache;
   private final BlobQuarantine quarantine;
+  private final ManifestBodies manifestBodies;
 
   public LocalNamespace(BlobStore blobs, MetadataStore metadata, InstantSource clock) {
+    this(blobs, metadata, clock, ManifestBodies.uncached(blobs));
+  }
+
+  /**
+   * @param manifestBodies where manifest bytes are read: {@link ManifestBodies#cached} over a
+   *     remote blob store
+   */
+  public LocalNamespace(
+      BlobStore blobs, MetadataStore metadata, InstantSource clock, ManifestBodies manifestBodies) {
     this.blobs = blobs;
+    this.manifestBodies = manifestBodies;
     this.metadata = metadata;
     this.manifests = new ManifestWriter(blobs, metadata, clock);
     this.uploads = new LocalUploads(blobs, metadata, clock);
     this.quarantine = new BlobQuarantine(blobs, metadata);
-    this.mirrorCache = new MirrorCache(blobs, metadata, manifests, quarantine);
+    this.mirrorCache = new MirrorCache(blobs, manifestBodies, metadata, manifests, quarantine);
   }
 
   @Override
@@ -36,7 +47,8 @@ public final class LocalNamespace implements Namespace {
 
   /** A repository of this node by its name here (no routing, no quota). */
   public LocalRepository hosted(RepositoryName name) {
-    return new LocalRepository(name, blobs, metadata, manifests, uploads, quarantine);
+    return new LocalRepository(
+        name, blobs, manifestBodies, metadata, manifests, uploads, quarantine);
   }
 
   @Override

@@ -38,6 +38,7 @@ public final class LocalRepository
 
   private final RepositoryName name;
   private final BlobStore blobs;
+  private final ManifestBodies manifestBodies;
   private final MetadataStore metadata;
   private final ManifestWriter writer;
   private final LocalUploads uploads;
@@ -46,12 +47,14 @@ public final class LocalRepository
   LocalRepository(
       RepositoryName name,
       BlobStore blobs,
+      ManifestBodies manifestBodies,
       MetadataStore metadata,
       ManifestWriter writer,
       LocalUploads uploads,
       BlobQuarantine quarantine) {
     this.name = name;
     this.blobs = blobs;
+    this.manifestBodies = manifestBodies;
     this.metadata = metadata;
     this.writer = writer;
     this.uploads = uploads;
@@ -110,7 +113,7 @@ public final class LocalRepository
     if (record == null) {
       throw manifestUnknown(reference);
     }
-    BlobContent body = blobs.open(record.digest()).orElse(null);
+    BlobContent body = manifestBodies.open(record.digest(), record.size()).orElse(null);
     if (body == null) {
       log.warn(
           "manifest recorded but its bytes are missing: repository={} digest={}",
@@ -208,7 +211,7 @@ public final class LocalRepository
   /** Whether the repository has the manifest, record and bytes. */
   public boolean hasManifest(Digest digest) throws IOException {
     return metadata.read(tx -> tx.manifest(name, digest)).isPresent()
-        && blobs.size(digest).isPresent();
+        && manifestBodies.present(digest);
   }
 
   // Referrers.

@@ -42,13 +42,19 @@ public final class MirrorCache {
   private static final Logger log = LoggerFactory.getLogger(MirrorCache.class);
 
   private final BlobStore blobs;
+  private final ManifestBodies manifestBodies;
   private final MetadataStore metadata;
   private final ManifestWriter writer;
   private final BlobQuarantine quarantine;
 
   MirrorCache(
-      BlobStore blobs, MetadataStore metadata, ManifestWriter writer, BlobQuarantine quarantine) {
+      BlobStore blobs,
+      ManifestBodies manifestBodies,
+      MetadataStore metadata,
+      ManifestWriter writer,
+      BlobQuarantine quarantine) {
     this.blobs = blobs;
+    this.manifestBodies = manifestBodies;
     this.metadata = metadata;
     this.writer = writer;
     this.quarantine = quarantine;
@@ -132,7 +138,7 @@ public final class MirrorCache {
 
   /** Whether the cache has the manifest, record and bytes. */
   public boolean hasManifest(RepositoryName cacheName, Digest digest) throws IOException {
-    return manifest(cacheName, digest).isPresent() && blobs.size(digest).isPresent();
+    return manifest(cacheName, digest).isPresent() && manifestBodies.present(digest);
   }
 
   /**
@@ -147,11 +153,11 @@ public final class MirrorCache {
       return Optional.empty();
     }
     try {
-      BlobContent body = blobs.open(digest).orElse(null);
+      long size = record.get().size();
+      BlobContent body = manifestBodies.open(digest, size).orElse(null);
       if (body == null) {
         return Optional.empty();
       }
-      long size = record.get().size();
       if (body.size() != size) {
         boolean quarantined = quarantine.quarantine(digest);
         log.warn(

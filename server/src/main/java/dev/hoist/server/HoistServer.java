@@ -26,6 +26,7 @@ import dev.hoist.registry.PeerEndpoint;
 import dev.hoist.registry.RegistryApi;
 import dev.hoist.registry.RegistryOptions;
 import dev.hoist.repository.LocalNamespace;
+import dev.hoist.repository.ManifestBodies;
 import dev.hoist.repository.MirrorCache;
 import dev.hoist.repository.Namespace;
 import dev.hoist.repository.RepositoryRequest;
@@ -87,6 +88,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class HoistServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HoistServer.class);
+
+  /** Memory for manifest bytes when blobs are in S3 (per node; about 10,000 typical manifests). */
+  private static final long REMOTE_MANIFEST_MEMORY = 64L << 20;
+
   static final int IDLE_TIMEOUT_SECONDS = 120;
 
   /**
@@ -142,7 +147,12 @@ public final class HoistServer implements AutoCloseable {
           resources.add(
               "vertx", Vertx.vertx(new VertxOptions()), v -> v.close().await(10, TimeUnit.SECONDS));
 
-      LocalNamespace local = new LocalNamespace(blobs, metadata, clock);
+      // Over S3 a manifest read is two object requests; a node keeps recent ones in memory.
+      ManifestBodies manifestBodies =
+          config.storage().s3() == null
+              ? ManifestBodies.uncached(blobs)
+              : ManifestBodies.cached(blobs, REMOTE_MANIFEST_MEMORY);
+      LocalNamespace local = new LocalNamespace(blobs, metadata, clock, manifestBodies);
       Mirror mirror =
           config.mirror().enabled()
               ? startMirror(

@@ -1,5 +1,6 @@
 package dev.hoist.storage;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -63,6 +64,25 @@ public sealed interface BlobContent {
     @Override
     public InputStream openStream(long offset, long length) throws IOException {
       return Channels.newInputStream(open(offset, length));
+    }
+  }
+
+  /**
+   * Bytes held in memory, already checked against their digest (a manifest kept by the node when
+   * its blob store is remote): sent from the event loop with no store request.
+   */
+  @SuppressWarnings("ArrayRecordComponent") // never mutated; equality is not used
+  record InMemory(byte[] bytes) implements BlobContent {
+    @Override
+    public long size() {
+      return bytes.length;
+    }
+
+    @Override
+    public InputStream openStream(long offset, long length) {
+      int from = (int) Math.min(offset, bytes.length);
+      int count = (int) Math.min(length, bytes.length - from);
+      return new ByteArrayInputStream(bytes, from, count);
     }
   }
 
