@@ -1183,7 +1183,9 @@ http {{
             self.hoist_pull(a.reps)
             self.startup(a.startup_runs)
             self.concurrent_cold(a.reps, a.concurrency)
+        if not only or "i" in only:
             self.eviction(a.reps)
+        if not only:
             self.verify_on_read(a.reps, a.streams)
         if not only or "j" in only:
             self.cluster(a.reps, a.concurrency)
@@ -1397,7 +1399,7 @@ def main():
     p.add_argument("--seed", type=int, default=20260101)
     p.add_argument("--max-minutes", type=float, default=15)
     p.add_argument("--profile", action="store_true")
-    p.add_argument("--only", default="", help="run only these rows (j), after the setup")
+    p.add_argument("--only", default="", help="run only these rows, comma-separated (i, j), after the setup")
     p.add_argument("--s3proxy-cp", default="", help="classpath of the test kit's S3Server (row j)")
     p.add_argument("--postgres", default="", help="PostgreSQL URL for row j (postgresql://...)")
     p.add_argument("--facts", required=True, help="a JSON file of machine facts from run.sh")

@@ -165,7 +165,7 @@ json.dump({
     "commit": "$commit",
     "jar_sha": "$(sha256sum "$work/hoist.jar" | cut -c1-12)",
     "peers": "$(/usr/bin/docker-registry --version 2>&1 | head -1 | sed 's/.*distribution //'), $(skopeo --version), $(/usr/sbin/nginx -v 2>&1), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')",
-    "command": "bench/run.sh $( [ "$quick" = 1 ] && printf -- '--quick ' )--reps $reps",
+    "command": "$( [ -n "${BENCH_ONLY:-}" ] && printf 'BENCH_ONLY=%s ' "$BENCH_ONLY" )bench/run.sh $( [ "$quick" = 1 ] && printf -- '--quick ' )--reps $reps",
 }, open(sys.argv[1], "w"))
 EOF
 
