@@ -8,6 +8,7 @@ import dev.hoist.oci.Digester;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,10 +45,10 @@ class ServeCommandIT {
     processes.forEach(Process::destroyForcibly);
   }
 
+  /** {@code java -jar hoist.jar serve ARGS}, as a user types it (no JVM options). */
   private Process serve(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-jar");
     command.add(JAR.toString());
     command.add("serve");
@@ -125,6 +126,41 @@ class ServeCommandIT {
     assertThat(q.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(q.exitValue()).isEqualTo(2);
     assertThat(stderr()).contains("registry.deleteEnabled");
+  }
+
+  @Test
+  void problemsAtStartAreOneLineNamingWhatToChangeAndExitTwo() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Process p =
+          serve("--listen", "127.0.0.1:" + taken.getLocalPort(), "--data-dir", "data-in-use");
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(2);
+      assertOneErrorLine("cannot listen on 127.0.0.1:" + taken.getLocalPort(), "in use");
+      assertThat(stderr())
+          .as("java -jar needs no JVM options to be quiet")
+          .doesNotContain("WARNING");
+    }
+
+    Process missing = serve("--config", "nonexistent.yaml");
+    assertThat(missing.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(missing.exitValue()).isEqualTo(2);
+    assertOneErrorLine("nonexistent.yaml", "no such file");
+
+    Files.writeString(dir.resolve("broken.yaml"), "listen: [\nregistry:\n  deleteEnabled: true\n");
+    Process broken = serve("--config", "broken.yaml");
+    assertThat(broken.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(broken.exitValue()).isEqualTo(2);
+    assertOneErrorLine("broken.yaml line", "column");
+  }
+
+  /** Standard error holds one {@code Error:} line with these words, and no stack trace. */
+  private void assertOneErrorLine(String... words) throws IOException {
+    List<String> errors = stderr().lines().filter(l -> l.startsWith("Error:")).toList();
+    assertThat(errors).hasSize(1);
+    for (String word : words) {
+      assertThat(errors.get(0)).contains(word);
+    }
+    assertThat(stderr()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
   @Test

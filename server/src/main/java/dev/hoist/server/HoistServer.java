@@ -250,8 +250,7 @@ public final class HoistServer implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       resources.close();
-      throw new IllegalStateException(
-          "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
+      throw ListenFailure.of(config.listenHost() + ":" + config.listenPort(), e);
     }
   }
 
