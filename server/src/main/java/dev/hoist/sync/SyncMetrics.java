@@ -61,6 +61,8 @@ final class SyncMetrics {
     gauges.computeIfAbsent(
         rule,
         r -> {
+          // A rule that has not run yet shows 0 runs, rather than no series at all.
+          registry.counter("hoist.sync.runs", "rule", r);
           List<Meter> meters = new ArrayList<>();
           meters.add(
               Gauge.builder(
