@@ -105,15 +105,12 @@ public final class UpstreamClients {
 
     @Override
     public void failure(String method, URI uri, Throwable error) {
-      registry
-          .counter(
-              "hoist.upstream.failures",
-              "upstream",
-              upstream,
-              "method",
-              method,
-              "error",
-              error.getClass().getSimpleName())
+      Counter.builder("hoist.upstream.failures")
+          .description("Requests to the upstream that got no answer, by error")
+          .tag("upstream", upstream)
+          .tag("method", method)
+          .tag("error", error.getClass().getSimpleName())
+          .register(registry)
           .increment();
     }
 
