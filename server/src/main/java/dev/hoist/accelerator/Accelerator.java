@@ -5,6 +5,7 @@ import dev.hoist.auth.UserDirectory;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.OciException;
 import dev.hoist.pipeline.Call;
+import dev.hoist.pipeline.RouteKind;
 import dev.hoist.pipeline.Stage;
 import dev.hoist.registry.RegistryErrors;
 import dev.hoist.storage.AccountRecord;
@@ -165,6 +166,7 @@ public final class Accelerator implements AutoCloseable {
       return;
     }
     if (console.handles(path)) {
+      call.with(call.context().withRoute(RouteKind.CONSOLE));
       console.handle(request);
       return;
     }

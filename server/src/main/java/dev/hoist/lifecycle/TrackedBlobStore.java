@@ -58,6 +58,11 @@ public final class TrackedBlobStore implements BlobStore {
   }
 
   @Override
+  public void checkAccess() throws IOException {
+    delegate.checkAccess();
+  }
+
+  @Override
   public Optional<Long> size(Digest digest) throws IOException {
     ReentrantLock lock = stripe(digest);
     lock.lock();

@@ -3,6 +3,7 @@ package dev.hoist.mirror;
 import dev.hoist.oci.Digest;
 import dev.hoist.repository.CacheStatus;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -59,7 +60,9 @@ public final class MirrorMetrics implements FillListener {
 
   /** Reports the number of fills in flight from {@code fills}. */
   public void watch(BlobFills fills) {
-    registry.gauge("hoist.mirror.fills.in.flight", fills, BlobFills::inFlightCount);
+    Gauge.builder("hoist.mirror.fills.in.flight", fills, BlobFills::inFlightCount)
+        .description("Blob fills running now (each shared by every client waiting for the blob)")
+        .register(registry);
   }
 
   void served(CacheStatus status, boolean manifest) {
@@ -67,7 +70,11 @@ public final class MirrorMetrics implements FillListener {
   }
 
   void manifestFetched(String upstream) {
-    registry.counter("hoist.mirror.manifest.fetches", "upstream", upstream).increment();
+    Counter.builder("hoist.mirror.manifest.fetches")
+        .description("Manifests fetched from the upstream (not answered from the cache)")
+        .tag("upstream", upstream)
+        .register(registry)
+        .increment();
   }
 
   @Override

@@ -1,18 +1,40 @@
 package dev.hoist.mirror;
 
+import dev.hoist.client.CircuitBreaker;
 import dev.hoist.client.Credentials;
 import dev.hoist.client.RegistryClient;
 import dev.hoist.client.RegistryEndpoint;
 import dev.hoist.client.RequestObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
 
-/** Builds the registry client of an upstream, with its meters. */
+/**
+ * Builds the registry client of an upstream, with its meters: {@code hoist.upstream.requests} (a
+ * timer by method and status, with latency buckets), {@code hoist.upstream.failures} (requests that
+ * got no answer), {@code hoist.upstream.bytes}, and {@code hoist.upstream.circuit.state} (0 closed,
+ * 1 open, 2 half-open).
+ */
 public final class UpstreamClients {
+  /** Latency buckets of upstream requests: a manifest in milliseconds, a first byte in seconds. */
+  static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30)
+  };
+
   private UpstreamClients() {}
 
   public static RegistryClient create(
@@ -25,13 +47,31 @@ public final class UpstreamClients {
     if (!upstream.authHosts().isEmpty()) {
       endpoint = endpoint.withAuthHosts(upstream.authHosts().toArray(String[]::new));
     }
-    return RegistryClient.builder(endpoint)
-        .clock(clock)
-        .connectTimeout(Duration.ofSeconds(5))
-        .firstByteTimeout(Duration.ofSeconds(30))
-        .idleReadTimeout(Duration.ofSeconds(30))
-        .observer(new Meters(upstream.name(), meters))
-        .build();
+    RegistryClient client =
+        RegistryClient.builder(endpoint)
+            .clock(clock)
+            .connectTimeout(Duration.ofSeconds(5))
+            .firstByteTimeout(Duration.ofSeconds(30))
+            .idleReadTimeout(Duration.ofSeconds(30))
+            .observer(new Meters(upstream.name(), meters))
+            .build();
+    Gauge.builder(
+            "hoist.upstream.circuit.state",
+            client.circuitBreaker(),
+            breaker -> circuitState(breaker.state()))
+        .description("The upstream's circuit breaker: 0 closed, 1 open, 2 half-open")
+        .tag("upstream", upstream.name())
+        .strongReference(true)
+        .register(meters);
+    return client;
+  }
+
+  static int circuitState(CircuitBreaker.State state) {
+    return switch (state) {
+      case CLOSED -> 0;
+      case OPEN -> 1;
+      case HALF_OPEN -> 2;
+    };
   }
 
   /** Upstream requests by status, and upstream bytes, per upstream. */
@@ -58,21 +98,19 @@ public final class UpstreamClients {
           .tag("upstream", upstream)
           .tag("method", method)
           .tag("status", Integer.toString(status))
+          .serviceLevelObjectives(LATENCY_BUCKETS)
           .register(registry)
           .record(elapsed);
     }
 
     @Override
     public void failure(String method, URI uri, Throwable error) {
-      registry
-          .counter(
-              "hoist.upstream.failures",
-              "upstream",
-              upstream,
-              "method",
-              method,
-              "error",
-              error.getClass().getSimpleName())
+      Counter.builder("hoist.upstream.failures")
+          .description("Requests to the upstream that got no answer, by error")
+          .tag("upstream", upstream)
+          .tag("method", method)
+          .tag("error", error.getClass().getSimpleName())
+          .register(registry)
           .increment();
     }
 

@@ -19,6 +19,7 @@ public final class Call {
   private final HttpServerRequest request;
   private final List<Runnable> atEnd;
   private RequestContext context;
+  private long fileRegionBytes;
   private boolean ended;
 
   private Call(HttpServerRequest request, RequestContext context, List<Runnable> atEnd) {
@@ -53,6 +54,19 @@ public final class Call {
   public Call with(RequestContext newContext) {
     this.context = Objects.requireNonNull(newContext, "context");
     return this;
+  }
+
+  /**
+   * Notes body bytes sent as zero-copy file regions, which the response's {@code bytesWritten()}
+   * does not see.
+   */
+  public void sentFileRegion(long bytes) {
+    fileRegionBytes += bytes;
+  }
+
+  /** The body bytes sent so far: those written through the response and those sent as regions. */
+  public long bodyBytes() {
+    return request.response().bytesWritten() + fileRegionBytes;
   }
 
   /**

@@ -17,29 +17,43 @@ import java.util.Objects;
  *     TransferGate#UNLIMITED}
  * @param principal the user the request acts as, once the registry's access check said so; null
  *     before it, and for anonymous requests
+ * @param route the kind of endpoint the request addressed, as far as the stages so far know it
+ *     ({@link RouteKind#OTHER} until one says); what an outer stage tags metrics with
  */
 public record RequestContext(
-    String path, String addressPrefix, String tenant, TransferGate gate, String principal) {
+    String path,
+    String addressPrefix,
+    String tenant,
+    TransferGate gate,
+    String principal,
+    RouteKind route) {
   public RequestContext {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(addressPrefix, "addressPrefix");
     Objects.requireNonNull(gate, "gate");
+    Objects.requireNonNull(route, "route");
   }
 
   /** A request as it arrived: its own path, at the root, no tenant. */
   public static RequestContext root(String path) {
-    return new RequestContext(path, "", null, TransferGate.UNLIMITED, null);
+    return new RequestContext(path, "", null, TransferGate.UNLIMITED, null, RouteKind.OTHER);
   }
 
   /** The request as a tenant's: addressed under {@code prefix}, {@code path} below it. */
   public RequestContext forTenant(String tenantId, String newPath, String prefix, TransferGate g) {
     return new RequestContext(
-        newPath, prefix, Objects.requireNonNull(tenantId, "tenantId"), g, principal);
+        newPath, prefix, Objects.requireNonNull(tenantId, "tenantId"), g, principal, route);
   }
 
   /** The request as {@code user}'s. */
   public RequestContext withPrincipal(String user) {
     return new RequestContext(
-        path, addressPrefix, tenant, gate, Objects.requireNonNull(user, "user"));
+        path, addressPrefix, tenant, gate, Objects.requireNonNull(user, "user"), route);
+  }
+
+  /** The request as one to a {@code kind} endpoint. */
+  public RequestContext withRoute(RouteKind kind) {
+    return new RequestContext(
+        path, addressPrefix, tenant, gate, principal, Objects.requireNonNull(kind, "kind"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.hoist.registry;
 
+import dev.hoist.pipeline.RouteKind;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -35,7 +36,20 @@ record Route(Kind kind, String name, String last) {
     REFERRERS,
     UPLOADS,
     UPLOAD,
-    BLOB
+    BLOB;
+
+    /** The kind metrics tag the request with: both upload resources are one. */
+    RouteKind routeKind() {
+      return switch (this) {
+        case BASE -> RouteKind.BASE;
+        case CATALOG -> RouteKind.CATALOG;
+        case TAGS -> RouteKind.TAGS;
+        case MANIFEST -> RouteKind.MANIFEST;
+        case REFERRERS -> RouteKind.REFERRERS;
+        case UPLOADS, UPLOAD -> RouteKind.BLOB_UPLOAD;
+        case BLOB -> RouteKind.BLOB;
+      };
+    }
   }
 
   private static final String PREFIX = "/v2/";

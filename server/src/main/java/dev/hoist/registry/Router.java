@@ -79,6 +79,7 @@ final class Router implements Stage.Endpoint {
                         "no such endpoint of the distribution API",
                         "path",
                         Errors.shorten(ex.path())));
+    ex.call().with(ex.call().context().withRoute(route.kind().routeKind()));
     if (route.kind() == Route.Kind.BASE) {
       authorize(ex, List.of());
       return base.handle(ex);

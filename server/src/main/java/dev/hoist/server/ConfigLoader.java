@@ -93,6 +93,11 @@ import java.util.function.Consumer;
  *   admins: [ops@example.com]        accounts that administer the accelerator
  *   flushInterval: 2s                usage written to the database this often
  *   publicUrl: https://hoist.example.com   for the snippets (default: from each request)
+ * health:                            /readyz (HealthConfig)
+ *   timeout: 2s                      each readiness check fails after this long
+ *   drainDelay: 0s                   on shutdown, /readyz answers 503 this long before the port closes
+ * metrics:                           bounds on /metrics (MetricsConfig)
+ *   tenantSeries: 20                 tenants with their own series; the rest add up as "other"
  * </pre>
  */
 public final class ConfigLoader {
@@ -139,7 +144,9 @@ public final class ConfigLoader {
         "auth",
         "sync",
         "accelerator",
-        "cluster");
+        "cluster",
+        "health",
+        "metrics");
     // Relative paths in a file mean relative to that file, not to wherever hoist started.
     Path base = file.toAbsolutePath().getParent();
     ServerConfig.Builder b = config.toBuilder();
@@ -177,6 +184,8 @@ public final class ConfigLoader {
     root.mapping("auth").map(auth -> AuthConfig.read(auth, base)).ifPresent(b::auth);
     root.mapping("sync").map(SyncConfig::read).ifPresent(b::sync);
     root.mapping("accelerator").map(AcceleratorConfig::read).ifPresent(b::accelerator);
+    root.mapping("health").map(h -> HealthConfig.read(config.health(), h)).ifPresent(b::health);
+    root.mapping("metrics").map(m -> MetricsConfig.read(config.metrics(), m)).ifPresent(b::metrics);
     return b.build();
   }
 

@@ -105,15 +105,22 @@ public final class HoistServer implements AutoCloseable {
   private final NodeId node;
   private final HttpServer http;
   private final Pipeline pipeline;
+  private final Health health;
   private final Resources resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private HoistServer(
-      ServerConfig config, NodeId node, HttpServer http, Pipeline pipeline, Resources resources) {
+      ServerConfig config,
+      NodeId node,
+      HttpServer http,
+      Pipeline pipeline,
+      Health health,
+      Resources resources) {
     this.config = config;
     this.node = node;
     this.http = http;
     this.pipeline = pipeline;
+    this.health = health;
     this.resources = resources;
   }
 
@@ -129,6 +136,7 @@ public final class HoistServer implements AutoCloseable {
       NodeId node = cluster == null ? NodeId.random() : new NodeId(cluster.nodeId());
       log.info("node started: node={}", node);
       PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      resources.add("process metrics", ProcessMetrics.bind(meters));
       DiskLifecycle disk =
           resources.add(
               "disk lifecycle",
@@ -143,6 +151,8 @@ public final class HoistServer implements AutoCloseable {
                   meters));
       // Every component writes blobs through the lifecycle's store (commits are tracked).
       BlobStore blobs = disk.blobs();
+      Health health =
+          resources.add("health", Health.of(metadata, blobs, config.health().timeout()));
       Vertx vertx =
           resources.add(
               "vertx", Vertx.vertx(new VertxOptions()), v -> v.close().await(10, TimeUnit.SECONDS));
@@ -239,12 +249,16 @@ public final class HoistServer implements AutoCloseable {
                       Cluster.SECRET_HEADER,
                       cluster::authorized,
                       mirror == null ? blobs::open : mirror::localBlob));
-      Pipeline pipeline = pipeline(meters, peers, sync, diskApi, tokens, accelerator, api);
+      HttpMetrics httpMetrics =
+          new HttpMetrics(meters, config.metrics(), accelerator::isTenantTokenPath);
+      Pipeline pipeline =
+          pipeline(meters, httpMetrics, health, peers, sync, diskApi, tokens, accelerator, api);
       HttpServer http = listen(vertx, config, pipeline);
       if (cluster != null) {
         cluster.announce(internalAddress(config, http.actualPort()));
       }
-      return new HoistServer(config, node, http, pipeline, resources);
+      health.started();
+      return new HoistServer(config, node, http, pipeline, health, resources);
     } catch (RuntimeException e) {
       resources.close();
       throw e;
@@ -375,7 +389,7 @@ public final class HoistServer implements AutoCloseable {
             "mirror fills",
             Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("hoist-mirror-", 0).factory()),
-            e -> stop(e, MIRROR_STOP_GRACE));
+            e -> Resources.stop(e, MIRROR_STOP_GRACE));
     MirrorMetrics metrics = new MirrorMetrics(meters);
     Path spool = dataDir.resolve("spool");
     BlobFills fills =
@@ -384,18 +398,6 @@ public final class HoistServer implements AutoCloseable {
             : BlobFills.create(blobs, spool, background, metrics, new ClusterFills(cluster, blobs));
     metrics.watch(fills);
     return new Mirror(config, clients, cache, fills, clock, background, metrics);
-  }
-
-  private static void stop(ExecutorService executor, Duration grace) throws InterruptedException {
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      throw e;
-    }
   }
 
   /** Token auth when configured, else null; mirrored names may be pulled anonymously. */
@@ -429,6 +431,9 @@ public final class HoistServer implements AutoCloseable {
    * Every request's way through the server, in order:
    *
    * <ol>
+   *   <li>"http metrics": times every request by route kind, method and status ({@link
+   *       HttpMetrics});
+   *   <li>"health": {@code /healthz} and {@code /readyz}, unauthenticated ({@link Health});
    *   <li>"cluster": {@code /internal/v1/blobs/<digest>}, other nodes' reads of this node's fills,
    *       in a cluster (with the cluster's secret);
    *   <li>"sync API": {@code /api/v1/sync}, when enabled;
@@ -446,6 +451,8 @@ public final class HoistServer implements AutoCloseable {
    */
   static Pipeline pipeline(
       PrometheusMeterRegistry meters,
+      HttpMetrics httpMetrics,
+      Health health,
       PeerEndpoint peers,
       SyncFeature sync,
       DiskApi diskApi,
@@ -466,6 +473,8 @@ public final class HoistServer implements AutoCloseable {
                 path -> path.equals("/token") || accelerator.isTenantTokenPath(path),
                 call -> tokens.handle(call.request()));
     return Pipeline.builder()
+        .stage("http metrics", httpMetrics.stage())
+        .stage("health", health.stage())
         .stage("cluster", peers == null ? (call, next) -> next.handle(call) : peers.stage())
         .stage("sync API", sync.stage())
         .stage("admin API", diskApi == null ? (call, next) -> next.handle(call) : diskApi.stage())
@@ -565,14 +574,16 @@ public final class HoistServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting connections, lets requests in flight finish for up to the configured grace
-   * period, then releases everything in the reverse order it was started.
+   * Says "not ready" on {@code /readyz} for {@code health.drainDelay} while still serving, then
+   * stops accepting connections, lets requests in flight finish for up to the configured grace
+   * period, and releases everything in the reverse order it was started.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    health.stopAndDrain(config.health().drainDelay());
     long graceMillis = config.shutdownGrace().toMillis();
     try {
       http.shutdown(graceMillis, TimeUnit.MILLISECONDS)

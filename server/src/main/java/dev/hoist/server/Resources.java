@@ -1,7 +1,10 @@
 package dev.hoist.server;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,19 @@ final class Resources implements AutoCloseable {
   <T> T add(String name, T resource, Closer<? super T> closer) {
     started.push(new Entry(name, () -> closer.close(resource)));
     return resource;
+  }
+
+  /** Stops {@code executor}: its tasks get {@code grace} to finish, then they are interrupted. */
+  static void stop(ExecutorService executor, Duration grace) throws InterruptedException {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      throw e;
+    }
   }
 
   @Override

@@ -28,6 +28,8 @@ import java.util.Objects;
  * @param auth token auth for the registry (disabled: every request is allowed)
  * @param sync sync rules, limits and pre-warming, and whether its API is served
  * @param accelerator tenants, quotas, accounts and the console (disabled: none of it)
+ * @param health how {@code /readyz} checks the stores, and its part in a shutdown
+ * @param metrics bounds on what {@code /metrics} breaks down
  */
 public record ServerConfig(
     String listenHost,
@@ -42,7 +44,9 @@ public record ServerConfig(
     ClusterConfig cluster,
     AuthConfig auth,
     SyncConfig sync,
-    AcceleratorConfig accelerator) {
+    AcceleratorConfig accelerator,
+    HealthConfig health,
+    MetricsConfig metrics) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 5000;
@@ -60,6 +64,8 @@ public record ServerConfig(
     Objects.requireNonNull(sync, "sync");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(accelerator, "accelerator");
+    Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(metrics, "metrics");
     if (listenPort < 0 || listenPort > 65535) {
       throw new ConfigException("listen", "port " + listenPort + " is not between 0 and 65535");
     }
@@ -85,7 +91,9 @@ public record ServerConfig(
         ClusterConfig.disabled(),
         AuthConfig.disabled(),
         SyncConfig.defaults(),
-        AcceleratorConfig.disabled());
+        AcceleratorConfig.disabled(),
+        HealthConfig.defaults(),
+        MetricsConfig.defaults());
   }
 
   /** A builder that starts from {@link #defaults()}. */
@@ -113,6 +121,8 @@ public record ServerConfig(
     private AuthConfig auth;
     private SyncConfig sync;
     private AcceleratorConfig accelerator;
+    private HealthConfig health;
+    private MetricsConfig metrics;
 
     private Builder(ServerConfig c) {
       listenHost = c.listenHost;
@@ -128,6 +138,8 @@ public record ServerConfig(
       auth = c.auth;
       sync = c.sync;
       accelerator = c.accelerator;
+      health = c.health;
+      metrics = c.metrics;
     }
 
     public Builder listen(String host, int port) {
@@ -195,6 +207,16 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder health(HealthConfig health) {
+      this.health = health;
+      return this;
+    }
+
+    public Builder metrics(MetricsConfig metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
     /**
      * @throws ConfigException naming the setting that is wrong
      */
@@ -212,7 +234,9 @@ public record ServerConfig(
           cluster,
           auth,
           sync,
-          accelerator);
+          accelerator,
+          health,
+          metrics);
     }
   }
 }

@@ -26,7 +26,7 @@ final class SyncMetrics {
   }
 
   void ran(String rule, long copied, long skipped, long failed, long bytes) {
-    registry.counter("hoist.sync.runs", "rule", rule).increment();
+    runs(rule).increment();
     images(rule, "copied").increment(copied);
     images(rule, "skipped").increment(skipped);
     images(rule, "failed").increment(failed);
@@ -36,6 +36,13 @@ final class SyncMetrics {
         .tag("rule", rule)
         .register(registry)
         .increment(bytes);
+  }
+
+  private Counter runs(String rule) {
+    return Counter.builder("hoist.sync.runs")
+        .description("Sync runs of the rule")
+        .tag("rule", rule)
+        .register(registry);
   }
 
   private Counter images(String rule, String result) {
@@ -61,6 +68,8 @@ final class SyncMetrics {
     gauges.computeIfAbsent(
         rule,
         r -> {
+          // A rule that has not run yet shows 0 runs, rather than no series at all.
+          runs(r);
           List<Meter> meters = new ArrayList<>();
           meters.add(
               Gauge.builder(

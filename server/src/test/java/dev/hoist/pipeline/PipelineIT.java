@@ -123,6 +123,8 @@ class PipelineIT {
                 .build())) {
       assertThat(hoist.stages())
           .containsExactly(
+              "http metrics",
+              "health",
               "cluster",
               "sync API",
               "admin API",

@@ -105,6 +105,39 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void healthAndMetricsSectionsAreReadAndTheirBadValuesNamed() throws Exception {
+    ServerConfig defaults = ConfigLoader.load(null, Map.of(), ConfigLoader.Flags.none());
+    assertThat(defaults.health()).isEqualTo(HealthConfig.defaults());
+    assertThat(defaults.metrics().tenantSeries()).isEqualTo(20);
+    Path file = dir.resolve("hoist.yaml");
+    Files.writeString(
+        file,
+        """
+        health:
+          drainDelay: 5s
+          timeout: 500ms
+        metrics:
+          tenantSeries: 3
+        """);
+    ServerConfig c = ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none());
+    assertThat(c.health())
+        .isEqualTo(new HealthConfig(Duration.ofMillis(500), Duration.ofSeconds(5)));
+    assertThat(c.metrics().tenantSeries()).isEqualTo(3);
+
+    Files.writeString(file, "health:\n  drainDelay: -1s\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("health.drainDelay");
+    Files.writeString(file, "metrics:\n  tenantSeries: 5000\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .hasMessageContaining("metrics.tenantSeries")
+        .hasMessageContaining("1000");
+    Files.writeString(file, "health:\n  interval: 5s\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
+        .hasMessageContaining("health.interval");
+  }
+
+  @Test
   void aMissingFileIsNamedPlainly() {
     Path missing = dir.resolve("nonexist.yaml");
     assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of(), ConfigLoader.Flags.none()))

@@ -96,4 +96,10 @@ public interface BlobStore {
    *     match the digest
    */
   boolean quarantine(Digest digest) throws IOException;
+
+  /**
+   * Fails, saying why, unless the store can be used now (its directories, its bucket): what a
+   * readiness check asks. Cheap enough to call every few seconds. The default finds nothing wrong.
+   */
+  default void checkAccess() throws IOException {}
 }

@@ -70,6 +70,21 @@ public final class FileSystemBlobStore implements BlobStore {
     Files.createDirectories(uploads);
   }
 
+  /**
+   * Fails unless the blob and upload directories are directories and a file can be created (and
+   * deleted) among the uploads: a full, read-only or vanished disk shows here.
+   */
+  @Override
+  public void checkAccess() throws IOException {
+    for (Path dir : new Path[] {blobs, uploads}) {
+      if (!Files.isDirectory(dir)) {
+        throw new IOException(dir + " is not a directory");
+      }
+    }
+    Path probe = Files.createTempFile(uploads, ".probe-", ".tmp");
+    Files.delete(probe);
+  }
+
   @Override
   public Optional<Long> size(Digest digest) throws IOException {
     return attributes(blobPath(digest)).map(BasicFileAttributes::size);

@@ -135,6 +135,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   }
 
   /** Fails, saying why, unless the bucket exists and the credentials may use it. */
+  @Override
   public void checkAccess() throws IOException {
     bucket.check();
   }
