@@ -20,6 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /healthz} and {@code /readyz}, unauthenticated, before any tenant or quota.
@@ -69,8 +71,12 @@ final class Health implements AutoCloseable {
     }
   }
 
+  private static final Logger log = LoggerFactory.getLogger(Health.class);
+
   private final List<Check> checks;
   private final Duration timeout;
+  // What each check said last, to log a failure and a recovery once each, not per probe.
+  private final Map<String, Boolean> lastOk = new ConcurrentHashMap<>();
   private final ExecutorService probes =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hoist-health-", 0).factory());
   private final Map<String, CompletableFuture<Outcome>> running = new ConcurrentHashMap<>();
@@ -171,11 +177,23 @@ final class Health implements AutoCloseable {
             v -> {
               Map<String, Outcome> results = new LinkedHashMap<>();
               for (int i = 0; i < checks.size(); i++) {
-                results.put(checks.get(i).name(), outcomes.get(i).join());
+                String name = checks.get(i).name();
+                Outcome outcome = outcomes.get(i).join();
+                results.put(name, outcome);
+                noteChange(name, outcome);
               }
               // Read after the checks: a node that began to stop meanwhile says so.
               return new Readiness(state.get(), results);
             });
+  }
+
+  private void noteChange(String name, Outcome outcome) {
+    Boolean before = lastOk.put(name, outcome.ok());
+    if (outcome.ok() && Boolean.FALSE.equals(before)) {
+      log.info("readiness check passes again: check={}", name);
+    } else if (!outcome.ok() && !Boolean.FALSE.equals(before)) {
+      log.warn("readiness check failed: check={} reason={}", name, outcome.detail());
+    }
   }
 
   private CompletableFuture<Outcome> start(Check check) {
@@ -199,7 +217,8 @@ final class Health implements AutoCloseable {
 
   /**
    * {@code {"status": "ready" | "not ready" | "starting" | "stopping", "failed": [names], "checks":
-   * {name: "ok" | why}}}.
+   * {name: "ok" | "failed"}}}. Why a check failed (paths, database errors) goes to the log, not to
+   * an unauthenticated caller.
    */
   static ObjectNode body(Readiness readiness) {
     ObjectNode body = JSON.createObjectNode();
@@ -217,7 +236,7 @@ final class Health implements AutoCloseable {
           .checks()
           .forEach(
               (name, outcome) -> {
-                checks.put(name, outcome.detail());
+                checks.put(name, outcome.ok() ? "ok" : "failed");
                 if (!outcome.ok()) {
                   failed.add(name);
                 }
