@@ -9,6 +9,7 @@ import dev.hoist.config.Values;
 import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
+import dev.hoist.tls.TlsConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -93,13 +94,22 @@ import java.util.function.Consumer;
  *   admins: [ops@example.com]        accounts that administer the accelerator
  *   flushInterval: 2s                usage written to the database this often
  *   publicUrl: https://hoist.example.com   for the snippets (default: from each request)
+ * tls:                               HTTPS, HTTP/2 by ALPN (dev.hoist.tls.TlsConfig)
+ *   cert: ./tls/cert.pem             HOIST_TLS_CERT, --tls-cert; the certificate, then its chain
+ *   key: ./tls/key.pem               HOIST_TLS_KEY, --tls-key; both or neither (relative to file)
+ *   reloadInterval: 10s              how often the files are checked for a change
  * </pre>
  */
 public final class ConfigLoader {
   /** Command-line values; null (or empty) means "not given". */
-  public record Flags(String listen, Path dataDir, List<String> mirrors) {
+  public record Flags(
+      String listen, Path dataDir, List<String> mirrors, Path tlsCert, Path tlsKey) {
     public Flags {
       mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+    }
+
+    public Flags(String listen, Path dataDir, List<String> mirrors) {
+      this(listen, dataDir, mirrors, null, null);
     }
 
     public Flags(String listen, Path dataDir) {
@@ -139,7 +149,8 @@ public final class ConfigLoader {
         "auth",
         "sync",
         "accelerator",
-        "cluster");
+        "cluster",
+        "tls");
     // Relative paths in a file mean relative to that file, not to wherever hoist started.
     Path base = file.toAbsolutePath().getParent();
     ServerConfig.Builder b = config.toBuilder();
@@ -177,6 +188,7 @@ public final class ConfigLoader {
     root.mapping("auth").map(auth -> AuthConfig.read(auth, base)).ifPresent(b::auth);
     root.mapping("sync").map(SyncConfig::read).ifPresent(b::sync);
     root.mapping("accelerator").map(AcceleratorConfig::read).ifPresent(b::accelerator);
+    root.mapping("tls").map(tls -> TlsConfig.read(config.tls(), tls, base)).ifPresent(b::tls);
     return b.build();
   }
 
@@ -207,6 +219,7 @@ public final class ConfigLoader {
         "HOIST_STORAGE_METADATA",
         v -> b.storage(config.storage().withMetadata("HOIST_STORAGE_METADATA", v)));
     b.cluster(config.cluster().withEnv(env));
+    b.tls(config.tls().withEnv(env));
     String htpasswd = env.get("HOIST_AUTH_HTPASSWD");
     if (htpasswd != null && !htpasswd.isBlank()) {
       auth.htpasswd(Path.of(htpasswd));
@@ -229,7 +242,7 @@ public final class ConfigLoader {
     if (!flags.mirrors().isEmpty()) {
       b.mirror(withUpstreams(config.mirror(), "--mirror", flags.mirrors()));
     }
-    return b.build();
+    return b.tls(config.tls().withPaths(flags.tlsCert(), flags.tlsKey())).build();
   }
 
   private static void ifSet(Map<String, String> env, String name, Consumer<String> apply) {

@@ -8,6 +8,7 @@ import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
+import dev.hoist.tls.TlsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -28,6 +29,7 @@ import java.util.Objects;
  * @param auth token auth for the registry (disabled: every request is allowed)
  * @param sync sync rules, limits and pre-warming, and whether its API is served
  * @param accelerator tenants, quotas, accounts and the console (disabled: none of it)
+ * @param tls the certificate and key served over HTTPS (disabled: plain HTTP)
  */
 public record ServerConfig(
     String listenHost,
@@ -42,7 +44,8 @@ public record ServerConfig(
     ClusterConfig cluster,
     AuthConfig auth,
     SyncConfig sync,
-    AcceleratorConfig accelerator) {
+    AcceleratorConfig accelerator,
+    TlsConfig tls) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 5000;
@@ -60,6 +63,7 @@ public record ServerConfig(
     Objects.requireNonNull(sync, "sync");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(accelerator, "accelerator");
+    Objects.requireNonNull(tls, "tls");
     if (listenPort < 0 || listenPort > 65535) {
       throw new ConfigException("listen", "port " + listenPort + " is not between 0 and 65535");
     }
@@ -68,6 +72,15 @@ public record ServerConfig(
     }
     if (shutdownGrace.isNegative()) {
       throw new ConfigException("shutdownGrace", "must not be negative");
+    }
+    if (tls.enabled() && cluster.enabled()) {
+      // Nodes fetch each other's blobs from http://<cluster.advertise>; a node that serves only
+      // HTTPS would not answer them. Terminate TLS in front of a cluster's nodes instead.
+      throw new ConfigException(
+          "tls",
+          "cannot be used together with cluster: the nodes of a cluster reach each other over"
+              + " plain HTTP at cluster.advertise, which a node serving HTTPS does not answer;"
+              + " terminate TLS in front of the nodes (a load balancer) instead");
     }
   }
 
@@ -85,7 +98,8 @@ public record ServerConfig(
         ClusterConfig.disabled(),
         AuthConfig.disabled(),
         SyncConfig.defaults(),
-        AcceleratorConfig.disabled());
+        AcceleratorConfig.disabled(),
+        TlsConfig.disabled());
   }
 
   /** A builder that starts from {@link #defaults()}. */
@@ -113,6 +127,7 @@ public record ServerConfig(
     private AuthConfig auth;
     private SyncConfig sync;
     private AcceleratorConfig accelerator;
+    private TlsConfig tls;
 
     private Builder(ServerConfig c) {
       listenHost = c.listenHost;
@@ -128,6 +143,7 @@ public record ServerConfig(
       auth = c.auth;
       sync = c.sync;
       accelerator = c.accelerator;
+      tls = c.tls;
     }
 
     public Builder listen(String host, int port) {
@@ -195,6 +211,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder tls(TlsConfig tls) {
+      this.tls = tls;
+      return this;
+    }
+
     /**
      * @throws ConfigException naming the setting that is wrong
      */
@@ -212,7 +233,8 @@ public record ServerConfig(
           cluster,
           auth,
           sync,
-          accelerator);
+          accelerator,
+          tls);
     }
   }
 }
