@@ -19,9 +19,9 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A certificate authority made for one test with {@code /usr/bin/openssl}: it issues server
- * certificates for {@code localhost} and {@code 127.0.0.1} (subjectAltName, as Go's and the JDK's
- * clients require), and gives clients an {@link SSLContext} that trusts it alone. Keys are written
- * unencrypted in the encoding asked for.
+ * certificates for {@code localhost}, {@code 127.0.0.1} and {@code ::1} (subjectAltName, as Go's
+ * and the JDK's clients require), and gives clients an {@link SSLContext} that trusts it alone.
+ * Keys are written unencrypted in the encoding asked for.
  */
 public final class TestCa {
   private static final Path OPENSSL = Path.of("/usr/bin/openssl");
@@ -92,9 +92,9 @@ public final class TestCa {
   public record Issued(Path cert, Path key, String commonName, long serial) {}
 
   /**
-   * Issues a server certificate {@code CN=<commonName>} for {@code localhost} and {@code 127.0.0.1}
-   * with a fresh serial, writing it to {@code cert} and its key to {@code key} (replacing what they
-   * held).
+   * Issues a server certificate {@code CN=<commonName>} for {@code localhost}, {@code ::1} and
+   * {@code 127.0.0.1} with a fresh serial, writing it to {@code cert} and its key to {@code key}
+   * (replacing what they held).
    *
    * @param withChain whether the certificate file carries the CA's certificate after the server's
    */
@@ -148,7 +148,7 @@ public final class TestCa {
       Path extensions = work.resolve("ext.cnf");
       Files.writeString(
           extensions,
-          "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+          "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n"
               + "basicConstraints=critical,CA:FALSE\n"
               + "keyUsage=critical,digitalSignature"
               + (type == KeyType.RSA || type == KeyType.RSA_PKCS1 ? ",keyEncipherment" : "")
