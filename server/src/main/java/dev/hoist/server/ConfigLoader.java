@@ -124,6 +124,9 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
+   * The configuration from defaults, {@code file}, {@code env} and {@code flags}, later ones
+   * winning.
+   *
    * @param file a YAML file, or null for none
    * @param env the environment ({@code HOIST_*} variables are read)
    * @throws ConfigException naming the setting that is wrong

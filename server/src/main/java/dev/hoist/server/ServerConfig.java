@@ -217,6 +217,8 @@ public record ServerConfig(
     }
 
     /**
+     * The configuration, validated.
+     *
      * @throws ConfigException naming the setting that is wrong
      */
     public ServerConfig build() {

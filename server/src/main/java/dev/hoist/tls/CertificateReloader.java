@@ -88,7 +88,10 @@ public final class CertificateReloader {
     CertificateReloader reloader =
         new CertificateReloader(cert, key, server, sslOptions.copy(), Stamp.of(cert, key));
     long interval = config.reloadInterval().toMillis();
-    timer.scheduleWithFixedDelay(reloader::checkSafely, interval, interval, TimeUnit.MILLISECONDS);
+    // Never cancelled on its own: the timer's owner shuts it down.
+    var unused =
+        timer.scheduleWithFixedDelay(
+            reloader::checkSafely, interval, interval, TimeUnit.MILLISECONDS);
     return reloader;
   }
 

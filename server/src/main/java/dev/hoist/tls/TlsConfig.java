@@ -143,6 +143,8 @@ public record TlsConfig(@Nullable Path cert, @Nullable Path key, Duration reload
     }
 
     /**
+     * The configuration, validated.
+     *
      * @throws ConfigException naming the setting that is wrong
      */
     public TlsConfig build() {

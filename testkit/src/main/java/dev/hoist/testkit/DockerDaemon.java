@@ -224,9 +224,8 @@ public final class DockerDaemon implements AutoCloseable {
   }
 
   private static String tail(String log) {
-    String[] lines = log.split("\n");
-    return String.join(
-        "\n", Arrays.copyOfRange(lines, Math.max(0, lines.length - 40), lines.length));
+    List<String> lines = log.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
   /** Runs {@code docker -H unix://<socket> <args>}, whatever its exit code. */
