@@ -51,12 +51,28 @@ final class ServeCommand implements Callable<Integer> {
       })
   java.util.List<String> mirrors;
 
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "Serve HTTPS with this PEM certificate (and its chain); needs --tls-key (env"
+              + " HOIST_TLS_CERT).")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "The PEM private key of --tls-cert (env HOIST_TLS_KEY).")
+  Path tlsKey;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     ServerConfig config =
         ConfigLoader.load(
-            configFile, System.getenv(), new ConfigLoader.Flags(listen, dataDir, mirrors));
+            configFile,
+            System.getenv(),
+            new ConfigLoader.Flags(listen, dataDir, mirrors, tlsCert, tlsKey));
     HoistServer server = HoistServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -85,8 +101,10 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     out.println(
-        "Try: skopeo inspect --tls-verify=false docker://"
-            + server.url().substring(7)
+        "Try: skopeo inspect "
+            + (config.tls().enabled() ? "" : "--tls-verify=false ")
+            + "docker://"
+            + server.address()
             + "/<name>:<tag>");
     out.flush();
     stopped.await();

@@ -196,14 +196,14 @@ final class ContentSender {
 
   /**
    * Where to write file regions, or null when this response must be copied: HTTP/2 frames every
-   * byte, and a metered request counts the bytes as they are written. Vert.x's public API sends a
-   * file only as a whole response ({@code HttpServerResponse.sendFile}), which cannot follow a file
-   * that is still growing, and which cost more: in interleaved rounds of 8 concurrent GETs of a
-   * stored 200 MiB blob, 0.23-0.28 CPU-s per GB that way against 0.20-0.24 with {@link RegionPump}
-   * (nginx: 0.14-0.21).
+   * byte, TLS encrypts every byte (netty's SslHandler takes no file regions), and a metered request
+   * counts the bytes as they are written. Vert.x's public API sends a file only as a whole response
+   * ({@code HttpServerResponse.sendFile}), which cannot follow a file that is still growing, and
+   * which cost more: in interleaved rounds of 8 concurrent GETs of a stored 200 MiB blob, 0.23-0.28
+   * CPU-s per GB that way against 0.20-0.24 with {@link RegionPump} (nginx: 0.14-0.21).
    */
   private static VertxInternals.RegionWriter regionWriter(Exchange ex, TransferGate gate) {
-    if (!gate.zeroCopy() || ex.request().version() == HttpVersion.HTTP_2) {
+    if (!gate.zeroCopy() || ex.request().version() == HttpVersion.HTTP_2 || ex.request().isSSL()) {
       return null;
     }
     return VertxInternals.regionWriter(ex.request());

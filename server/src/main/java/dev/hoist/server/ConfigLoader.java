@@ -9,6 +9,7 @@ import dev.hoist.config.Values;
 import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
+import dev.hoist.tls.TlsConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -98,13 +99,22 @@ import java.util.function.Consumer;
  *   drainDelay: 0s                   on shutdown, /readyz answers 503 this long before the port closes
  * metrics:                           bounds on /metrics (MetricsConfig)
  *   tenantSeries: 20                 tenants with their own series; the rest add up as "other"
+ * tls:                               HTTPS, HTTP/2 by ALPN (dev.hoist.tls.TlsConfig)
+ *   cert: ./tls/cert.pem             HOIST_TLS_CERT, --tls-cert; the certificate, then its chain
+ *   key: ./tls/key.pem               HOIST_TLS_KEY, --tls-key; both or neither (relative to file)
+ *   reloadInterval: 10s              how often the files are checked for a change
  * </pre>
  */
 public final class ConfigLoader {
   /** Command-line values; null (or empty) means "not given". */
-  public record Flags(String listen, Path dataDir, List<String> mirrors) {
+  public record Flags(
+      String listen, Path dataDir, List<String> mirrors, Path tlsCert, Path tlsKey) {
     public Flags {
       mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+    }
+
+    public Flags(String listen, Path dataDir, List<String> mirrors) {
+      this(listen, dataDir, mirrors, null, null);
     }
 
     public Flags(String listen, Path dataDir) {
@@ -119,6 +129,9 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
+   * The configuration from defaults, {@code file}, {@code env} and {@code flags}, later ones
+   * winning.
+   *
    * @param file a YAML file, or null for none
    * @param env the environment ({@code HOIST_*} variables are read)
    * @throws ConfigException naming the setting that is wrong
@@ -146,7 +159,8 @@ public final class ConfigLoader {
         "accelerator",
         "cluster",
         "health",
-        "metrics");
+        "metrics",
+        "tls");
     // Relative paths in a file mean relative to that file, not to wherever hoist started.
     Path base = file.toAbsolutePath().getParent();
     ServerConfig.Builder b = config.toBuilder();
@@ -186,6 +200,7 @@ public final class ConfigLoader {
     root.mapping("accelerator").map(AcceleratorConfig::read).ifPresent(b::accelerator);
     root.mapping("health").map(h -> HealthConfig.read(config.health(), h)).ifPresent(b::health);
     root.mapping("metrics").map(m -> MetricsConfig.read(config.metrics(), m)).ifPresent(b::metrics);
+    root.mapping("tls").map(tls -> TlsConfig.read(config.tls(), tls, base)).ifPresent(b::tls);
     return b.build();
   }
 
@@ -216,6 +231,7 @@ public final class ConfigLoader {
         "HOIST_STORAGE_METADATA",
         v -> b.storage(config.storage().withMetadata("HOIST_STORAGE_METADATA", v)));
     b.cluster(config.cluster().withEnv(env));
+    b.tls(config.tls().withEnv(env));
     String htpasswd = env.get("HOIST_AUTH_HTPASSWD");
     if (htpasswd != null && !htpasswd.isBlank()) {
       auth.htpasswd(Path.of(htpasswd));
@@ -238,7 +254,7 @@ public final class ConfigLoader {
     if (!flags.mirrors().isEmpty()) {
       b.mirror(withUpstreams(config.mirror(), "--mirror", flags.mirrors()));
     }
-    return b.build();
+    return b.tls(config.tls().withPaths(flags.tlsCert(), flags.tlsKey())).build();
   }
 
   private static void ifSet(Map<String, String> env, String name, Consumer<String> apply) {

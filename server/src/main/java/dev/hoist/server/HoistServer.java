@@ -41,6 +41,7 @@ import dev.hoist.storage.sql.PostgresUrl;
 import dev.hoist.storage.sql.SqliteMetadataStore;
 import dev.hoist.sync.MirrorAccess;
 import dev.hoist.sync.SyncFeature;
+import dev.hoist.tls.ServerCertificate;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -50,7 +51,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,8 +92,6 @@ public final class HoistServer implements AutoCloseable {
   /** Memory for manifest bytes when blobs are in S3 (per node; about 10,000 typical manifests). */
   private static final long REMOTE_MANIFEST_MEMORY = 64L << 20;
 
-  static final int IDLE_TIMEOUT_SECONDS = 120;
-
   /**
    * How long mirror fills and prefetches still running at shutdown may take to finish. A fill whose
    * client got every byte is only committing (milliseconds), and interrupting it would throw the
@@ -129,6 +127,12 @@ public final class HoistServer implements AutoCloseable {
     InstantSource clock = InstantSource.system();
     Resources resources = new Resources();
     try {
+      // Before anything is opened: a certificate that cannot be served stops the start at once.
+      ServerCertificate certificate =
+          config.tls().enabled() ? ServerCertificate.load(config.tls()) : null;
+      if (certificate != null) {
+        log.info("tls certificate loaded: {}", certificate.describe());
+      }
       Path dataDir = dataDir(config);
       MetadataStore metadata = resources.add("metadata", openMetadata(config, dataDir, clock));
       Cluster cluster = joinCluster(config, metadata, clock, resources);
@@ -253,7 +257,7 @@ public final class HoistServer implements AutoCloseable {
           new HttpMetrics(meters, config.metrics(), accelerator::isTenantTokenPath);
       Pipeline pipeline =
           pipeline(meters, httpMetrics, health, peers, sync, diskApi, tokens, accelerator, api);
-      HttpServer http = listen(vertx, config, pipeline);
+      HttpServer http = HttpListener.listen(vertx, config, pipeline, certificate, resources);
       if (cluster != null) {
         cluster.announce(internalAddress(config, http.actualPort()));
       }
@@ -502,25 +506,6 @@ public final class HoistServer implements AutoCloseable {
         .endpoint("registry", api.endpoint());
   }
 
-  private static HttpServer listen(Vertx vertx, ServerConfig config, Pipeline pipeline)
-      throws Exception {
-    HttpServerOptions options =
-        new HttpServerOptions()
-            .setHost(config.listenHost())
-            .setPort(config.listenPort())
-            .setCompressionSupported(false)
-            .setTcpNoDelay(true)
-            .setReuseAddress(true)
-            // A client that stops sending or reading mid-transfer releases its connection (and
-            // its upload session's turn) after this long; active transfers are never cut.
-            .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
-    return vertx
-        .createHttpServer(options)
-        .requestHandler(pipeline)
-        .listen()
-        .await(30, TimeUnit.SECONDS);
-  }
-
   /**
    * Names no accelerator account may take as its username: what the auth configuration gives a
    * meaning to (htpasswd users, admins, rules' users and prefixes), and the first component of
@@ -555,13 +540,14 @@ public final class HoistServer implements AutoCloseable {
     return config.listenHost();
   }
 
-  /** {@code http://host:port}, with IPv6 hosts in brackets. */
+  /** {@code http://host:port} ({@code https://} with TLS), with IPv6 hosts in brackets. */
   public String url() {
-    String host = config.listenHost();
-    if (host.contains(":")) {
-      host = "[" + host + "]";
-    }
-    return "http://" + host + ":" + port();
+    return (config.tls().enabled() ? "https://" : "http://") + address();
+  }
+
+  /** {@code host:port} as a registry reference names it, with IPv6 hosts in brackets. */
+  public String address() {
+    return hostPort(config.listenHost(), port());
   }
 
   public Path dataDir() {

@@ -8,6 +8,7 @@ import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
+import dev.hoist.tls.TlsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -30,6 +31,7 @@ import java.util.Objects;
  * @param accelerator tenants, quotas, accounts and the console (disabled: none of it)
  * @param health how {@code /readyz} checks the stores, and its part in a shutdown
  * @param metrics bounds on what {@code /metrics} breaks down
+ * @param tls the certificate and key served over HTTPS (disabled: plain HTTP)
  */
 public record ServerConfig(
     String listenHost,
@@ -46,7 +48,8 @@ public record ServerConfig(
     SyncConfig sync,
     AcceleratorConfig accelerator,
     HealthConfig health,
-    MetricsConfig metrics) {
+    MetricsConfig metrics,
+    TlsConfig tls) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 5000;
@@ -66,6 +69,7 @@ public record ServerConfig(
     Objects.requireNonNull(accelerator, "accelerator");
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(tls, "tls");
     if (listenPort < 0 || listenPort > 65535) {
       throw new ConfigException("listen", "port " + listenPort + " is not between 0 and 65535");
     }
@@ -74,6 +78,15 @@ public record ServerConfig(
     }
     if (shutdownGrace.isNegative()) {
       throw new ConfigException("shutdownGrace", "must not be negative");
+    }
+    if (tls.enabled() && cluster.enabled()) {
+      // Nodes fetch each other's blobs from http://<cluster.advertise>; a node that serves only
+      // HTTPS would not answer them. Terminate TLS in front of a cluster's nodes instead.
+      throw new ConfigException(
+          "tls",
+          "cannot be used together with cluster: the nodes of a cluster reach each other over"
+              + " plain HTTP at cluster.advertise, which a node serving HTTPS does not answer;"
+              + " terminate TLS in front of the nodes (a load balancer) instead");
     }
   }
 
@@ -93,7 +106,8 @@ public record ServerConfig(
         SyncConfig.defaults(),
         AcceleratorConfig.disabled(),
         HealthConfig.defaults(),
-        MetricsConfig.defaults());
+        MetricsConfig.defaults(),
+        TlsConfig.disabled());
   }
 
   /** A builder that starts from {@link #defaults()}. */
@@ -123,6 +137,7 @@ public record ServerConfig(
     private AcceleratorConfig accelerator;
     private HealthConfig health;
     private MetricsConfig metrics;
+    private TlsConfig tls;
 
     private Builder(ServerConfig c) {
       listenHost = c.listenHost;
@@ -140,6 +155,7 @@ public record ServerConfig(
       accelerator = c.accelerator;
       health = c.health;
       metrics = c.metrics;
+      tls = c.tls;
     }
 
     public Builder listen(String host, int port) {
@@ -217,7 +233,14 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder tls(TlsConfig tls) {
+      this.tls = tls;
+      return this;
+    }
+
     /**
+     * The configuration, validated.
+     *
      * @throws ConfigException naming the setting that is wrong
      */
     public ServerConfig build() {
@@ -236,7 +259,8 @@ public record ServerConfig(
           sync,
           accelerator,
           health,
-          metrics);
+          metrics,
+          tls);
     }
   }
 }
