@@ -20,6 +20,7 @@ public final class Call {
   private final List<Runnable> atEnd;
   private RequestContext context;
   private boolean ended;
+  private long fileRegionBytes;
 
   private Call(HttpServerRequest request, RequestContext context, List<Runnable> atEnd) {
     this.request = request;
@@ -53,6 +54,19 @@ public final class Call {
   public Call with(RequestContext newContext) {
     this.context = Objects.requireNonNull(newContext, "context");
     return this;
+  }
+
+  /**
+   * Counts body bytes sent as file regions (zero-copy), which the response's own {@code
+   * bytesWritten()} does not see.
+   */
+  public void sentAsFileRegion(long bytes) {
+    fileRegionBytes += bytes;
+  }
+
+  /** The response's body bytes so far: those it wrote itself, and those sent as file regions. */
+  public long bodyBytesWritten() {
+    return request.response().bytesWritten() + fileRegionBytes;
   }
 
   /**

@@ -17,9 +17,16 @@ import java.util.Objects;
  *     TransferGate#UNLIMITED}
  * @param principal the user the request acts as, once the registry's access check said so; null
  *     before it, and for anonymous requests
+ * @param upstream the registry the request's repository is mirrored from, once the registry routed
+ *     it; null before, and for local repositories
  */
 public record RequestContext(
-    String path, String addressPrefix, String tenant, TransferGate gate, String principal) {
+    String path,
+    String addressPrefix,
+    String tenant,
+    TransferGate gate,
+    String principal,
+    String upstream) {
   public RequestContext {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(addressPrefix, "addressPrefix");
@@ -28,18 +35,24 @@ public record RequestContext(
 
   /** A request as it arrived: its own path, at the root, no tenant. */
   public static RequestContext root(String path) {
-    return new RequestContext(path, "", null, TransferGate.UNLIMITED, null);
+    return new RequestContext(path, "", null, TransferGate.UNLIMITED, null, null);
   }
 
   /** The request as a tenant's: addressed under {@code prefix}, {@code path} below it. */
   public RequestContext forTenant(String tenantId, String newPath, String prefix, TransferGate g) {
     return new RequestContext(
-        newPath, prefix, Objects.requireNonNull(tenantId, "tenantId"), g, principal);
+        newPath, prefix, Objects.requireNonNull(tenantId, "tenantId"), g, principal, upstream);
   }
 
   /** The request as {@code user}'s. */
   public RequestContext withPrincipal(String user) {
     return new RequestContext(
-        path, addressPrefix, tenant, gate, Objects.requireNonNull(user, "user"));
+        path, addressPrefix, tenant, gate, Objects.requireNonNull(user, "user"), upstream);
+  }
+
+  /** The request as one for a repository mirrored from {@code registry}. */
+  public RequestContext withUpstream(String registry) {
+    return new RequestContext(
+        path, addressPrefix, tenant, gate, principal, Objects.requireNonNull(registry, "registry"));
   }
 }

@@ -95,6 +95,7 @@ final class RegionPump {
                     v -> {
                       if (result.isSuccess()) {
                         sentBytes.add(count);
+                        ex.call().sentAsFileRegion(count);
                         next();
                       } else {
                         done.tryFail(result.cause());

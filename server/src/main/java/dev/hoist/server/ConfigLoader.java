@@ -7,6 +7,8 @@ import dev.hoist.config.ConfigException;
 import dev.hoist.config.ConfigNode;
 import dev.hoist.config.Values;
 import dev.hoist.lifecycle.DiskConfig;
+import dev.hoist.logging.AccessLogConfig;
+import dev.hoist.logging.LogConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
 import java.nio.file.Path;
@@ -93,6 +95,14 @@ import java.util.function.Consumer;
  *   admins: [ops@example.com]        accounts that administer the accelerator
  *   flushInterval: 2s                usage written to the database this often
  *   publicUrl: https://hoist.example.com   for the snippets (default: from each request)
+ * log:                               the server's own log (dev.hoist.logging.LogConfig)
+ *   level: info                      trace | debug | info | warn | error | off
+ *   levels: {dev.hoist.mirror: debug}   per package or class
+ *   format: text                     text | json (one object per line)
+ * accessLog:                         one line per request (dev.hoist.logging.AccessLogConfig)
+ *   enabled: true                    default true (to standard output)
+ *   format: common                   common | json
+ *   file: /var/log/hoist/access.log  appended; relative to this file; default standard output
  * </pre>
  */
 public final class ConfigLoader {
@@ -119,7 +129,8 @@ public final class ConfigLoader {
    * @throws ConfigException naming the setting that is wrong
    */
   public static ServerConfig load(Path file, Map<String, String> env, Flags flags) {
-    ServerConfig config = ServerConfig.defaults();
+    // A server run as a command logs its requests unless told not to, as nginx does.
+    ServerConfig config = ServerConfig.builder().accessLog(AccessLogConfig.stdout()).build();
     if (file != null) {
       config = applyFile(config, file);
     }
@@ -139,7 +150,9 @@ public final class ConfigLoader {
         "auth",
         "sync",
         "accelerator",
-        "cluster");
+        "cluster",
+        "log",
+        "accessLog");
     // Relative paths in a file mean relative to that file, not to wherever hoist started.
     Path base = file.toAbsolutePath().getParent();
     ServerConfig.Builder b = config.toBuilder();
@@ -177,6 +190,10 @@ public final class ConfigLoader {
     root.mapping("auth").map(auth -> AuthConfig.read(auth, base)).ifPresent(b::auth);
     root.mapping("sync").map(SyncConfig::read).ifPresent(b::sync);
     root.mapping("accelerator").map(AcceleratorConfig::read).ifPresent(b::accelerator);
+    root.mapping("log").map(log -> LogConfig.read(config.log(), log)).ifPresent(b::log);
+    root.mapping("accessLog")
+        .map(access -> AccessLogConfig.read(config.accessLog(), access, base))
+        .ifPresent(b::accessLog);
     return b.build();
   }
 

@@ -11,6 +11,7 @@ import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskApi;
 import dev.hoist.lifecycle.DiskLifecycle;
 import dev.hoist.lifecycle.DiskProbe;
+import dev.hoist.logging.AccessLog;
 import dev.hoist.mirror.BlobFills;
 import dev.hoist.mirror.ClusterFills;
 import dev.hoist.mirror.Mirror;
@@ -239,7 +240,8 @@ public final class HoistServer implements AutoCloseable {
                       Cluster.SECRET_HEADER,
                       cluster::authorized,
                       mirror == null ? blobs::open : mirror::localBlob));
-      Pipeline pipeline = pipeline(meters, peers, sync, diskApi, tokens, accelerator, api);
+      AccessLog access = resources.add("access log", AccessLog.open(config.accessLog(), clock));
+      Pipeline pipeline = pipeline(access, meters, peers, sync, diskApi, tokens, accelerator, api);
       HttpServer http = listen(vertx, config, pipeline);
       if (cluster != null) {
         cluster.announce(internalAddress(config, http.actualPort()));
@@ -430,6 +432,7 @@ public final class HoistServer implements AutoCloseable {
    * Every request's way through the server, in order:
    *
    * <ol>
+   *   <li>"access log": one line per request once its response is over (a pass-through when off);
    *   <li>"cluster": {@code /internal/v1/blobs/<digest>}, other nodes' reads of this node's fills,
    *       in a cluster (with the cluster's secret);
    *   <li>"sync API": {@code /api/v1/sync}, when enabled;
@@ -446,6 +449,7 @@ public final class HoistServer implements AutoCloseable {
    * </ol>
    */
   static Pipeline pipeline(
+      AccessLog access,
       PrometheusMeterRegistry meters,
       PeerEndpoint peers,
       SyncFeature sync,
@@ -467,6 +471,7 @@ public final class HoistServer implements AutoCloseable {
                 path -> path.equals("/token") || accelerator.isTenantTokenPath(path),
                 call -> tokens.handle(call.request()));
     return Pipeline.builder()
+        .stage("access log", access.stage())
         .stage("cluster", peers == null ? (call, next) -> next.handle(call) : peers.stage())
         .stage("sync API", sync.stage())
         .stage("admin API", diskApi == null ? (call, next) -> next.handle(call) : diskApi.stage())

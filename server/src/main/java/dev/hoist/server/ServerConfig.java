@@ -6,6 +6,8 @@ import dev.hoist.cluster.ClusterConfig;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskConfig;
+import dev.hoist.logging.AccessLogConfig;
+import dev.hoist.logging.LogConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
 import java.nio.file.Path;
@@ -28,6 +30,9 @@ import java.util.Objects;
  * @param auth token auth for the registry (disabled: every request is allowed)
  * @param sync sync rules, limits and pre-warming, and whether its API is served
  * @param accelerator tenants, quotas, accounts and the console (disabled: none of it)
+ * @param log the logging levels and format, which the {@code hoist} command applies to its backend
+ * @param accessLog one line per request: off in {@link #defaults()} (an embedded server, tests);
+ *     {@link ConfigLoader}, which {@code hoist serve} reads, turns it on to standard output
  */
 public record ServerConfig(
     String listenHost,
@@ -42,7 +47,9 @@ public record ServerConfig(
     ClusterConfig cluster,
     AuthConfig auth,
     SyncConfig sync,
-    AcceleratorConfig accelerator) {
+    AcceleratorConfig accelerator,
+    LogConfig log,
+    AccessLogConfig accessLog) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 5000;
@@ -60,6 +67,8 @@ public record ServerConfig(
     Objects.requireNonNull(sync, "sync");
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(accelerator, "accelerator");
+    Objects.requireNonNull(log, "log");
+    Objects.requireNonNull(accessLog, "accessLog");
     if (listenPort < 0 || listenPort > 65535) {
       throw new ConfigException("listen", "port " + listenPort + " is not between 0 and 65535");
     }
@@ -85,7 +94,9 @@ public record ServerConfig(
         ClusterConfig.disabled(),
         AuthConfig.disabled(),
         SyncConfig.defaults(),
-        AcceleratorConfig.disabled());
+        AcceleratorConfig.disabled(),
+        LogConfig.defaults(),
+        AccessLogConfig.off());
   }
 
   /** A builder that starts from {@link #defaults()}. */
@@ -113,6 +124,8 @@ public record ServerConfig(
     private AuthConfig auth;
     private SyncConfig sync;
     private AcceleratorConfig accelerator;
+    private LogConfig log;
+    private AccessLogConfig accessLog;
 
     private Builder(ServerConfig c) {
       listenHost = c.listenHost;
@@ -128,6 +141,8 @@ public record ServerConfig(
       auth = c.auth;
       sync = c.sync;
       accelerator = c.accelerator;
+      log = c.log;
+      accessLog = c.accessLog;
     }
 
     public Builder listen(String host, int port) {
@@ -195,6 +210,16 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder log(LogConfig log) {
+      this.log = log;
+      return this;
+    }
+
+    public Builder accessLog(AccessLogConfig accessLog) {
+      this.accessLog = accessLog;
+      return this;
+    }
+
     /**
      * @throws ConfigException naming the setting that is wrong
      */
@@ -212,7 +237,9 @@ public record ServerConfig(
           cluster,
           auth,
           sync,
-          accelerator);
+          accelerator,
+          log,
+          accessLog);
     }
   }
 }
