@@ -57,6 +57,7 @@ final class ServeCommand implements Callable<Integer> {
     ServerConfig config =
         ConfigLoader.load(
             configFile, System.getenv(), new ConfigLoader.Flags(listen, dataDir, mirrors));
+    Logging.apply(config.log());
     HoistServer server = HoistServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
