@@ -28,7 +28,12 @@ final class TenantTransfer implements TransferGate {
   @Override
   public Optional<OciException> admitRequest() {
     QuotaLedger.Standing standing = ledger.standing(accountId);
-    return standing.under() ? Optional.empty() : Optional.of(quota.refusal(standing));
+    if (standing.under()) {
+      ledger.admitted(accountId);
+      return Optional.empty();
+    }
+    ledger.refused(accountId, standing);
+    return Optional.of(quota.refusal(standing));
   }
 
   @Override
@@ -47,7 +52,9 @@ final class TenantTransfer implements TransferGate {
     }
     Optional<String> hold = ledger.hold(accountId, length);
     if (hold.isEmpty()) {
-      return Optional.of(quota.refusal(ledger.standing(accountId)));
+      QuotaLedger.Standing standing = ledger.standing(accountId);
+      ledger.refused(accountId, standing);
+      return Optional.of(quota.refusal(standing));
     }
     synchronized (this) {
       if (ended) {

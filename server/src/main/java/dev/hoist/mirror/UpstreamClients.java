@@ -1,5 +1,6 @@
 package dev.hoist.mirror;
 
+import dev.hoist.client.CircuitBreaker;
 import dev.hoist.client.Credentials;
 import dev.hoist.client.RegistryClient;
 import dev.hoist.client.RegistryEndpoint;
@@ -11,7 +12,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
 
-/** Builds the registry client of an upstream, with its meters. */
+/**
+ * Builds the registry client of an upstream, with its meters and the log of its health ({@link
+ * UpstreamHealth}: failing and recovered, circuit opened and closed).
+ */
 public final class UpstreamClients {
   private UpstreamClients() {}
 
@@ -25,13 +29,38 @@ public final class UpstreamClients {
     if (!upstream.authHosts().isEmpty()) {
       endpoint = endpoint.withAuthHosts(upstream.authHosts().toArray(String[]::new));
     }
+    UpstreamHealth health = new UpstreamHealth(upstream.name(), clock);
+    Meters metered = new Meters(upstream.name(), meters);
     return RegistryClient.builder(endpoint)
         .clock(clock)
         .connectTimeout(Duration.ofSeconds(5))
         .firstByteTimeout(Duration.ofSeconds(30))
         .idleReadTimeout(Duration.ofSeconds(30))
-        .observer(new Meters(upstream.name(), meters))
+        .circuitBreaker(CircuitBreaker.defaults(clock, health))
+        .observer(both(metered, health))
         .build();
+  }
+
+  private static RequestObserver both(RequestObserver a, RequestObserver b) {
+    return new RequestObserver() {
+      @Override
+      public void response(String method, URI uri, int status, Duration elapsed) {
+        a.response(method, uri, status, elapsed);
+        b.response(method, uri, status, elapsed);
+      }
+
+      @Override
+      public void failure(String method, URI uri, Throwable error) {
+        a.failure(method, uri, error);
+        b.failure(method, uri, error);
+      }
+
+      @Override
+      public void bytesRead(long n) {
+        a.bytesRead(n);
+        b.bytesRead(n);
+      }
+    };
   }
 
   /** Upstream requests by status, and upstream bytes, per upstream. */
