@@ -55,7 +55,7 @@ public record AccessEntry(
     }
     StringBuilder kept = new StringBuilder(path);
     char separator = '?';
-    for (String parameter : rawQuery.split("&")) {
+    for (String parameter : rawQuery.split("&", -1)) {
       int eq = parameter.indexOf('=');
       String name = eq < 0 ? parameter : parameter.substring(0, eq);
       if (SAFE_PARAMETERS.contains(name)) {

@@ -6,6 +6,7 @@ import dev.hoist.pipeline.Stage;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.SocketAddress;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -119,7 +120,7 @@ public final class AccessLog implements AutoCloseable {
 
   /** Writes the lines still queued, then closes the file. */
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     if (writer != null) {
       writer.close();
     }

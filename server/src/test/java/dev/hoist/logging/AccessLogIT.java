@@ -17,6 +17,7 @@ import dev.hoist.testkit.RandomImages;
 import dev.hoist.testkit.Skopeo;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -219,7 +220,7 @@ class AccessLogIT {
 
     assertThat(send("GET", "/v2/big/manifests/v1", "User-Agent", "quote\" in agent").statusCode())
         .isEqualTo(200);
-    try (Socket socket = new Socket("127.0.0.1", hoist.port())) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), hoist.port())) {
       OutputStream out = socket.getOutputStream();
       out.write(
           ("GET " + blob + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: leaver\r\n\r\n")
@@ -253,7 +254,10 @@ class AccessLogIT {
         .satisfies(
             l -> {
               assertThat(l).contains("\" 200 ").endsWith("agent=\"leaver\" aborted");
-              long bytes = Long.parseLong(l.split("\" 200 ")[1].split(" ")[0]);
+              java.util.regex.Matcher m =
+                  java.util.regex.Pattern.compile("\" 200 (\\d+) ").matcher(l);
+              assertThat(m.find()).isTrue();
+              long bytes = Long.parseLong(m.group(1));
               assertThat(bytes).isLessThan(size);
             });
   }
