@@ -73,6 +73,7 @@ final class ServeCommand implements Callable<Integer> {
             configFile,
             System.getenv(),
             new ConfigLoader.Flags(listen, dataDir, mirrors, tlsCert, tlsKey));
+    Logging.apply(config.log());
     HoistServer server = HoistServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -112,6 +112,14 @@ class ServeCommandIT {
         .contains("listening on " + base)
         .contains("Data in " + dir.resolve("data").toRealPath());
     assertThat(dir.resolve("data").resolve("hoist.db")).exists();
+    // The access log, on standard output by default, and the server's log on standard error.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!stdout().contains("\"GET /v2/ HTTP/1.1\" 200 ") && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(stdout())
+        .containsPattern("127\\.0\\.0\\.1 - - \\[.*\\] \"GET /v2/ HTTP/1\\.1\" 200 ");
+    assertThat(stderr()).containsPattern("\\d\\d:\\d\\d\\.\\d{3}Z \\[main\\] INFO  dev\\.hoist\\.");
   }
 
   @Test

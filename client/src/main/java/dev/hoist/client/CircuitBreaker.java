@@ -25,15 +25,36 @@ public final class CircuitBreaker {
     HALF_OPEN
   }
 
+  /**
+   * Hears the breaker open and close, once per change (a failed probe keeping it open is not one).
+   * Called on the thread whose request changed it, outside the breaker's lock; must be quick.
+   */
+  public interface Listener {
+    Listener NONE = new Listener() {};
+
+    /** The breaker opened after {@code failures} consecutive failures, until {@code until}. */
+    default void opened(int failures, Instant until) {}
+
+    /** A probe succeeded after the breaker had been open since {@code openedAt}. */
+    default void closed(Instant openedAt) {}
+  }
+
   private final int failureThreshold;
   private final Duration coolDown;
   private final InstantSource clock;
+  private final Listener listener;
 
   private int consecutiveFailures;
   private Instant openUntil;
+  private Instant openedAt;
   private boolean probeInFlight;
 
   public CircuitBreaker(int failureThreshold, Duration coolDown, InstantSource clock) {
+    this(failureThreshold, coolDown, clock, Listener.NONE);
+  }
+
+  public CircuitBreaker(
+      int failureThreshold, Duration coolDown, InstantSource clock, Listener listener) {
     if (failureThreshold < 1) {
       throw new IllegalArgumentException("failureThreshold must be at least 1");
     }
@@ -43,11 +64,17 @@ public final class CircuitBreaker {
     this.failureThreshold = failureThreshold;
     this.coolDown = coolDown;
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.listener = Objects.requireNonNull(listener, "listener");
   }
 
   /** Five failures, then 30 s of failing fast. */
   public static CircuitBreaker defaults(InstantSource clock) {
-    return new CircuitBreaker(5, Duration.ofSeconds(30), clock);
+    return defaults(clock, Listener.NONE);
+  }
+
+  /** {@link #defaults(InstantSource)}, telling {@code listener} when it opens and closes. */
+  public static CircuitBreaker defaults(InstantSource clock, Listener listener) {
+    return new CircuitBreaker(5, Duration.ofSeconds(30), clock, listener);
   }
 
   public synchronized State state() {
@@ -78,24 +105,41 @@ public final class CircuitBreaker {
     return new Permit(true);
   }
 
-  private synchronized void onSuccess(boolean probe) {
-    consecutiveFailures = 0;
-    openUntil = null;
-    if (probe) {
-      probeInFlight = false;
+  private void onSuccess(boolean probe) {
+    Instant wasOpenedAt;
+    synchronized (this) {
+      wasOpenedAt = openUntil == null ? null : openedAt;
+      consecutiveFailures = 0;
+      openUntil = null;
+      openedAt = null;
+      if (probe) {
+        probeInFlight = false;
+      }
+    }
+    if (wasOpenedAt != null) {
+      listener.closed(wasOpenedAt);
     }
   }
 
-  private synchronized void onFailure(boolean probe) {
-    if (probe) {
-      probeInFlight = false;
-      openUntil = clock.instant().plus(coolDown);
-      return;
+  private void onFailure(boolean probe) {
+    Instant opened;
+    int failures;
+    synchronized (this) {
+      if (probe) {
+        probeInFlight = false;
+        openUntil = clock.instant().plus(coolDown);
+        return;
+      }
+      consecutiveFailures++;
+      if (openUntil != null || consecutiveFailures < failureThreshold) {
+        return;
+      }
+      openedAt = clock.instant();
+      openUntil = openedAt.plus(coolDown);
+      opened = openUntil;
+      failures = consecutiveFailures;
     }
-    consecutiveFailures++;
-    if (openUntil == null && consecutiveFailures >= failureThreshold) {
-      openUntil = clock.instant().plus(coolDown);
-    }
+    listener.opened(failures, opened);
   }
 
   private synchronized void onRelease(boolean probe) {

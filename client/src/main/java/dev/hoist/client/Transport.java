@@ -12,7 +12,9 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 
@@ -310,15 +312,32 @@ final class Transport {
     return new RegistryException(ErrorCode.UNAVAILABLE, 0, call.action(), problem, true, null, e);
   }
 
+  /**
+   * Fails fast while the breaker is open: "circuit open until 2026-12-08T10:15:30Z, retry in 27 s",
+   * with that wait as the exception's {@code retryAfter} (at least a second: a probe may be in
+   * flight).
+   */
   private RegistryException circuitOpen(Call call, RegistryException last) {
-    String until = breaker.openUntil().map(Object::toString).orElse("a probe succeeds");
+    Instant now = clock.instant();
+    Instant until = breaker.openUntil().orElse(now);
+    long seconds = Math.max(1, (Duration.between(now, until).toMillis() + 999) / 1000);
+    String state =
+        until.isAfter(now)
+            ? "circuit open until " + until.truncatedTo(ChronoUnit.SECONDS)
+            : "circuit open, a probe is in flight";
     return new RegistryException(
         ErrorCode.UNAVAILABLE,
         0,
         call.action(),
-        "upstream " + endpoint.name() + " is unavailable (circuit open until " + until + ")",
+        "upstream "
+            + endpoint.name()
+            + " is unavailable ("
+            + state
+            + ", retry in "
+            + seconds
+            + " s)",
         true,
-        null,
+        Duration.ofSeconds(seconds),
         last);
   }
 

@@ -21,6 +21,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -217,8 +218,10 @@ class RetryAndBreakerTest {
                       "upstream "
                           + c.endpoint().name()
                           + " is unavailable (circuit open until "
-                          + clock.instant().plusSeconds(30)
-                          + ")");
+                          + clock.instant().plusSeconds(30).truncatedTo(ChronoUnit.SECONDS)
+                          + ", retry in 30 s)")
+                  .doesNotContainPattern("\\d\\d:\\d\\d:\\d\\d\\.\\d");
+              assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(30));
             });
     assertThat(registry.requests()).as("failed fast, nothing sent").hasSize(3);
 
@@ -242,6 +245,45 @@ class RetryAndBreakerTest {
     assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
     assertThatThrownBy(() -> c.ping()).hasMessageContaining("circuit open");
     assertThat(registry.requests()).hasSize(2);
+  }
+
+  @Test
+  void theBreakersListenerHearsItOpenAndCloseOncePerChange() throws Exception {
+    List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CircuitBreaker breaker =
+        new CircuitBreaker(
+            2,
+            Duration.ofSeconds(10),
+            clock,
+            new CircuitBreaker.Listener() {
+              @Override
+              public void opened(int failures, java.time.Instant until) {
+                heard.add("opened after " + failures + " until " + until);
+              }
+
+              @Override
+              public void closed(java.time.Instant openedAt) {
+                heard.add("closed, open since " + openedAt);
+              }
+            });
+    java.time.Instant start = clock.instant();
+    registry = FakeServer.start((r, ex) -> FakeServer.reply(ex, 500, ""));
+    RegistryClient c =
+        client(Fixtures.client(registry, sleeps).clock(clock).circuitBreaker(breaker));
+    for (int i = 0; i < 5; i++) {
+      assertThatThrownBy(() -> c.ping()).isInstanceOf(RegistryException.class);
+    }
+    clock.advance(Duration.ofSeconds(10));
+    assertThatThrownBy(() -> c.ping()).hasMessageContaining("500"); // a failed probe: still open
+    clock.advance(Duration.ofSeconds(10));
+    registry.handler((r, ex) -> FakeServer.reply(ex, 200, "{}"));
+    for (int i = 0; i < 3; i++) {
+      c.ping();
+    }
+
+    assertThat(heard)
+        .containsExactly(
+            "opened after 2 until " + start.plusSeconds(10), "closed, open since " + start);
   }
 
   @Test

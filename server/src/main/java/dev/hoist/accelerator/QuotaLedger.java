@@ -71,6 +71,8 @@ final class QuotaLedger {
   private final Queue<Ended> ended = new ConcurrentLinkedQueue<>();
   // Holds of this node still in the store: renewed until their transfer's end is flushed.
   private final Set<String> live = ConcurrentHashMap.newKeySet();
+  // Accounts this node last saw refused: logged once when they reach the limit, once when back.
+  private final Set<String> overQuota = ConcurrentHashMap.newKeySet();
   private Instant lastRenew = Instant.MIN; // guarded by this
   private Instant lastExpire = Instant.MIN; // guarded by this
 
@@ -113,6 +115,27 @@ final class QuotaLedger {
     }
     live.add(hold.id());
     return Optional.of(hold.id());
+  }
+
+  /**
+   * Notes that the account was refused for being at its limit: logged the first time, not for every
+   * request after it.
+   */
+  void refused(String accountId, Standing standing) {
+    if (overQuota.add(accountId)) {
+      log.info(
+          "tenant reached its quota: account={} used={} limit={}",
+          accountId,
+          standing.used() + standing.held(),
+          standing.limit());
+    }
+  }
+
+  /** Notes that the account was admitted: logged when it had been refused before. */
+  void admitted(String accountId) {
+    if (!overQuota.isEmpty() && overQuota.remove(accountId)) {
+      log.info("tenant back under its quota: account={}", accountId);
+    }
   }
 
   /** Ends a held transfer that wrote {@code bytes}: recorded by the next flush. Never blocks. */

@@ -28,7 +28,12 @@ final class TenantTransfer implements TransferGate {
   @Override
   public Optional<OciException> admitRequest() {
     QuotaLedger.Standing standing = ledger.standing(accountId);
-    return standing.under() ? Optional.empty() : Optional.of(quota.refusal(standing));
+    if (standing.under()) {
+      ledger.admitted(accountId);
+      return Optional.empty();
+    }
+    ledger.refused(accountId, standing);
+    return Optional.of(quota.refusal(standing));
   }
 
   @Override
@@ -47,7 +52,9 @@ final class TenantTransfer implements TransferGate {
     }
     Optional<String> hold = ledger.hold(accountId, length);
     if (hold.isEmpty()) {
-      return Optional.of(quota.refusal(ledger.standing(accountId)));
+      QuotaLedger.Standing standing = ledger.standing(accountId);
+      ledger.refused(accountId, standing);
+      return Optional.of(quota.refusal(standing));
     }
     synchronized (this) {
       if (ended) {
@@ -75,15 +82,15 @@ final class TenantTransfer implements TransferGate {
    * redirect granted.
    */
   synchronized void finished(long written) {
-    long bodyBytesWritten = Math.max(written, grantedElsewhere);
+    long bodyBytes = Math.max(written, grantedElsewhere);
     if (ended) {
       return;
     }
     ended = true;
     if (holdId != null) {
-      ledger.settle(accountId, holdId, bodyBytesWritten);
+      ledger.settle(accountId, holdId, bodyBytes);
     } else {
-      ledger.charge(accountId, bodyBytesWritten);
+      ledger.charge(accountId, bodyBytes);
     }
   }
 }

@@ -17,7 +17,8 @@ import java.time.InstantSource;
  * Builds the registry client of an upstream, with its meters: {@code hoist.upstream.requests} (a
  * timer by method and status, with latency buckets), {@code hoist.upstream.failures} (requests that
  * got no answer), {@code hoist.upstream.bytes}, and {@code hoist.upstream.circuit.state} (0 closed,
- * 1 open, 2 half-open).
+ * 1 open, 2 half-open); and with the log of its health ({@link UpstreamHealth}: failing and
+ * recovered, circuit opened and closed).
  */
 public final class UpstreamClients {
   /** Latency buckets of upstream requests: a manifest in milliseconds, a first byte in seconds. */
@@ -47,13 +48,16 @@ public final class UpstreamClients {
     if (!upstream.authHosts().isEmpty()) {
       endpoint = endpoint.withAuthHosts(upstream.authHosts().toArray(String[]::new));
     }
+    UpstreamHealth health = new UpstreamHealth(upstream.name(), clock);
+    Meters metered = new Meters(upstream.name(), meters);
     RegistryClient client =
         RegistryClient.builder(endpoint)
             .clock(clock)
             .connectTimeout(Duration.ofSeconds(5))
             .firstByteTimeout(Duration.ofSeconds(30))
             .idleReadTimeout(Duration.ofSeconds(30))
-            .observer(new Meters(upstream.name(), meters))
+            .circuitBreaker(CircuitBreaker.defaults(clock, health))
+            .observer(both(metered, health))
             .build();
     Gauge.builder(
             "hoist.upstream.circuit.state",
@@ -71,6 +75,28 @@ public final class UpstreamClients {
       case CLOSED -> 0;
       case OPEN -> 1;
       case HALF_OPEN -> 2;
+    };
+  }
+
+  private static RequestObserver both(RequestObserver a, RequestObserver b) {
+    return new RequestObserver() {
+      @Override
+      public void response(String method, URI uri, int status, Duration elapsed) {
+        a.response(method, uri, status, elapsed);
+        b.response(method, uri, status, elapsed);
+      }
+
+      @Override
+      public void failure(String method, URI uri, Throwable error) {
+        a.failure(method, uri, error);
+        b.failure(method, uri, error);
+      }
+
+      @Override
+      public void bytesRead(long n) {
+        a.bytesRead(n);
+        b.bytesRead(n);
+      }
     };
   }
 

@@ -4,6 +4,7 @@ import dev.hoist.client.RegistryException;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.OciException;
 import dev.hoist.repository.Repository.Origin;
+import java.util.Map;
 
 /** How an upstream's failures reach the mirror's clients, and which of them a stale copy covers. */
 final class UpstreamFailures {
@@ -31,10 +32,19 @@ final class UpstreamFailures {
               ErrorCode.TOOMANYREQUESTS,
               "upstream " + origin.upstream() + " is throttling requests; try again later");
       default ->
-          new OciException(
-              e.httpStatus() == 0 ? ErrorCode.UNAVAILABLE : ErrorCode.UPSTREAM_FAILED,
-              "upstream " + origin.upstream() + " failed: " + e.getMessage());
+          retryAfter(
+              new OciException(
+                  e.httpStatus() == 0 ? ErrorCode.UNAVAILABLE : ErrorCode.UPSTREAM_FAILED,
+                  "upstream " + origin.upstream() + " failed: " + e.getMessage()),
+              e);
     };
+  }
+
+  /** With {@code Retry-After} when the client knows how long (an open circuit says so). */
+  private static OciException retryAfter(OciException error, RegistryException e) {
+    return e.retryAfter()
+        .map(wait -> error.withHeaders(Map.of("Retry-After", Long.toString(wait.toSeconds()))))
+        .orElse(error);
   }
 
   static OciException translate(Origin origin, UpstreamException e) {

@@ -19,6 +19,8 @@ import java.util.Objects;
  *     before it, and for anonymous requests
  * @param route the kind of endpoint the request addressed, as far as the stages so far know it
  *     ({@link RouteKind#OTHER} until one says); what an outer stage tags metrics with
+ * @param upstream the registry the request's repository is mirrored from, once the registry routed
+ *     it; null before, and for local repositories
  */
 public record RequestContext(
     String path,
@@ -26,7 +28,8 @@ public record RequestContext(
     String tenant,
     TransferGate gate,
     String principal,
-    RouteKind route) {
+    RouteKind route,
+    String upstream) {
   public RequestContext {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(addressPrefix, "addressPrefix");
@@ -36,24 +39,48 @@ public record RequestContext(
 
   /** A request as it arrived: its own path, at the root, no tenant. */
   public static RequestContext root(String path) {
-    return new RequestContext(path, "", null, TransferGate.UNLIMITED, null, RouteKind.OTHER);
+    return new RequestContext(path, "", null, TransferGate.UNLIMITED, null, RouteKind.OTHER, null);
   }
 
   /** The request as a tenant's: addressed under {@code prefix}, {@code path} below it. */
   public RequestContext forTenant(String tenantId, String newPath, String prefix, TransferGate g) {
     return new RequestContext(
-        newPath, prefix, Objects.requireNonNull(tenantId, "tenantId"), g, principal, route);
+        newPath,
+        prefix,
+        Objects.requireNonNull(tenantId, "tenantId"),
+        g,
+        principal,
+        route,
+        upstream);
   }
 
   /** The request as {@code user}'s. */
   public RequestContext withPrincipal(String user) {
     return new RequestContext(
-        path, addressPrefix, tenant, gate, Objects.requireNonNull(user, "user"), route);
+        path, addressPrefix, tenant, gate, Objects.requireNonNull(user, "user"), route, upstream);
   }
 
   /** The request as one to a {@code kind} endpoint. */
   public RequestContext withRoute(RouteKind kind) {
     return new RequestContext(
-        path, addressPrefix, tenant, gate, principal, Objects.requireNonNull(kind, "kind"));
+        path,
+        addressPrefix,
+        tenant,
+        gate,
+        principal,
+        Objects.requireNonNull(kind, "kind"),
+        upstream);
+  }
+
+  /** The request as one for a repository mirrored from {@code registry}. */
+  public RequestContext withUpstream(String registry) {
+    return new RequestContext(
+        path,
+        addressPrefix,
+        tenant,
+        gate,
+        principal,
+        route,
+        Objects.requireNonNull(registry, "registry"));
   }
 }

@@ -94,6 +94,9 @@ final class Router implements Stage.Endpoint {
         backend
             .namespace()
             .repository(new RepositoryRequest(name, ex.param("ns"), ex.call().context().gate()));
+    repository
+        .origin()
+        .ifPresent(o -> ex.call().with(ex.call().context().withUpstream(o.upstream())));
     authorize(ex, needed(ex, route, repository.origin().isPresent()));
     return switch (route.kind()) {
       case TAGS -> tags.handle(ex, repository);

@@ -7,6 +7,8 @@ import dev.hoist.config.ConfigException;
 import dev.hoist.config.ConfigNode;
 import dev.hoist.config.Values;
 import dev.hoist.lifecycle.DiskConfig;
+import dev.hoist.logging.AccessLogConfig;
+import dev.hoist.logging.LogConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
 import dev.hoist.tls.TlsConfig;
@@ -103,6 +105,14 @@ import java.util.function.Consumer;
  *   cert: ./tls/cert.pem             HOIST_TLS_CERT, --tls-cert; the certificate, then its chain
  *   key: ./tls/key.pem               HOIST_TLS_KEY, --tls-key; both or neither (relative to file)
  *   reloadInterval: 10s              how often the files are checked for a change
+ * log:                               the server's own log (dev.hoist.logging.LogConfig)
+ *   level: info                      trace | debug | info | warn | error | off
+ *   levels: {dev.hoist.mirror: debug}   per package or class
+ *   format: text                     text | json (one object per line)
+ * accessLog:                         one line per request (dev.hoist.logging.AccessLogConfig)
+ *   enabled: true                    default true (to standard output)
+ *   format: common                   common | json
+ *   file: /var/log/hoist/access.log  appended; relative to this file; default standard output
  * </pre>
  */
 public final class ConfigLoader {
@@ -137,7 +147,8 @@ public final class ConfigLoader {
    * @throws ConfigException naming the setting that is wrong
    */
   public static ServerConfig load(Path file, Map<String, String> env, Flags flags) {
-    ServerConfig config = ServerConfig.defaults();
+    // A server run as a command logs its requests unless told not to, as nginx does.
+    ServerConfig config = ServerConfig.builder().accessLog(AccessLogConfig.stdout()).build();
     if (file != null) {
       config = applyFile(config, file);
     }
@@ -160,7 +171,9 @@ public final class ConfigLoader {
         "cluster",
         "health",
         "metrics",
-        "tls");
+        "tls",
+        "log",
+        "accessLog");
     // Relative paths in a file mean relative to that file, not to wherever hoist started.
     Path base = file.toAbsolutePath().getParent();
     ServerConfig.Builder b = config.toBuilder();
@@ -201,6 +214,10 @@ public final class ConfigLoader {
     root.mapping("health").map(h -> HealthConfig.read(config.health(), h)).ifPresent(b::health);
     root.mapping("metrics").map(m -> MetricsConfig.read(config.metrics(), m)).ifPresent(b::metrics);
     root.mapping("tls").map(tls -> TlsConfig.read(config.tls(), tls, base)).ifPresent(b::tls);
+    root.mapping("log").map(log -> LogConfig.read(config.log(), log)).ifPresent(b::log);
+    root.mapping("accessLog")
+        .map(access -> AccessLogConfig.read(config.accessLog(), access, base))
+        .ifPresent(b::accessLog);
     return b.build();
   }
 

@@ -11,6 +11,7 @@ import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskApi;
 import dev.hoist.lifecycle.DiskLifecycle;
 import dev.hoist.lifecycle.DiskProbe;
+import dev.hoist.logging.AccessLog;
 import dev.hoist.mirror.BlobFills;
 import dev.hoist.mirror.ClusterFills;
 import dev.hoist.mirror.Mirror;
@@ -253,10 +254,12 @@ public final class HoistServer implements AutoCloseable {
                       Cluster.SECRET_HEADER,
                       cluster::authorized,
                       mirror == null ? blobs::open : mirror::localBlob));
+      AccessLog access = resources.add("access log", AccessLog.open(config.accessLog(), clock));
       HttpMetrics httpMetrics =
           new HttpMetrics(meters, config.metrics(), accelerator::isTenantTokenPath);
       Pipeline pipeline =
-          pipeline(meters, httpMetrics, health, peers, sync, diskApi, tokens, accelerator, api);
+          pipeline(
+              access, meters, httpMetrics, health, peers, sync, diskApi, tokens, accelerator, api);
       HttpServer http = HttpListener.listen(vertx, config, pipeline, certificate, resources);
       if (cluster != null) {
         cluster.announce(internalAddress(config, http.actualPort()));
@@ -435,6 +438,7 @@ public final class HoistServer implements AutoCloseable {
    * Every request's way through the server, in order:
    *
    * <ol>
+   *   <li>"access log": one line per request once its response is over (a pass-through when off);
    *   <li>"http metrics": times every request by route kind, method and status ({@link
    *       HttpMetrics});
    *   <li>"health": {@code /healthz} and {@code /readyz}, unauthenticated ({@link Health});
@@ -454,6 +458,7 @@ public final class HoistServer implements AutoCloseable {
    * </ol>
    */
   static Pipeline pipeline(
+      AccessLog access,
       PrometheusMeterRegistry meters,
       HttpMetrics httpMetrics,
       Health health,
@@ -477,6 +482,7 @@ public final class HoistServer implements AutoCloseable {
                 path -> path.equals("/token") || accelerator.isTenantTokenPath(path),
                 call -> tokens.handle(call.request()));
     return Pipeline.builder()
+        .stage("access log", access.stage())
         .stage("http metrics", httpMetrics.stage())
         .stage("health", health.stage())
         .stage("cluster", peers == null ? (call, next) -> next.handle(call) : peers.stage())

@@ -6,6 +6,8 @@ import dev.hoist.cluster.ClusterConfig;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.HostPort;
 import dev.hoist.lifecycle.DiskConfig;
+import dev.hoist.logging.AccessLogConfig;
+import dev.hoist.logging.LogConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.sync.SyncConfig;
 import dev.hoist.tls.TlsConfig;
@@ -32,6 +34,9 @@ import java.util.Objects;
  * @param health how {@code /readyz} checks the stores, and its part in a shutdown
  * @param metrics bounds on what {@code /metrics} breaks down
  * @param tls the certificate and key served over HTTPS (disabled: plain HTTP)
+ * @param log the logging levels and format, which the {@code hoist} command applies to its backend
+ * @param accessLog one line per request: off in {@link #defaults()} (an embedded server, tests);
+ *     {@link ConfigLoader}, which {@code hoist serve} reads, turns it on to standard output
  */
 public record ServerConfig(
     String listenHost,
@@ -49,7 +54,9 @@ public record ServerConfig(
     AcceleratorConfig accelerator,
     HealthConfig health,
     MetricsConfig metrics,
-    TlsConfig tls) {
+    TlsConfig tls,
+    LogConfig log,
+    AccessLogConfig accessLog) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 5000;
@@ -70,6 +77,8 @@ public record ServerConfig(
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(log, "log");
+    Objects.requireNonNull(accessLog, "accessLog");
     if (listenPort < 0 || listenPort > 65535) {
       throw new ConfigException("listen", "port " + listenPort + " is not between 0 and 65535");
     }
@@ -107,7 +116,9 @@ public record ServerConfig(
         AcceleratorConfig.disabled(),
         HealthConfig.defaults(),
         MetricsConfig.defaults(),
-        TlsConfig.disabled());
+        TlsConfig.disabled(),
+        LogConfig.defaults(),
+        AccessLogConfig.off());
   }
 
   /** A builder that starts from {@link #defaults()}. */
@@ -138,6 +149,8 @@ public record ServerConfig(
     private HealthConfig health;
     private MetricsConfig metrics;
     private TlsConfig tls;
+    private LogConfig log;
+    private AccessLogConfig accessLog;
 
     private Builder(ServerConfig c) {
       listenHost = c.listenHost;
@@ -156,6 +169,8 @@ public record ServerConfig(
       health = c.health;
       metrics = c.metrics;
       tls = c.tls;
+      log = c.log;
+      accessLog = c.accessLog;
     }
 
     public Builder listen(String host, int port) {
@@ -238,6 +253,16 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder log(LogConfig log) {
+      this.log = log;
+      return this;
+    }
+
+    public Builder accessLog(AccessLogConfig accessLog) {
+      this.accessLog = accessLog;
+      return this;
+    }
+
     /**
      * The configuration, validated.
      *
@@ -260,7 +285,9 @@ public record ServerConfig(
           accelerator,
           health,
           metrics,
-          tls);
+          tls,
+          log,
+          accessLog);
     }
   }
 }

@@ -191,4 +191,37 @@ class QuotaNamespaceTest {
     assertThat(content.gate()).isSameAs(TransferGate.UNLIMITED);
     assertThat(lookedUp).containsExactly(DIGEST);
   }
+
+  @Test
+  void aTenantReachingItsQuotaIsLoggedOnceAndOnceWhenItIsBackUnder() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(QuotaLedger.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      String account = account(100, 100);
+      for (int i = 0; i < 5; i++) {
+        assertThatThrownBy(
+                () -> blobsFor(new TenantTransfer(ledger, quota, account)).get(DIGEST, false))
+            .isInstanceOf(OciException.class);
+      }
+      metadata.write(
+          tx ->
+              tx.accounts()
+                  .updateAccount(tx.accounts().account(account).orElseThrow().withQuotaBytes(500)));
+      for (int i = 0; i < 3; i++) {
+        assertThat(new TenantTransfer(ledger, quota, account).admitRequest()).isEmpty();
+      }
+    } finally {
+      logger.detachAppender(logged);
+    }
+
+    assertThat(logged.list)
+        .extracting(e -> e.getFormattedMessage())
+        .containsExactly(
+            "tenant reached its quota: account=a1 used=100 limit=100",
+            "tenant back under its quota: account=a1");
+  }
 }

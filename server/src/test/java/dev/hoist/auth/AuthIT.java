@@ -43,8 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Hoist with token auth on, against real clients: skopeo logs in and pushes, raw HTTP checks the
  * challenges, tokens are bound to their host and scope, anonymous clients pull mirrored content
- * from a real Distribution upstream, and no password or token ever reaches the log (slf4j-simple
- * writes to System.err, which this class tees into a buffer).
+ * from a real Distribution upstream, and no password or token ever reaches the log (the tests'
+ * Logback writes to System.err, which this class tees into a buffer).
  */
 class AuthIT {
   private static final ObjectMapper JSON = new ObjectMapper();

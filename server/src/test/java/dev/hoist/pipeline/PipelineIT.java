@@ -123,6 +123,7 @@ class PipelineIT {
                 .build())) {
       assertThat(hoist.stages())
           .containsExactly(
+              "access log",
               "http metrics",
               "health",
               "cluster",

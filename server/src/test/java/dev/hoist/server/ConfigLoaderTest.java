@@ -170,8 +170,12 @@ class ConfigLoaderTest {
   void anEmptyFileMeansTheDefaults() throws Exception {
     Path file = dir.resolve("hoist.yaml");
     Files.writeString(file, "# nothing yet\n");
+    // The defaults of a served Hoist: an embedded one's, with the access log on standard output.
     assertThat(ConfigLoader.load(file, Map.of(), ConfigLoader.Flags.none()))
-        .isEqualTo(ServerConfig.defaults());
+        .isEqualTo(
+            ServerConfig.defaults().toBuilder()
+                .accessLog(dev.hoist.logging.AccessLogConfig.stdout())
+                .build());
   }
 
   @Test
