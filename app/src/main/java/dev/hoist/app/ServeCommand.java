@@ -91,6 +91,12 @@ final class ServeCommand implements Callable<Integer> {
                 "hoist-shutdown"));
     out.println("Hoist " + VersionProvider.version() + " listening on " + server.url());
     out.println("Data in " + server.dataDir());
+    out.println("Registry " + server.url() + "/v2/");
+    if (config.accelerator().enabled()) {
+      out.println("Console  " + server.url() + "/console");
+    }
+    out.println("Metrics  " + server.url() + "/metrics");
+    out.println("Health   " + server.url() + "/healthz, " + server.url() + "/readyz");
     if (config.mirror().enabled()) {
       for (var upstream : config.mirror().upstreams()) {
         out.println(

@@ -110,6 +110,9 @@ class ServeCommandIT {
     assertThat(v2.headers().firstValue("Docker-Distribution-API-Version")).hasValue("registry/2.0");
     assertThat(stdout())
         .contains("listening on " + base)
+        .contains("Registry " + base + "/v2/")
+        .contains("Metrics  " + base + "/metrics")
+        .contains("Health   " + base + "/healthz, " + base + "/readyz")
         .contains("Data in " + dir.resolve("data").toRealPath());
     assertThat(dir.resolve("data").resolve("hoist.db")).exists();
     // The access log, on standard output by default, and the server's log on standard error.
