@@ -21,6 +21,8 @@ public enum RouteKind {
   /** The JSON APIs under {@code /api/}. */
   API,
   CONSOLE,
+  /** The web pages and their static files ({@code /ui/}, {@code /static/}, {@code /webjars/}). */
+  UI,
   METRICS,
   /** {@code /healthz} and {@code /readyz}. */
   HEALTH,

@@ -43,6 +43,7 @@ import dev.hoist.storage.sql.SqliteMetadataStore;
 import dev.hoist.sync.MirrorAccess;
 import dev.hoist.sync.SyncFeature;
 import dev.hoist.tls.ServerCertificate;
+import dev.hoist.web.Assets;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -259,7 +260,17 @@ public final class HoistServer implements AutoCloseable {
           new HttpMetrics(meters, config.metrics(), accelerator::isTenantTokenPath);
       Pipeline pipeline =
           pipeline(
-              access, meters, httpMetrics, health, peers, sync, diskApi, tokens, accelerator, api);
+              access,
+              meters,
+              httpMetrics,
+              health,
+              peers,
+              sync,
+              diskApi,
+              tokens,
+              new Assets(),
+              accelerator,
+              api);
       HttpServer http = HttpListener.listen(vertx, config, pipeline, certificate, resources);
       if (cluster != null) {
         cluster.announce(internalAddress(config, http.actualPort()));
@@ -450,6 +461,8 @@ public final class HoistServer implements AutoCloseable {
    *   <li>"metrics": {@code /metrics} for Prometheus;
    *   <li>"token": {@code /token} and tenants' {@code /m/<id>/token}, when auth is on;
    *   <li>"served bytes": counts the body bytes of every response from here on;
+   *   <li>"web assets": the pages' CSS and scripts under {@code /webjars/} and {@code /static/}
+   *       ({@link Assets});
    *   <li>"accelerator": its API and console; the tenant a request addresses, its quota and
    *       metering (a pass-through when disabled);
    *   <li>"API fallback": any other {@code /api/} path gets the JSON API's 404, not the registry's
@@ -466,6 +479,7 @@ public final class HoistServer implements AutoCloseable {
       SyncFeature sync,
       DiskApi diskApi,
       Handler<HttpServerRequest> tokens,
+      Assets assets,
       Accelerator accelerator,
       RegistryApi api) {
     LongAdder responseBytes = new LongAdder();
@@ -503,6 +517,7 @@ public final class HoistServer implements AutoCloseable {
               call.atEnd(() -> responseBytes.add(call.response().bytesWritten()));
               next.handle(call);
             })
+        .stage("web assets", assets.stage())
         .stage("accelerator", accelerator.stage())
         .stage(
             "API fallback",

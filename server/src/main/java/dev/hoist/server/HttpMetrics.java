@@ -104,6 +104,12 @@ final class HttpMetrics {
     if (path.startsWith("/api/")) {
       return RouteKind.API;
     }
+    if (path.startsWith("/ui/")
+        || path.equals("/ui")
+        || path.startsWith("/static/")
+        || path.startsWith("/webjars/")) {
+      return RouteKind.UI;
+    }
     if (path.startsWith("/internal/")) {
       return RouteKind.INTERNAL;
     }

@@ -132,6 +132,7 @@ class PipelineIT {
               "metrics",
               "token",
               "served bytes",
+              "web assets",
               "accelerator",
               "API fallback",
               "registry");
