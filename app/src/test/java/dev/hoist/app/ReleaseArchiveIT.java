@@ -108,7 +108,9 @@ class ReleaseArchiveIT {
             "hoist.yaml.example",
             "hoist.service",
             "INSTALL.md",
+            "LICENSE",
             "docs/configuration.md");
+    assertThat(Files.mismatch(release.resolve("LICENSE"), REPO.resolve("LICENSE"))).isEqualTo(-1L);
     assertThat(Files.getPosixFilePermissions(release.resolve("hoist")))
         .contains(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OTHERS_EXECUTE);
     assertThat(Files.mismatch(release.resolve("hoist.jar"), JAR)).isEqualTo(-1L);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,9 @@ import java.util.stream.Stream;
  * driver, no iptables and no bridge, its data root, exec root, pid file, socket, identity key and
  * {@code daemon.json} under {@code /tmp/hd-<random>} (short, since a unix socket path is limited to
  * about 108 bytes), driven with Debian's {@code /usr/bin/docker} on that socket. {@link #close()}
- * stops it (SIGTERM, then SIGKILL) and deletes the directory, pulled layers included.
+ * removes its containers, images and volumes, stops it (SIGTERM, then SIGKILL), unmounts what it
+ * left mounted and deletes the directory, pulled layers included. Without a bridge, containers run
+ * with {@code --network host}.
  *
  * <p>The daemon reads registry CAs from {@code /etc/docker/certs.d/<host:port>/ca.crt} only (it
  * runs as root); {@link #trustCa} puts one there for the length of a test. Docker counts
@@ -323,10 +326,21 @@ public final class DockerDaemon implements AutoCloseable {
     };
   }
 
-  /** Stops the daemon (SIGTERM, then SIGKILL after 20 s) and deletes its directory. */
+  /**
+   * Removes every container, image and volume (vfs keeps a full copy of every layer), stops the
+   * daemon (SIGTERM, then SIGKILL after 20 s) and the containerd it started, unmounts what it left
+   * mounted under its directory (a container's network namespace) and deletes the directory.
+   */
   @Override
   public void close() {
     List<ProcessHandle> children = process.descendants().toList();
+    try {
+      if (process.isAlive()) {
+        removeEverything();
+      }
+    } catch (RuntimeException e) {
+      // A daemon that no longer answers: stopping it and deleting its directory still go on.
+    }
     process.destroy();
     try {
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
@@ -345,7 +359,48 @@ public final class DockerDaemon implements AutoCloseable {
     } catch (Exception e) {
       // A child that would not die: the directory is still removed below, as far as it can be.
     }
+    unmountUnder(dir);
     delete(dir);
+  }
+
+  private void removeEverything() {
+    String containers = docker("ps", "-aq").stdout().strip();
+    if (!containers.isEmpty()) {
+      List<String> rm = new ArrayList<>(List.of("rm", "-f", "-v"));
+      rm.addAll(List.of(containers.split("\\s+")));
+      docker(rm.toArray(String[]::new));
+    }
+    docker("system", "prune", "-a", "-f", "--volumes");
+  }
+
+  /** dockerd leaves a container's network namespace bind-mounted under its exec root. */
+  private static void unmountUnder(Path dir) {
+    List<String> mounts = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] fields = line.split(" ", -1);
+        if (fields.length > 4 && fields[4].startsWith(dir + "/")) {
+          mounts.add(fields[4]);
+        }
+      }
+    } catch (IOException e) {
+      return;
+    }
+    mounts.sort(Comparator.reverseOrder());
+    for (String mount : mounts) {
+      try {
+        new ProcessBuilder("umount", "-l", mount)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start()
+            .waitFor(10, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        // Deleting the tree below then fails on it, and says so.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   private static void delete(Path root) {
