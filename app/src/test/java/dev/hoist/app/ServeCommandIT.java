@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.Digester;
+import dev.hoist.testkit.TestCa;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -162,6 +163,67 @@ class ServeCommandIT {
     assertThat(broken.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(broken.exitValue()).isEqualTo(2);
     assertOneErrorLine("broken.yaml line", "column");
+  }
+
+  @Test
+  void servesHttpsFromThePemFilesTheFlagsNameAndStopsOnAKeyItCannotRead() throws Exception {
+    TestCa ca = TestCa.create(dir.resolve("ca"), "Hoist Test CA");
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    ca.issue("localhost", cert, key);
+    int port = freePort();
+    Process p =
+        serve(
+            "--listen",
+            "127.0.0.1:" + port,
+            "--data-dir",
+            "data",
+            "--tls-cert",
+            cert.toString(),
+            "--tls-key",
+            key.toString());
+    String base = "https://127.0.0.1:" + port;
+    HttpClient https =
+        HttpClient.newBuilder()
+            .sslContext(ca.clientContext())
+            // The connect timeout covers the TLS handshake, the JVM's first: slow on a busy
+            // machine.
+            .connectTimeout(Duration.ofSeconds(20))
+            .build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+    HttpResponse<String> v2 = null;
+    while (v2 == null && System.nanoTime() < deadline) {
+      assertThat(p.isAlive()).as("hoist serve exited early: %s", stderr()).isTrue();
+      try {
+        v2 =
+            https.send(
+                HttpRequest.newBuilder(URI.create(base + "/v2/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+      } catch (ConnectException notYet) {
+        Thread.sleep(50);
+      }
+    }
+    assertThat(v2).as("no answer over TLS in 40 s: %s", stderr()).isNotNull();
+    assertThat(v2.statusCode()).isEqualTo(200);
+    assertThat(v2.version()).as("HTTP/2 by ALPN").isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(stdout()).contains("listening on " + base).contains("Registry " + base + "/v2/");
+    assertThat(stderr()).contains("tls certificate loaded: subject=CN=localhost");
+    p.destroy();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    Process noKey =
+        serve(
+            "--listen",
+            "127.0.0.1:" + freePort(),
+            "--data-dir",
+            "data",
+            "--tls-cert",
+            cert.toString(),
+            "--tls-key",
+            dir.resolve("gone.pem").toString());
+    assertThat(noKey.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(noKey.exitValue()).isEqualTo(2);
+    assertOneErrorLine("tls.key", dir.resolve("gone.pem") + ": no such file");
   }
 
   /** Standard error holds one {@code Error:} line with these words, and no stack trace. */

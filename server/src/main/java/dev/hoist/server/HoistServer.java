@@ -59,6 +59,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -93,6 +94,9 @@ public final class HoistServer implements AutoCloseable {
 
   /** Memory for manifest bytes when blobs are in S3 (per node; about 10,000 typical manifests). */
   private static final long REMOTE_MANIFEST_MEMORY = 64L << 20;
+
+  /** A certificate this close to its end is named in a warning at start. */
+  private static final Duration CERTIFICATE_EXPIRY_WARNING = Duration.ofDays(14);
 
   /**
    * How long mirror fills and prefetches still running at shutdown may take to finish. A fill whose
@@ -134,6 +138,13 @@ public final class HoistServer implements AutoCloseable {
           config.tls().enabled() ? ServerCertificate.load(config.tls()) : null;
       if (certificate != null) {
         log.info("tls certificate loaded: {}", certificate.describe());
+        Duration left = Duration.between(Instant.now(), certificate.notAfter());
+        if (left.compareTo(CERTIFICATE_EXPIRY_WARNING) < 0) {
+          log.warn(
+              "tls certificate expires in {} days: {}; replace the files, they are reloaded",
+              left.toDays(),
+              certificate.describe());
+        }
       }
       Path dataDir = dataDir(config);
       MetadataStore metadata = resources.add("metadata", openMetadata(config, dataDir, clock));

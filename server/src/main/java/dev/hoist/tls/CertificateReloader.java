@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -113,7 +114,7 @@ public final class CertificateReloader {
     seen = now;
     ServerCertificate loaded;
     try {
-      loaded = ServerCertificate.load(cert, key);
+      loaded = ServerCertificate.load(cert, key, Instant.now());
     } catch (ConfigException e) {
       log.warn(
           "tls certificate not reloaded, the previous one stays in service: {}: {}",

@@ -49,10 +49,15 @@ public final class ServerCertificate {
     if (cert == null || key == null) {
       throw new IllegalArgumentException("TLS is not configured");
     }
-    return load(cert, key);
+    return load(cert, key, Instant.now());
   }
 
-  static ServerCertificate load(Path certFile, Path keyFile) {
+  /**
+   * Reads and checks a pair at {@code now}: besides the files and their match, the certificate must
+   * be valid then (a client refuses an expired one with an error that does not name the server's
+   * file; here the operator sees which file and when it expired).
+   */
+  static ServerCertificate load(Path certFile, Path keyFile, Instant now) {
     List<X509Certificate> chain;
     try {
       chain = Pem.certificates(read("tls.cert", certFile));
@@ -74,6 +79,29 @@ public final class ServerCertificate {
               + chain.get(0).getSubjectX500Principal().getName()
               + ") does not match the private key in "
               + keyFile);
+    }
+    X509Certificate leaf = chain.get(0);
+    Instant notAfter = leaf.getNotAfter().toInstant();
+    Instant notBefore = leaf.getNotBefore().toInstant();
+    if (now.isAfter(notAfter)) {
+      throw new ConfigException(
+          "tls.cert",
+          certFile
+              + ": the certificate ("
+              + leaf.getSubjectX500Principal().getName()
+              + ") expired at "
+              + notAfter
+              + "; renew it");
+    }
+    if (now.isBefore(notBefore)) {
+      throw new ConfigException(
+          "tls.cert",
+          certFile
+              + ": the certificate ("
+              + leaf.getSubjectX500Principal().getName()
+              + ") is not valid before "
+              + notBefore
+              + " (is this machine's clock right?)");
     }
     return new ServerCertificate(chain, key);
   }
