@@ -6,6 +6,8 @@
 #   find_java        prints the first usable java (21+), or fails
 #   find_java jdk    the same, but only a full JDK: one with javac beside java (Maven compiles)
 #   java_home_of J   prints the Java home of the java binary J (symlinks resolved)
+#   java_identity J  prints one line naming that very Java install (home, runtime version, its
+#                    module image's size and time): an AOT cache is used only on the Java that made it
 #
 # Bash only; defines functions and nothing else (no `set` options, no output when sourced).
 
@@ -26,6 +28,14 @@ java_feature() {
 
 java_home_of() {
   dirname "$(dirname "$(readlink -f "$1")")"
+}
+
+java_identity() {
+  local home
+  home="$(java_home_of "$1")"
+  printf '%s %s %s\n' "$home" \
+    "$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$home/release" 2>/dev/null | head -1)" \
+    "$(stat -c '%s.%Y' "$home/lib/modules" 2>/dev/null)"
 }
 
 # usable JAVA [jdk]: JAVA is executable and 21 or newer (and, with `jdk`, has javac beside it).

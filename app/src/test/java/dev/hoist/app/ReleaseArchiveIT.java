@@ -100,16 +100,22 @@ class ReleaseArchiveIT {
               .sorted()
               .toList();
     }
-    assertThat(files)
-        .containsExactlyInAnyOrder(
-            "hoist",
-            "hoist.jar",
-            "scripts/find-jdk.sh",
-            "hoist.yaml.example",
-            "hoist.service",
-            "INSTALL.md",
-            "LICENSE",
-            "docs/configuration.md");
+    List<String> expected =
+        new ArrayList<>(
+            List.of(
+                "hoist",
+                "hoist.jar",
+                "scripts/find-jdk.sh",
+                "hoist.yaml.example",
+                "hoist.service",
+                "INSTALL.md",
+                "LICENSE",
+                "docs/configuration.md"));
+    if (Runtime.version().feature() >= 25) {
+      // The server's AOT cache, made by the build's Java (the one running this test).
+      expected.addAll(List.of("hoist-serve.aot", "hoist-serve.aot.jdk"));
+    }
+    assertThat(files).containsExactlyInAnyOrderElementsOf(expected);
     assertThat(Files.mismatch(release.resolve("LICENSE"), REPO.resolve("LICENSE"))).isEqualTo(-1L);
     assertThat(Files.getPosixFilePermissions(release.resolve("hoist")))
         .contains(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OTHERS_EXECUTE);
@@ -144,10 +150,20 @@ class ReleaseArchiveIT {
             .redirectOutput(dir.resolve("stdout.txt").toFile())
             .redirectError(dir.resolve("stderr.txt").toFile());
     builder.environment().putAll(javaHome());
+    Path aotLog = dir.resolve("aot.log");
+    builder.environment().put("HOIST_JAVA_OPTS", "-Xlog:aot=info:file=" + aotLog);
     Process p = builder.start();
     processes.add(p);
     URI v2 = URI.create("http://127.0.0.1:" + port + "/v2/");
     awaitOk(v2, p);
+    if (Runtime.version().feature() >= 25) {
+      // The Java that made the release's AOT cache runs it: the JVM maps it, classes and all.
+      assertThat(List.of(p.info().arguments().orElseThrow()))
+          .contains("-XX:AOTCache=" + release.resolve("hoist-serve.aot"));
+      assertThat(Files.readString(aotLog))
+          .contains("Opened AOT cache " + release.resolve("hoist-serve.aot"))
+          .doesNotContainIgnoringCase("unable to use");
+    }
     // The launcher replaced itself with the JVM (exec): the process is java with the options.
     List<String> args = List.of(p.info().arguments().orElseThrow());
     assertThat(args)
