@@ -305,6 +305,9 @@ final class RegistryBrowser implements Page {
   /** The name a user types against this server: the upstream's host instead of its cache key. */
   private String pullName(HttpServerRequest request, RepositoryName name) {
     String host = request.getHeader("Host");
+    if (host == null && request.authority() != null) {
+      host = request.authority().toString(); // HTTP/2 sends :authority, not Host
+    }
     String base = host == null || host.isBlank() ? "localhost" : host;
     String value = name.value();
     if (catalog.mirrored(name)) {
