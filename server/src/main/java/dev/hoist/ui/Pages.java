@@ -181,15 +181,20 @@ public final class Pages {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
+  /**
+   * A cookie's value, or null. HTTP/2 clients may split cookies over several {@code Cookie}
+   * headers, so every one is read.
+   */
   static String cookie(HttpServerRequest request, String name) {
-    String header = request.getHeader("Cookie");
-    if (header == null) {
-      return null;
-    }
-    for (String part : header.split(";")) {
-      String p = part.trim();
-      if (p.startsWith(name + "=")) {
-        return p.substring(name.length() + 1);
+    for (String header : request.headers().getAll("Cookie")) {
+      for (String part : header.split(";")) {
+        String p = part.trim();
+        if (p.startsWith(name + "=")) {
+          String value = p.substring(name.length() + 1);
+          // RFC 6265 allows a quoted value (clients sending RFC 2965 cookies quote them).
+          boolean quoted = value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"");
+          return quoted ? value.substring(1, value.length() - 1) : value;
+        }
       }
     }
     return null;

@@ -63,7 +63,7 @@ final class RegistryBrowser implements Page {
   }
 
   @Override
-  public void handle(Call call, Viewer viewer) {
+  public void handle(Call call, Viewer viewer, Map<String, String> form) {
     String path = call.context().path();
     HttpServerRequest request = call.request();
     boolean post = request.method() == HttpMethod.POST;
@@ -91,7 +91,7 @@ final class RegistryBrowser implements Page {
       showManifest(call, viewer, name, action.substring("manifests/".length()));
     } else if (action.equals("delete")) {
       if (post) {
-        delete(call, viewer, name);
+        delete(call, viewer, name, form);
       } else {
         confirmDelete(call, viewer, name);
       }
@@ -243,45 +243,39 @@ final class RegistryBrowser implements Page {
         : catalog.manifest(name, target.digest()).isPresent();
   }
 
-  private void delete(Call call, Viewer viewer, RepositoryName name) {
+  private void delete(Call call, Viewer viewer, RepositoryName name, Map<String, String> form) {
+    if (!Pages.csrfMatches(call.request(), viewer, form)) {
+      pages.send(
+          call,
+          viewer,
+          403,
+          "Form expired",
+          SECTION,
+          "<p id=csrf-refused>This form is out of date or came from another site."
+              + " Nothing was changed. <a href=\"/ui/\">Start again</a>.</p>");
+      return;
+    }
+    Target target = Target.of(form.get("tag"), form.get("digest"));
+    if (target == null || !mayDelete(viewer, name)) {
+      pages.notFound(call.response());
+      return;
+    }
     pages
-        .form(call.request())
+        .blocking(() -> deleteNow(viewer, name, target))
         .onSuccess(
-            form -> {
-              if (!Pages.csrfMatches(call.request(), viewer, form)) {
-                pages.send(
-                    call,
-                    viewer,
-                    403,
-                    "Form expired",
-                    SECTION,
-                    "<p id=csrf-refused>This form is out of date or came from another site."
-                        + " Nothing was changed. <a href=\"/ui/\">Start again</a>.</p>");
-                return;
-              }
-              Target target = Target.of(form.get("tag"), form.get("digest"));
-              if (target == null || !mayDelete(viewer, name)) {
+            deleted -> {
+              if (!deleted) {
                 pages.notFound(call.response());
                 return;
               }
-              pages
-                  .blocking(() -> deleteNow(viewer, name, target))
-                  .onSuccess(
-                      deleted -> {
-                        if (!deleted) {
-                          pages.notFound(call.response());
-                          return;
-                        }
-                        log.info(
-                            "deleted from the web UI: repository={} what={} user={}",
-                            name,
-                            target.describe(),
-                            viewer.username());
-                        Html.redirect(call.response(), BrowserViews.repositoryPath(name));
-                      })
-                  .onFailure(e -> failed(call, e));
+              log.info(
+                  "deleted from the web UI: repository={} what={} user={}",
+                  name,
+                  target.describe(),
+                  viewer.username());
+              Html.redirect(call.response(), BrowserViews.repositoryPath(name));
             })
-        .onFailure(e -> pages.notFound(call.response()));
+        .onFailure(e -> failed(call, e));
   }
 
   private boolean deleteNow(Viewer viewer, RepositoryName name, Target target) throws Exception {

@@ -10,6 +10,7 @@ import dev.hoist.web.Html;
 import dev.hoist.web.Viewer;
 import io.vertx.core.http.HttpMethod;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -50,13 +51,13 @@ final class SignInPage implements Page {
   private record Outcome(UiSessions.Session session, long waitSeconds) {}
 
   @Override
-  public void handle(Call call, Viewer viewer) {
+  public void handle(Call call, Viewer viewer, Map<String, String> form) {
     boolean post = call.request().method() == HttpMethod.POST;
     String path = call.context().path();
     if (path.equals(SIGN_OUT) && post) {
-      signOut(call, viewer);
+      signOut(call, viewer, form);
     } else if (path.equals(SIGN_IN) && post) {
-      signIn(call, viewer);
+      signIn(call, viewer, form);
     } else if (path.equals(SIGN_IN)) {
       form(call, viewer, 200, "", next(call.request().getParam("next")), "");
     } else {
@@ -94,33 +95,27 @@ final class SignInPage implements Page {
     pages.send(call, viewer, status, "Sign in", null, body);
   }
 
-  private void signIn(Call call, Viewer viewer) {
+  private void signIn(Call call, Viewer viewer, Map<String, String> form) {
+    String username = Optional.ofNullable(form.get("username")).orElse("").trim();
+    String password = Optional.ofNullable(form.get("password")).orElse("");
+    String next = next(form.get("next"));
+    if (!Pages.csrfMatches(call.request(), viewer, form)) {
+      form(call, viewer, 403, username, next, "The form expired. Please try again.");
+      return;
+    }
+    if (username.isEmpty() || password.isEmpty()) {
+      form(call, viewer, 400, username, next, "Enter your username and password.");
+      return;
+    }
+    String ip = auth.clientIp(call.request());
     pages
-        .form(call.request())
-        .onSuccess(
-            form -> {
-              String username = Optional.ofNullable(form.get("username")).orElse("").trim();
-              String password = Optional.ofNullable(form.get("password")).orElse("");
-              String next = next(form.get("next"));
-              if (!Pages.csrfMatches(call.request(), viewer, form)) {
-                form(call, viewer, 403, username, next, "The form expired. Please try again.");
-                return;
-              }
-              if (username.isEmpty() || password.isEmpty()) {
-                form(call, viewer, 400, username, next, "Enter your username and password.");
-                return;
-              }
-              String ip = auth.clientIp(call.request());
-              pages
-                  .blocking(() -> check(username, password, ip))
-                  .onSuccess(outcome -> answer(call, viewer, username, next, outcome))
-                  .onFailure(
-                      e -> {
-                        log.warn("sign-in failed: error={}", e.getClass().getName());
-                        pages.failed(call.response());
-                      });
-            })
-        .onFailure(e -> pages.notFound(call.response()));
+        .blocking(() -> check(username, password, ip))
+        .onSuccess(outcome -> answer(call, viewer, username, next, outcome))
+        .onFailure(
+            e -> {
+              log.warn("sign-in failed: error={}", e.getClass().getName());
+              pages.failed(call.response());
+            });
   }
 
   /** The limiter and the directory both block: one trip to a worker for both. */
@@ -154,31 +149,24 @@ final class SignInPage implements Page {
     }
   }
 
-  private void signOut(Call call, Viewer viewer) {
+  private void signOut(Call call, Viewer viewer, Map<String, String> form) {
+    if (!viewer.signedIn() || !Pages.csrfMatches(call.request(), viewer, form)) {
+      Html.redirect(call.response(), "/ui/");
+      return;
+    }
+    String token = Pages.cookie(call.request(), UiSessions.COOKIE);
     pages
-        .form(call.request())
-        .onSuccess(
-            form -> {
-              if (!viewer.signedIn() || !Pages.csrfMatches(call.request(), viewer, form)) {
-                Html.redirect(call.response(), "/ui/");
-                return;
-              }
-              String token = Pages.cookie(call.request(), UiSessions.COOKIE);
-              pages
-                  .blocking(
-                      () -> {
-                        sessions.end(token);
-                        return null;
-                      })
-                  .onComplete(
-                      ar -> {
-                        call.response()
-                            .putHeader(
-                                "Set-Cookie", UiSessions.cookie(null, call.request().isSSL()));
-                        Html.redirect(call.response(), "/ui/");
-                      });
+        .blocking(
+            () -> {
+              sessions.end(token);
+              return null;
             })
-        .onFailure(e -> pages.notFound(call.response()));
+        .onComplete(
+            ar -> {
+              call.response()
+                  .putHeader("Set-Cookie", UiSessions.cookie(null, call.request().isSSL()));
+              Html.redirect(call.response(), "/ui/");
+            });
   }
 
   private static String next(String requested) {

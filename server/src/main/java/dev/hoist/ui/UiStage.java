@@ -5,9 +5,12 @@ import dev.hoist.pipeline.RouteKind;
 import dev.hoist.pipeline.Stage;
 import dev.hoist.web.Html;
 import dev.hoist.web.Viewers;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,21 +53,28 @@ public final class UiStage {
   }
 
   private static void serve(Call call, Viewers viewers, Pages pages, Page page) {
-    viewers
-        .of(call.request())
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                log.warn("viewer lookup failed: error={}", ar.cause().getClass().getName());
-                pages.failed(call.response());
-                return;
-              }
-              try {
-                page.handle(call, ar.result());
-              } catch (RuntimeException e) {
-                log.warn("page failed: error={}", e.getClass().getName(), e);
-                pages.failed(call.response());
-              }
-            });
+    boolean post = call.request().method() == HttpMethod.POST;
+    Future<Map<String, String>> form =
+        post ? pages.form(call.request()) : Future.succeededFuture(Map.of());
+    form.onFailure(e -> pages.notFound(call.response()))
+        .onSuccess(
+            fields ->
+                viewers
+                    .of(call.request())
+                    .onComplete(
+                        ar -> {
+                          if (ar.failed()) {
+                            log.warn(
+                                "viewer lookup failed: error={}", ar.cause().getClass().getName());
+                            pages.failed(call.response());
+                            return;
+                          }
+                          try {
+                            page.handle(call, ar.result(), fields);
+                          } catch (RuntimeException e) {
+                            log.warn("page failed: error={}", e.getClass().getName(), e);
+                            pages.failed(call.response());
+                          }
+                        }));
   }
 }
