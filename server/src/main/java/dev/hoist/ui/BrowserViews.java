@@ -56,12 +56,11 @@ final class BrowserViews {
   /** The list of repositories with its search form and pager. */
   static String repositories(Catalog.Listing<Catalog.RepositoryRow> listing, String q) {
     StringBuilder b = new StringBuilder(4096);
-    b.append("<form method=get action=\"/ui/\" role=search>")
-        .append("<label for=q>Search repositories</label>")
-        .append("<input type=search id=q name=q value=\"")
+    b.append("<form method=get action=\"/ui/\"><label for=q>Search repositories</label>")
+        .append("<fieldset role=group><input type=search id=q name=q value=\"")
         .append(esc(q))
         .append("\" placeholder=\"library/alpine\">")
-        .append("<button type=submit id=search-submit>Search</button></form>");
+        .append("<button type=submit id=search-submit>Search</button></fieldset></form>");
     if (listing.rows().isEmpty()) {
       b.append("<p id=no-repositories>")
           .append(q.isEmpty() ? "No repositories yet." : "No repository matches.")
