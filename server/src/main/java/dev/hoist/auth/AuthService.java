@@ -158,6 +158,43 @@ public final class AuthService {
     return Optional.empty();
   }
 
+  /**
+   * The user with this name as the directories hold it now (no password checked), with the
+   * configured admin flag: what a page session is checked against on each request, so that a
+   * removed or disabled user's sessions end at once. Blocks (a directory may be a database).
+   */
+  public Optional<User> user(String username) {
+    for (UserDirectory directory : directories) {
+      Optional<UserDirectory.Entry> entry = directory.find(username);
+      if (entry.isPresent()) {
+        return Optional.of(withConfiguredAdmin(entry.get().user()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether {@code user} (null: anonymous) may {@code action} ({@code pull}, {@code push}, {@code
+   * delete}) the repository stored as {@code name}: the same policy the token service grants by.
+   *
+   * @param mirrored whether {@code name} is a cache name of the mirror (read-only content)
+   */
+  public boolean allows(User user, String name, boolean mirrored, String action) {
+    return policy.allowed(user, "repository", name, mirrored).contains(action);
+  }
+
+  /**
+   * The client's IP address as the login limiter counts it: the peer, or the address a trusted
+   * proxy forwarded.
+   */
+  public String clientIp(HttpServerRequest request) {
+    var remote = request.remoteAddress();
+    return ClientAddress.clientIp(
+        proxies,
+        remote == null ? null : remote.hostAddress(),
+        request.getHeader("X-Forwarded-For"));
+  }
+
   private User withConfiguredAdmin(User u) {
     if (!u.admin() && u.isNamedIn(config.admins())) {
       return new User(u.name(), true, u.groups(), u.aliases());

@@ -43,7 +43,9 @@ import dev.hoist.storage.sql.SqliteMetadataStore;
 import dev.hoist.sync.MirrorAccess;
 import dev.hoist.sync.SyncFeature;
 import dev.hoist.tls.ServerCertificate;
+import dev.hoist.ui.WebUi;
 import dev.hoist.web.Assets;
+import dev.hoist.web.Layout;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -269,6 +271,19 @@ public final class HoistServer implements AutoCloseable {
       AccessLog access = resources.add("access log", AccessLog.open(config.accessLog(), clock));
       HttpMetrics httpMetrics =
           new HttpMetrics(meters, config.metrics(), accelerator::isTenantTokenPath);
+      WebUi ui =
+          WebUi.create(
+              vertx,
+              new Layout(List.of(new Layout.Section("Registry", "/ui/"))),
+              metadata,
+              local,
+              namespace,
+              cacheRepositories(config.mirror()),
+              upstreamHosts(config.mirror()),
+              config.deleteEnabled(),
+              auth,
+              logins,
+              clock);
       Pipeline pipeline =
           pipeline(
               access,
@@ -280,6 +295,7 @@ public final class HoistServer implements AutoCloseable {
               diskApi,
               tokens,
               new Assets(),
+              ui.stage(List.of()),
               accelerator,
               api);
       HttpServer http = HttpListener.listen(vertx, config, pipeline, certificate, resources);
@@ -340,6 +356,15 @@ public final class HoistServer implements AutoCloseable {
   }
 
   /** The mirror cache's repositories: those under a configured upstream's cache key. */
+  /** Each mirrored upstream's host by its cache key: the names pull commands use. */
+  static Map<String, String> upstreamHosts(MirrorConfig mirror) {
+    Map<String, String> hosts = new HashMap<>();
+    for (Upstream upstream : mirror.upstreams()) {
+      hosts.put(upstream.host().cacheKey(), upstream.host().toString());
+    }
+    return hosts;
+  }
+
   static CacheRepositories cacheRepositories(MirrorConfig mirror) {
     if (!mirror.enabled()) {
       return CacheRepositories.NONE;
@@ -474,6 +499,8 @@ public final class HoistServer implements AutoCloseable {
    *   <li>"served bytes": counts the body bytes of every response from here on;
    *   <li>"web assets": the pages' CSS and scripts under {@code /webjars/} and {@code /static/}
    *       ({@link Assets});
+   *   <li>"ui": the web pages under {@code /ui/} (the registry browser, sign-in), and the redirect
+   *       of {@code /} to them ({@link WebUi});
    *   <li>"accelerator": its API and console; the tenant a request addresses, its quota and
    *       metering (a pass-through when disabled);
    *   <li>"API fallback": any other {@code /api/} path gets the JSON API's 404, not the registry's
@@ -491,6 +518,7 @@ public final class HoistServer implements AutoCloseable {
       DiskApi diskApi,
       Handler<HttpServerRequest> tokens,
       Assets assets,
+      Stage ui,
       Accelerator accelerator,
       RegistryApi api) {
     LongAdder responseBytes = new LongAdder();
@@ -529,6 +557,7 @@ public final class HoistServer implements AutoCloseable {
               next.handle(call);
             })
         .stage("web assets", assets.stage())
+        .stage("ui", ui)
         .stage("accelerator", accelerator.stage())
         .stage(
             "API fallback",

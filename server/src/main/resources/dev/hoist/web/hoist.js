@@ -4,9 +4,16 @@
 (function () {
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
+      // The API refuses when the page lacks focus or permission: then copy a selection.
+      return navigator.clipboard.writeText(text).catch(function () {
+        return copySelection(text);
+      });
     }
     // Plain HTTP on another host than localhost has no clipboard API: copy a selection instead.
+    return copySelection(text);
+  }
+
+  function copySelection(text) {
     const area = document.createElement("textarea");
     area.value = text;
     area.setAttribute("readonly", "");

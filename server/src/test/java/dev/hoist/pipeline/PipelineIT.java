@@ -133,6 +133,7 @@ class PipelineIT {
               "token",
               "served bytes",
               "web assets",
+              "ui",
               "accelerator",
               "API fallback",
               "registry");

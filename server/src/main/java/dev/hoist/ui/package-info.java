@@ -1,0 +1,9 @@
+/**
+ * The web pages under {@code /ui/}: the "ui" pipeline stage and its router ({@link UiStage}, a list
+ * of {@link PageRoute}s by path prefix), the registry browser, and the pages' sign-in ({@link
+ * UiSessions}, sessions kept in the metadata store so that they work on every node and survive
+ * restarts). Pages see the registry's content through the metadata store and the local namespace,
+ * and decide what a viewer may read with the same policy as the token service ({@link
+ * ViewerAccess}).
+ */
+package dev.hoist.ui;
