@@ -258,6 +258,8 @@ public final class HoistServer implements AutoCloseable {
       AccessLog access = resources.add("access log", AccessLog.open(config.accessLog(), clock));
       HttpMetrics httpMetrics =
           new HttpMetrics(meters, config.metrics(), accelerator::isTenantTokenPath);
+      Stage statusPages =
+          WebPages.statusPages(vertx, config, auth != null, clock, meters, mirror, sync);
       Pipeline pipeline =
           pipeline(
               access,
@@ -269,6 +271,7 @@ public final class HoistServer implements AutoCloseable {
               diskApi,
               tokens,
               new Assets(),
+              statusPages,
               accelerator,
               api);
       HttpServer http = HttpListener.listen(vertx, config, pipeline, certificate, resources);
@@ -463,6 +466,7 @@ public final class HoistServer implements AutoCloseable {
    *   <li>"served bytes": counts the body bytes of every response from here on;
    *   <li>"web assets": the pages' CSS and scripts under {@code /webjars/} and {@code /static/}
    *       ({@link Assets});
+   *   <li>"status pages": {@code /ui/mirror} and {@code /ui/sync} ({@link WebPages});
    *   <li>"accelerator": its API and console; the tenant a request addresses, its quota and
    *       metering (a pass-through when disabled);
    *   <li>"API fallback": any other {@code /api/} path gets the JSON API's 404, not the registry's
@@ -480,6 +484,7 @@ public final class HoistServer implements AutoCloseable {
       DiskApi diskApi,
       Handler<HttpServerRequest> tokens,
       Assets assets,
+      Stage statusPages,
       Accelerator accelerator,
       RegistryApi api) {
     LongAdder responseBytes = new LongAdder();
@@ -518,6 +523,7 @@ public final class HoistServer implements AutoCloseable {
               next.handle(call);
             })
         .stage("web assets", assets.stage())
+        .stage("status pages", statusPages)
         .stage("accelerator", accelerator.stage())
         .stage(
             "API fallback",

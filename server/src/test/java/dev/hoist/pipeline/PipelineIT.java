@@ -133,6 +133,7 @@ class PipelineIT {
               "token",
               "served bytes",
               "web assets",
+              "status pages",
               "accelerator",
               "API fallback",
               "registry");

@@ -1,0 +1,135 @@
+package dev.hoist.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hoist.lifecycle.DiskConfig;
+import dev.hoist.mirror.MirrorConfig;
+import dev.hoist.mirror.Upstream;
+import dev.hoist.oci.MediaTypes;
+import dev.hoist.server.HoistServer;
+import dev.hoist.server.ServerConfig;
+import dev.hoist.sync.SyncConfig;
+import dev.hoist.testkit.DockerRegistryProcess;
+import dev.hoist.testkit.RandomImages;
+import dev.hoist.testkit.Skopeo;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Hoist without auth mirroring a real Distribution registry (Debian's docker-registry) that holds
+ * {@code library/app:1}, with a 10 GiB cache limit and one on-demand sync rule {@code app}: what
+ * the status pages' tests look at.
+ */
+final class StatusFixture implements AutoCloseable {
+  static final long CACHE_LIMIT = 10L << 30;
+
+  final Path dir;
+  final DockerRegistryProcess upstream;
+  final Skopeo skopeo;
+  final HoistServer hoist;
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private int pulls;
+
+  StatusFixture(Path dir) {
+    this.dir = dir;
+    upstream = DockerRegistryProcess.builder().workDir(dir.resolve("upstream")).start();
+    skopeo = Skopeo.create(dir.resolve("skopeo"));
+    RandomImages.ImageLayout image =
+        RandomImages.writeLayout(dir.resolve("image"), "1", 7, 400_000, 30_000);
+    skopeo.copy(image.ociReference(), "docker://" + upstream.hostPort() + "/library/app:1");
+    hoist =
+        HoistServer.start(
+            ServerConfig.builder()
+                .disk(
+                    new DiskConfig(
+                        CACHE_LIMIT,
+                        DiskConfig.FreeSpace.NONE,
+                        null,
+                        Duration.ofSeconds(1),
+                        Duration.ofHours(1),
+                        Duration.ZERO,
+                        0,
+                        Duration.ofDays(7),
+                        false))
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist"))
+                .mirror(
+                    MirrorConfig.builder()
+                        .upstreams(
+                            List.of(
+                                Upstream.known("docker.io")
+                                    .orElseThrow()
+                                    .withUrl(URI.create(upstream.url()))))
+                        .hostedPrefixes(List.of("team"))
+                        .build())
+                .sync(
+                    SyncConfig.builder()
+                        .rules(
+                            List.of(
+                                """
+                                {"name": "app", "upstream": "docker.io",
+                                 "repositories": ["library/app"],
+                                 "destination": {"type": "hosted", "from": "library/*",
+                                                 "to": "team/synced/*"}}
+                                """))
+                        .build())
+                .build());
+  }
+
+  /** Pulls {@code library/app:1} through Hoist with skopeo. */
+  void pull() {
+    pulls++;
+    skopeo.copy(
+        "docker://127.0.0.1:" + hoist.port() + "/library/app:1",
+        "oci:" + dir.resolve("pull" + pulls) + ":1");
+  }
+
+  /** Asks Hoist for a tag it never cached, so that it must ask the upstream; the status. */
+  int pullUncachedTag(int n) throws Exception {
+    return get(
+            "/v2/library/app/manifests/missing-" + n,
+            "Accept",
+            String.join(",", MediaTypes.MANIFEST_TYPES))
+        .statusCode();
+  }
+
+  HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(hoist.url() + path)).timeout(Duration.ofMinutes(1));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> postForm(String path, String form) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(hoist.url() + path))
+            .timeout(Duration.ofMinutes(1))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The text of the element with {@code id} (no nested tags), or fails. */
+  static String byId(String html, String id) {
+    Matcher m = Pattern.compile("id=\"?" + id + "\"?>([^<]*)<").matcher(html);
+    assertThat(m.find()).as("element #%s in %s", id, html).isTrue();
+    return m.group(1);
+  }
+
+  @Override
+  public void close() {
+    hoist.close();
+    upstream.close();
+  }
+}
