@@ -2,6 +2,7 @@ package dev.hoist.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.auth.AuthConfig;
 import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
@@ -12,15 +13,21 @@ import dev.hoist.sync.SyncConfig;
 import dev.hoist.testkit.DockerRegistryProcess;
 import dev.hoist.testkit.RandomImages;
 import dev.hoist.testkit.Skopeo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
  * A Hoist without auth mirroring a real Distribution registry (Debian's docker-registry) that holds
@@ -39,15 +46,32 @@ final class StatusFixture implements AutoCloseable {
   private int pulls;
 
   StatusFixture(Path dir) {
+    this(dir, false);
+  }
+
+  /**
+   * @param auth whether the server has auth (an htpasswd admin {@code root}); nobody is signed in
+   *     to the pages until the UI's sign-in lands
+   */
+  StatusFixture(Path dir, boolean auth) {
     this.dir = dir;
     upstream = DockerRegistryProcess.builder().workDir(dir.resolve("upstream")).start();
     skopeo = Skopeo.create(dir.resolve("skopeo"));
     RandomImages.ImageLayout image =
         RandomImages.writeLayout(dir.resolve("image"), "1", 7, 400_000, 30_000);
     skopeo.copy(image.ociReference(), "docker://" + upstream.hostPort() + "/library/app:1");
+    ServerConfig.Builder config = ServerConfig.builder();
+    if (auth) {
+      config.auth(
+          AuthConfig.builder()
+              .enabled(true)
+              .htpasswd(htpasswd(dir, "root"))
+              .admins(Set.of("root"))
+              .build());
+    }
     hoist =
         HoistServer.start(
-            ServerConfig.builder()
+            config
                 .disk(
                     new DiskConfig(
                         CACHE_LIMIT,
@@ -82,6 +106,19 @@ final class StatusFixture implements AutoCloseable {
                                 """))
                         .build())
                 .build());
+  }
+
+  private static Path htpasswd(Path dir, String user) {
+    byte[] salt = new byte[16];
+    new SecureRandom().nextBytes(salt);
+    Path file = dir.resolve("users.htpasswd");
+    try {
+      Files.writeString(
+          file, user + ":" + OpenBSDBCrypt.generate("2y", "pw".toCharArray(), salt, 5) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
   }
 
   /** Pulls {@code library/app:1} through Hoist with skopeo. */
