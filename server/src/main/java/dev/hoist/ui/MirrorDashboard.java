@@ -119,7 +119,8 @@ final class MirrorDashboard {
     }
     return b.append("<small class=muted>")
         .append(s.cacheImages())
-        .append(" images, as last measured</small></article>")
+        .append(s.cacheImages() == 1 ? " image" : " images")
+        .append(", as last measured</small></article>")
         .toString();
   }
 
