@@ -90,6 +90,14 @@ public final class CircuitBreaker {
   }
 
   /**
+   * Failures in a row since the last success (0: the last request succeeded); what a status page
+   * shows of a closed breaker that is about to open.
+   */
+  public synchronized int consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  /**
    * Asks to send a request: null when it may go (the caller must then call exactly one of {@link
    * Permit#success()}, {@link Permit#failure()} or {@link Permit#release()}), else the instant the
    * breaker stays open until.

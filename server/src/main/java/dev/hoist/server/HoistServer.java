@@ -43,9 +43,7 @@ import dev.hoist.storage.sql.SqliteMetadataStore;
 import dev.hoist.sync.MirrorAccess;
 import dev.hoist.sync.SyncFeature;
 import dev.hoist.tls.ServerCertificate;
-import dev.hoist.ui.WebUi;
 import dev.hoist.web.Assets;
-import dev.hoist.web.Layout;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -271,18 +269,11 @@ public final class HoistServer implements AutoCloseable {
       AccessLog access = resources.add("access log", AccessLog.open(config.accessLog(), clock));
       HttpMetrics httpMetrics =
           new HttpMetrics(meters, config.metrics(), accelerator::isTenantTokenPath);
-      WebUi ui =
-          WebUi.create(
+      Stage ui =
+          WebPages.stage(
               vertx,
-              new Layout(List.of(new Layout.Section("Registry", "/ui/"))),
-              metadata,
-              local,
-              namespace,
-              cacheRepositories(config.mirror()),
-              upstreamHosts(config.mirror()),
-              config.deleteEnabled(),
-              auth,
-              logins,
+              config,
+              new WebPages.Sources(metadata, local, namespace, auth, logins, mirror, sync, meters),
               clock);
       Pipeline pipeline =
           pipeline(
@@ -295,7 +286,7 @@ public final class HoistServer implements AutoCloseable {
               diskApi,
               tokens,
               new Assets(),
-              ui.stage(List.of()),
+              ui,
               accelerator,
               api);
       HttpServer http = HttpListener.listen(vertx, config, pipeline, certificate, resources);
@@ -356,15 +347,6 @@ public final class HoistServer implements AutoCloseable {
   }
 
   /** The mirror cache's repositories: those under a configured upstream's cache key. */
-  /** Each mirrored upstream's host by its cache key: the names pull commands use. */
-  static Map<String, String> upstreamHosts(MirrorConfig mirror) {
-    Map<String, String> hosts = new HashMap<>();
-    for (Upstream upstream : mirror.upstreams()) {
-      hosts.put(upstream.host().cacheKey(), upstream.host().toString());
-    }
-    return hosts;
-  }
-
   static CacheRepositories cacheRepositories(MirrorConfig mirror) {
     if (!mirror.enabled()) {
       return CacheRepositories.NONE;
@@ -499,8 +481,8 @@ public final class HoistServer implements AutoCloseable {
    *   <li>"served bytes": counts the body bytes of every response from here on;
    *   <li>"web assets": the pages' CSS and scripts under {@code /webjars/} and {@code /static/}
    *       ({@link Assets});
-   *   <li>"ui": the web pages under {@code /ui/} (the registry browser, sign-in), and the redirect
-   *       of {@code /} to them ({@link WebUi});
+   *   <li>"ui": the web pages under {@code /ui/} (the registry browser and its sign-in, the mirror
+   *       dashboard, the sync page), and the redirect of {@code /} to them ({@link WebPages});
    *   <li>"accelerator": its API and console; the tenant a request addresses, its quota and
    *       metering (a pass-through when disabled);
    *   <li>"API fallback": any other {@code /api/} path gets the JSON API's 404, not the registry's

@@ -17,7 +17,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -248,8 +247,7 @@ public final class SyncApi implements AutoCloseable {
     out.put("running", sync.isRunning(name));
     putTime(out, "lastStarted", s == null ? null : s.lastStarted());
     putTime(out, "lastFinished", s == null ? null : s.lastFinished());
-    Instant next = Optional.ofNullable(sync.nextRun(name)).orElse(s == null ? null : s.nextRun());
-    putTime(out, "nextRun", next);
+    putTime(out, "nextRun", sync.nextRun(name, s));
     out.put("copiedImages", s == null ? 0 : s.copiedImages());
     out.put("skippedImages", s == null ? 0 : s.skippedImages());
     out.put("failedImages", s == null ? 0 : s.failedImages());

@@ -5,9 +5,15 @@ import dev.hoist.oci.Tag;
 import dev.hoist.pipeline.Stage;
 import dev.hoist.repository.LocalNamespace;
 import dev.hoist.storage.MetadataStore;
+import dev.hoist.storage.SyncStatus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +36,8 @@ public final class SyncFeature implements AutoCloseable {
   }
 
   /**
+   * Starts sync's service (its schedules) and, when enabled, its API.
+   *
    * @param users the auth service's users when the server has auth (then the API needs them, see
    *     {@link SyncApi}), else null
    * @param mirror what sync needs of the mirror, {@link MirrorAccess#NONE} without one
@@ -61,6 +69,81 @@ public final class SyncFeature implements AutoCloseable {
   /** Counts a pull of a mirrored tag, for pre-warming; must not block. */
   public void tagPulled(String upstream, RepositoryName upstreamName, Tag tag) {
     service.tagPulled(upstream, upstreamName, tag);
+  }
+
+  /**
+   * A rule as the pages show it: what it copies, where to, when, and how its last run went (the
+   * same reads the API's rule list makes).
+   *
+   * @param destination the destination in words: {@code hosted library/* -> team/*}, {@code mirror
+   *     cache}
+   * @param schedule {@code every 6h}, {@code cron 0 3 * * *}, or {@code on demand}
+   * @param nextRun when it runs next, or null (on demand)
+   * @param lastRun the stored status of its last run, or null before the first
+   */
+  public record RuleOverview(
+      String name,
+      String upstream,
+      List<String> repositories,
+      String destination,
+      String schedule,
+      boolean enabled,
+      boolean running,
+      @Nullable Instant nextRun,
+      @Nullable SyncStatus lastRun) {
+    public RuleOverview {
+      repositories = List.copyOf(repositories);
+    }
+  }
+
+  /** Every rule with its status. Blocks (reads the metadata store): never on an event loop. */
+  public List<RuleOverview> rules() {
+    List<RuleOverview> out = new ArrayList<>();
+    for (SyncRule rule : service.rules()) {
+      SyncStatus s = service.status(rule.name()).orElse(null);
+      out.add(
+          new RuleOverview(
+              rule.name(),
+              rule.upstream(),
+              rule.repositories().stream().map(RepositoryName::value).toList(),
+              describe(rule.destination()),
+              describe(rule.schedule()),
+              rule.enabled(),
+              service.isRunning(rule.name()),
+              service.nextRun(rule.name(), s),
+              s));
+    }
+    return out;
+  }
+
+  /**
+   * Starts a run of the rule now, as the API's {@code POST /api/v1/sync/NAME/run} does; false when
+   * there is no such rule. Blocks (one read): never on an event loop.
+   */
+  public boolean runNow(String name) {
+    if (service.rule(name).isEmpty()) {
+      return false;
+    }
+    // The page does not wait: the run logs its own failure and stores its status.
+    var unused = service.runNow(name);
+    return true;
+  }
+
+  private static String describe(SyncRule.Destination d) {
+    if (d.mirrorCache()) {
+      return "mirror cache";
+    }
+    if (d.from() != null) {
+      return "hosted " + d.from() + " -> " + d.to();
+    }
+    return d.to() == null ? "hosted, same name" : "hosted " + d.to();
+  }
+
+  private static String describe(SyncRule.Schedule s) {
+    if (s.interval() != null) {
+      return "every " + s.interval().toString().substring(2).toLowerCase(Locale.ROOT);
+    }
+    return s.cron() != null ? "cron " + s.cron() : "on demand";
   }
 
   /** The pipeline stage answering {@code /api/v1/sync} when the API is enabled. */

@@ -165,6 +165,18 @@ public final class SyncService implements AutoCloseable {
   }
 
   /**
+   * When the rule runs next: as this node scheduled it, else as the stored status says (another
+   * node scheduled it); null for a rule run on demand only.
+   */
+  @Nullable Instant nextRun(String name, @Nullable SyncStatus status) {
+    Instant scheduledHere = nextRun(name);
+    if (scheduledHere != null) {
+      return scheduledHere;
+    }
+    return status == null ? null : status.nextRun();
+  }
+
+  /**
    * Creates a rule, or replaces one when {@code replace}; returns whether it was new.
    *
    * @throws IllegalArgumentException when it names an unknown upstream or a non-local destination

@@ -5,5 +5,10 @@
  * restarts). Pages see the registry's content through the metadata store and the local namespace,
  * and decide what a viewer may read with the same policy as the token service ({@link
  * ViewerAccess}).
+ *
+ * <p>The mirror dashboard ({@code /ui/mirror}) and the sync page ({@code /ui/sync}) are two routes
+ * of the same router ({@link StatusPages}): the dashboard reads the meters {@code /metrics} exports
+ * (and the circuit breakers behind them), never a second count; the sync page calls the same
+ * service methods as the sync API.
  */
 package dev.hoist.ui;
