@@ -8,6 +8,7 @@ import dev.hoist.storage.AccountRecord;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,13 +29,18 @@ final class ApiHandler {
   private final LoginLimiter limiter;
   private final Quota quota;
 
+  /** Whether the registry checks passwords (else {@code docker login} accepts any). */
+  private final boolean registryAuth;
+
   ApiHandler(
       AcceleratorConfig config,
       Web web,
       Accounts accounts,
       Sessions sessions,
       LoginLimiter limiter,
-      Quota quota) {
+      Quota quota,
+      boolean registryAuth) {
+    this.registryAuth = registryAuth;
     this.config = config;
     this.web = web;
     this.accounts = accounts;
@@ -369,7 +375,8 @@ final class ApiHandler {
         p.scheme(),
         p.hostPort(),
         reserved ? a.email() : a.username(),
-        reserved ? null : a.username());
+        reserved ? null : config.namespacePrefix() + "/" + a.username(),
+        registryAuth);
   }
 
   Snippets snippets(HttpServerRequest request, AccountRecord a) {
@@ -390,19 +397,20 @@ final class ApiHandler {
     return snippets(request, a).toJson(a.tenantId());
   }
 
+  /** When usage starts again; empty without a period. */
+  Optional<Instant> nextReset() {
+    return quota.nextReset();
+  }
+
   Map<String, Object> usage(AccountRecord a) {
     Accounts.Usage u = accounts.usage(a, CHART_DAYS);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("used", u.used());
     json.put("limit", u.limit());
+    json.put("usedHuman", Sizes.human(u.used()));
+    json.put("limitHuman", Sizes.human(u.limit()));
     json.put("period", config.period().name().toLowerCase(Locale.ROOT));
-    json.put(
-        "resets",
-        config
-            .period()
-            .nextReset(quota.today().atStartOfDay().toInstant(java.time.ZoneOffset.UTC))
-            .map(Object::toString)
-            .orElse(null));
+    json.put("resets", quota.nextReset().map(Object::toString).orElse(null));
     List<Map<String, Object>> daily = new ArrayList<>();
     for (Map.Entry<LocalDate, Long> e : u.daily().entrySet()) {
       daily.add(Map.of("day", e.getKey().toString(), "bytes", e.getValue()));

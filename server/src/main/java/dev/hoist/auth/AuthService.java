@@ -93,12 +93,14 @@ public final class AuthService {
 
   /**
    * This service asking {@code more} after its other directories: how the composition root adds the
-   * accelerator's accounts, which are made knowing {@link #reservedNames()}.
+   * accelerator's accounts, which are made knowing {@link #reservedNames()}. Every user also owns
+   * {@code <namespacePrefix>/<name>/} (the accounts' hosted namespaces), besides {@code <name>/}.
    */
-  public AuthService withUsers(UserDirectory more) {
+  public AuthService withUsers(UserDirectory more, String namespacePrefix) {
     List<UserDirectory> all = new ArrayList<>(directories);
     all.add(Objects.requireNonNull(more, "more"));
-    return new AuthService(config, all, tokens, policy, limiter, reservedNames);
+    return new AuthService(
+        config, all, tokens, policy.withNamespacePrefix(namespacePrefix), limiter, reservedNames);
   }
 
   /**

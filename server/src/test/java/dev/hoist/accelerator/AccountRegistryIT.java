@@ -99,7 +99,7 @@ class AccountRegistryIT {
     JsonNode aliceMe = signup(ALICE).ok("GET", "/api/v1/me", null);
     assertThat(aliceMe.get("username").asText()).isEqualTo(ALICE_USER);
     assertThat(aliceMe.get("registry").get("namespace").asText())
-        .isEqualTo(host() + "/" + ALICE_USER);
+        .isEqualTo(host() + "/u/" + ALICE_USER);
     signup(BOB);
     RandomImages.ImageLayout image = image("img", 1);
     String target = "docker://" + host() + "/" + ALICE_USER + "/app:v1";

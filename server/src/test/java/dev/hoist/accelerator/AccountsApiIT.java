@@ -173,8 +173,12 @@ class AccountsApiIT {
     String address = "127.0.0.1:" + hoist.port();
     JsonNode registry = me.get("registry");
     assertThat(registry.get("user").asText()).isEqualTo("alice");
-    assertThat(registry.get("namespace").asText()).isEqualTo(address + "/alice");
-    assertThat(registry.get("example").asText()).isEqualTo(address + "/alice/app");
+    assertThat(registry.get("namespace").asText()).isEqualTo(address + "/u/alice");
+    assertThat(registry.get("example").asText()).isEqualTo(address + "/u/alice/app");
+    assertThat(registry.get("push").asText())
+        .isEqualTo(
+            "docker tag app " + address + "/u/alice/app\ndocker push " + address + "/u/alice/app");
+    assertThat(registry.get("authRequired").asBoolean()).isTrue();
     assertThat(registry.get("dockerLogin").asText())
         .isEqualTo("docker login " + address + " -u alice");
     assertThat(registry.get("skopeoLogin").asText())
