@@ -74,9 +74,16 @@ public final class Accelerator implements AutoCloseable {
     TenantIds ids = new TenantIds(random);
     this.tenants = new Tenants(store, clock, config.period(), node);
     this.quota = new Quota(clock, config.period());
+    AccessTokens accessTokens = new AccessTokens(store, ids, clock);
     this.accounts =
         new Accounts(
-            config, store, tenants, ids, new PasswordHasher(random, bcryptCost), reservedUsernames);
+            config,
+            store,
+            tenants,
+            ids,
+            new PasswordHasher(random, bcryptCost),
+            accessTokens,
+            reservedUsernames);
     if (config.enabled()) {
       accounts.warnAboutReservedUsernames();
       if (!registryAuth) {
@@ -88,8 +95,9 @@ public final class Accelerator implements AutoCloseable {
     this.resolver = new TenantResolver(config.baseDomain(), config.trustedProxies());
     Web web = new Web(vertx, config);
     Sessions sessions = new Sessions(store, ids, clock, Duration.ofDays(7));
-    this.api = new ApiHandler(config, web, accounts, sessions, limiter, quota, registryAuth);
-    this.console = new Console(config, web, api, accounts, sessions);
+    this.api =
+        new ApiHandler(config, web, accounts, sessions, limiter, quota, registryAuth, accessTokens);
+    this.console = new Console(config, web, api, accounts, sessions, accessTokens);
     this.flushTimer =
         config.enabled()
             ? vertx.setPeriodic(

@@ -32,6 +32,8 @@ final class ApiHandler {
   /** Whether the registry checks passwords (else {@code docker login} accepts any). */
   private final boolean registryAuth;
 
+  private final AccessTokens accessTokens;
+
   ApiHandler(
       AcceleratorConfig config,
       Web web,
@@ -39,8 +41,10 @@ final class ApiHandler {
       Sessions sessions,
       LoginLimiter limiter,
       Quota quota,
-      boolean registryAuth) {
+      boolean registryAuth,
+      AccessTokens accessTokens) {
     this.registryAuth = registryAuth;
+    this.accessTokens = accessTokens;
     this.config = config;
     this.web = web;
     this.accounts = accounts;
@@ -129,8 +133,56 @@ final class ApiHandler {
     if (route.equals("invitations") && method == HttpMethod.GET) {
       return answer(request, 200, () -> invitations(request, accounts.account(id)));
     }
+    if (route.equals("tokens") || route.startsWith("tokens/")) {
+      return tokens(request, route, id, body);
+    }
     if (route.startsWith("admin/")) {
       return admin(request, route.substring("admin/".length()), id, body);
+    }
+    throw new ApiError(404, "NOT_FOUND", "no such endpoint");
+  }
+
+  /** The account's personal access tokens: list, create (the secret shown once), revoke. */
+  private Future<?> tokens(
+      HttpServerRequest request, String route, String id, Future<Map<String, String>> body) {
+    HttpMethod method = request.method();
+    if (route.equals("tokens") && method == HttpMethod.GET) {
+      return answer(
+          request,
+          200,
+          () ->
+              Map.of(
+                  "tokens",
+                  accessTokens.list(accounts.account(id)).stream()
+                      .map(AccessTokens::toJson)
+                      .toList()));
+    }
+    if (route.equals("tokens") && method == HttpMethod.POST) {
+      return body.compose(
+          fields ->
+              answer(
+                  request,
+                  201,
+                  () -> {
+                    AccessTokens.Created created =
+                        accessTokens.create(accounts.account(id), fields.get("name"));
+                    Map<String, Object> json = AccessTokens.toJson(created.token());
+                    json.put("token", created.secret());
+                    return json;
+                  }));
+    }
+    if (route.startsWith("tokens/") && method == HttpMethod.DELETE) {
+      String tokenId = route.substring("tokens/".length());
+      return web.blocking(
+              () -> {
+                accessTokens.revoke(accounts.account(id), tokenId);
+                return null;
+              })
+          .map(
+              v -> {
+                request.response().setStatusCode(204).end();
+                return null;
+              });
     }
     throw new ApiError(404, "NOT_FOUND", "no such endpoint");
   }

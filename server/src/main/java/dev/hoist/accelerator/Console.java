@@ -30,8 +30,16 @@ final class Console {
   private final ApiHandler api;
   private final Accounts accounts;
   private final Sessions sessions;
+  private final AccessTokens accessTokens;
 
-  Console(AcceleratorConfig config, Web web, ApiHandler api, Accounts accounts, Sessions sessions) {
+  Console(
+      AcceleratorConfig config,
+      Web web,
+      ApiHandler api,
+      Accounts accounts,
+      Sessions sessions,
+      AccessTokens accessTokens) {
+    this.accessTokens = accessTokens;
     this.config = config;
     this.web = web;
     this.api = api;
@@ -229,6 +237,31 @@ final class Console {
     if (path.equals("/console/rotate")) {
       return web.blocking(() -> accounts.rotate(id)).map(a -> redirect(response, "/console"));
     }
+    if (path.equals("/console/tokens")) {
+      // The secret is on this page only: it is not stored, and a reload does not make another.
+      return web.blocking(() -> accessTokens.create(accounts.account(id), f.get("name")))
+          .map(
+              created ->
+                  html(
+                      response,
+                      201,
+                      layout(
+                          "New access token",
+                          DashboardSections.newToken(
+                              created.token().name(),
+                              created.secret(),
+                              api.registryLogin(request, accounts.account(id))))));
+    }
+    if (path.startsWith("/console/tokens/") && path.endsWith("/revoke")) {
+      String tokenId =
+          path.substring("/console/tokens/".length(), path.length() - "/revoke".length());
+      return web.blocking(
+              () -> {
+                accessTokens.revoke(accounts.account(id), tokenId);
+                return null;
+              })
+          .map(v -> redirect(response, "/console"));
+    }
     if (path.startsWith("/console/admin/accounts/")) {
       String target = path.substring("/console/admin/accounts/".length());
       return web.blocking(
@@ -275,6 +308,7 @@ final class Console {
                   "Rotate the address (the old one stops working)",
                   "rotate"));
     }
+    b.append(DashboardSections.tokens(accessTokens.list(a), s.csrf()));
     b.append("<h2>Usage</h2>").append(usageFragment(a));
     Accounts.Usage u = accounts.usage(a, ApiHandler.CHART_DAYS);
     StringBuilder days = new StringBuilder();

@@ -2,9 +2,12 @@ package dev.hoist.accelerator;
 
 import static dev.hoist.accelerator.Html.esc;
 
+import dev.hoist.storage.AccessTokenRecord;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -109,5 +112,55 @@ final class DashboardSections {
         + "%)"
         + period
         + "</div>";
+  }
+
+  /**
+   * The account's personal access tokens, each with a revoke button, and the form that makes one.
+   */
+  static String tokens(List<AccessTokenRecord> tokens, String csrf) {
+    StringBuilder b =
+        new StringBuilder(
+            "<h2>Access tokens</h2><p>Use a token instead of your password for <code>docker"
+                + " login</code> (CI jobs, other machines); revoke it when it leaks.</p>"
+                + "<table id=tokens><tr><th>Name</th><th>Created</th><th>Last used</th><th></th>"
+                + "</tr>");
+    for (AccessTokenRecord t : tokens) {
+      b.append("<tr id=\"token-")
+          .append(esc(t.id()))
+          .append("\"><td class=token-name>")
+          .append(esc(t.name()))
+          .append("</td><td>")
+          .append(t.created().truncatedTo(ChronoUnit.SECONDS))
+          .append("</td><td class=token-last-used>")
+          .append(t.lastUsed() == null ? "never" : t.lastUsed().truncatedTo(ChronoUnit.SECONDS))
+          .append("</td><td><form method=post action=\"/console/tokens/")
+          .append(esc(t.id()))
+          .append("/revoke\"><input type=hidden name=csrf value=\"")
+          .append(esc(csrf))
+          .append("\"><button class=revoke>Revoke</button></form></td></tr>");
+    }
+    return b.append("</table><form method=post action=/console/tokens>")
+        .append("<input type=hidden name=csrf value=\"")
+        .append(esc(csrf))
+        .append("\"><label>Name <input id=token-name name=name required maxlength=")
+        .append(AccessTokens.MAX_NAME)
+        .append("></label> <button id=token-create>Create a token</button></form>")
+        .toString();
+  }
+
+  /** The one time a token's secret is shown, with the login line that uses it. */
+  static String newToken(String name, String secret, RegistryLogin login) {
+    StringBuilder b =
+        new StringBuilder("<p>Your new token <b>")
+            .append(esc(name))
+            .append("</b>. Copy it now: it is not shown again.</p><pre id=new-token>")
+            .append(esc(secret))
+            .append("</pre>");
+    if (login.authRequired()) {
+      b.append("<pre id=new-token-login>")
+          .append(esc(login.dockerLogin() + " --password-stdin"))
+          .append("</pre>");
+    }
+    return b.append("<p><a href=/console id=back>Back</a></p>").toString();
   }
 }

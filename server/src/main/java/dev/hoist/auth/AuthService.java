@@ -136,12 +136,11 @@ public final class AuthService {
    */
   Optional<UserDirectory.Entry> signIn(String username, String password) {
     for (UserDirectory directory : directories) {
-      Optional<User> user = directory.authenticate(username, password);
-      if (user.isPresent()) {
-        // Null when the directory lost the user in between: then no refresh token is issued.
-        String stamp =
-            directory.find(username).map(UserDirectory.Entry::passwordStamp).orElse(null);
-        return Optional.of(new UserDirectory.Entry(withConfiguredAdmin(user.get()), stamp));
+      Optional<UserDirectory.Entry> entry = directory.signIn(username, password);
+      if (entry.isPresent()) {
+        return Optional.of(
+            new UserDirectory.Entry(
+                withConfiguredAdmin(entry.get().user()), entry.get().passwordStamp()));
       }
     }
     return Optional.empty();
@@ -152,9 +151,9 @@ public final class AuthService {
    */
   Optional<User> stillValid(Tokens.Refresh refresh) {
     for (UserDirectory directory : directories) {
-      Optional<UserDirectory.Entry> entry = directory.find(refresh.subject());
-      if (entry.isPresent() && entry.get().passwordStamp().equals(refresh.passwordStamp())) {
-        return Optional.of(withConfiguredAdmin(entry.get().user()));
+      Optional<User> user = directory.stillValid(refresh.subject(), refresh.passwordStamp());
+      if (user.isPresent()) {
+        return Optional.of(withConfiguredAdmin(user.get()));
       }
     }
     return Optional.empty();

@@ -366,12 +366,7 @@ class AccountRegistryIT {
   }
 
   private HttpResponse<String> postForm(String form) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(hoist.url() + "/token"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(form))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return new ApiClient(hoist.url()).tokenForm(form);
   }
 
   private HttpResponse<String> consoleLogin(String email, String password) throws Exception {

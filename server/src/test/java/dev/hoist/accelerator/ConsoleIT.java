@@ -228,5 +228,18 @@ class ConsoleIT {
     LocalDate firstOfNextMonth = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).plusMonths(1);
     assertThat(b.findElement(By.id("resets")).getText()).isEqualTo(firstOfNextMonth.toString());
     assertThat(b.findElement(By.id("usage")).getText()).startsWith("0 B of 512 MiB (0%)");
+
+    // An access token: made with a name, its secret shown once, listed, then revoked.
+    b.findElement(By.id("token-name")).sendKeys("laptop");
+    b.findElement(By.id("token-create")).click();
+    String secret = b.findElement(By.id("new-token")).getText();
+    assertThat(secret).startsWith("hoist_pat_");
+    assertThat(b.findElement(By.id("new-token-login")).getText())
+        .isEqualTo("docker login " + address + " -u alice --password-stdin");
+    b.findElement(By.id("back")).click();
+    assertThat(b.getPageSource()).doesNotContain(secret);
+    assertThat(b.findElement(By.id("tokens")).getText()).contains("laptop").contains("never");
+    b.findElement(By.id("tokens")).findElement(By.className("revoke")).click();
+    assertThat(b.findElement(By.id("tokens")).getText()).doesNotContain("laptop");
   }
 }
