@@ -238,7 +238,7 @@ final class Console {
       return web.blocking(() -> accounts.rotate(id)).map(a -> redirect(response, "/console"));
     }
     if (path.equals("/console/tokens")) {
-      // The secret is on this page only: it is not stored, and a reload does not make another.
+      // The secret is in this response only: the store keeps its hash. Not cached (no-store).
       return web.blocking(() -> accessTokens.create(accounts.account(id), f.get("name")))
           .map(
               created ->

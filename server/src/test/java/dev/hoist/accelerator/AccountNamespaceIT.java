@@ -132,7 +132,17 @@ class AccountNamespaceIT {
 
   @Test
   void withoutAuthTheNamespaceTakesPushesAndTheApiOffersNoLoginLines() throws Exception {
-    startHoist(false);
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      startHoist(false);
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("accelerator without auth")
+        .contains("docker login accepts any password");
     JsonNode registry =
         new ApiClient(hoist.url()).signup("alice@example.com", PASSWORD, null).get("registry");
     assertThat(registry.get("authRequired").asBoolean()).isFalse();

@@ -337,5 +337,13 @@ class AccountsApiIT {
       assertThat(error.get("message").asText())
           .isEqualTo("quotaBytes: '" + bad + "' is not a size (e.g. 1048576, 500MiB, 10GiB, 1TB)");
     }
+    // Too large for a long, as a size or as plain digits: refused, never wrapped around.
+    for (String huge : List.of("99999999999TiB", "99999999999999999999")) {
+      HttpResponse<String> refused = admin.send("PATCH", path, Map.of("quotaBytes", huge));
+      assertThat(refused.statusCode()).as(huge).isEqualTo(400);
+      assertThat(refused.body()).as(huge).contains("QUOTA_INVALID").contains("too large");
+    }
+    assertThat(admin.ok("PATCH", path, Map.of("quotaBytes", "512MiB")).get("limit").asLong())
+        .isEqualTo(512L << 20);
   }
 }

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A tenant over its quota, as real clients see it: Hoist refuses the manifest request with 429 and
  * a Retry-After of a few seconds, so a Docker daemon whose {@code registry-mirrors} is the tenant's
- * address pulls from the origin at once, and skopeo fails within seconds (it used to wait minutes
- * behind {@code Retry-After: 86400}).
+ * address, and containerd ({@code ctr}) with the tenant's path address in its {@code hosts.toml},
+ * pull from the origin at once, and skopeo fails within seconds (it used to wait minutes behind
+ * {@code Retry-After: 86400}).
  *
  * <p>The origin stands in for Docker Hub on loopback: Debian's docker-registry serving TLS with a
  * self-signed certificate for {@code registry-1.docker.io}, which the daemon trusts through {@code
@@ -184,6 +186,129 @@ class OverQuotaFallbackIT {
     assertThat(refused.succeeded()).as(refused.describe()).isFalse();
     assertThat(refused.stderr()).containsAnyOf("quota", "429", "toomanyrequests");
     assertThat(took).as(refused.describe()).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void containerdFallsBackFromTheTenantsPathAddressToTheOriginAtOnce() throws Exception {
+    Path hostsDir = dir.resolve("hosts.d");
+    Files.createDirectories(hostsDir.resolve("docker.io"));
+    String mirror = "http://127.0.0.1:" + hoist.port() + "/m/" + tenant;
+    // What the console's containerd snippet says, with the path-prefix address.
+    Files.writeString(
+        hostsDir.resolve("docker.io").resolve("hosts.toml"),
+        "server = \"https://registry-1.docker.io\"\n\n[host.\""
+            + mirror
+            + "/v2\"]\n  capabilities = [\"pull\", \"resolve\"]\n  override_path = true\n");
+    try (Containerd containerd = Containerd.start(dir.resolve("containerd"))) {
+      long started = System.nanoTime();
+      Containerd.Run pulled =
+          containerd.ctr(
+              Map.of(
+                  "HTTPS_PROXY",
+                  proxy.url(),
+                  "SSL_CERT_FILE",
+                  dir.resolve("origin.crt").toString()),
+              "images",
+              "pull",
+              "--hosts-dir",
+              hostsDir.toString(),
+              "--snapshotter",
+              "native",
+              "docker.io/library/app:1");
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      assertThat(pulled.succeeded()).as(pulled.describe()).isTrue();
+      assertThat(took).as(pulled.describe()).isLessThan(Duration.ofSeconds(30));
+      assertThat(proxy.hosts()).contains("registry-1.docker.io:443");
+      assertThat(containerd.ctr(Map.of(), "images", "ls", "-q").stdout())
+          .contains("docker.io/library/app:1");
+    }
+  }
+
+  /**
+   * A containerd of its own (Debian's {@code /usr/bin/containerd}, run as root here like the Docker
+   * daemon) on a socket under the test's directory, without the CRI plugin; {@code ctr} talks to
+   * it. Closing stops it.
+   */
+  static final class Containerd implements AutoCloseable {
+    private final Path dir;
+    private final Process process;
+
+    private Containerd(Path dir, Process process) {
+      this.dir = dir;
+      this.process = process;
+    }
+
+    static Containerd start(Path dir) throws Exception {
+      Files.createDirectories(dir);
+      Path config = dir.resolve("config.toml");
+      Files.writeString(
+          config,
+          "version = 2\nroot = \""
+              + dir.resolve("root")
+              + "\"\nstate = \""
+              + dir.resolve("state")
+              + "\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n[grpc]\n  address = \""
+              + dir.resolve("c.sock")
+              + "\"\n");
+      Process p =
+          new ProcessBuilder("/usr/bin/containerd", "--config", config.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("log").toFile())
+              .start();
+      Containerd containerd = new Containerd(dir, p);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!containerd.ctr(Map.of(), "version").succeeded()) {
+        if (System.nanoTime() > deadline || !p.isAlive()) {
+          containerd.close();
+          throw new IllegalStateException(
+              "containerd did not start: " + Files.readString(dir.resolve("log")));
+        }
+        Thread.sleep(200);
+      }
+      return containerd;
+    }
+
+    /** {@code ctr --address <socket> <args>} with {@code env} added, whatever its exit code. */
+    /** What one {@code ctr} command did. */
+    record Run(List<String> command, int exitCode, String stdout, String stderr) {
+      boolean succeeded() {
+        return exitCode == 0;
+      }
+
+      String describe() {
+        return String.join(" ", command) + " -> " + exitCode + "\n" + stdout + "\n" + stderr;
+      }
+    }
+
+    Run ctr(Map<String, String> env, String... args) throws Exception {
+      List<String> command = new java.util.ArrayList<>();
+      command.add("/usr/bin/ctr");
+      command.add("--address");
+      command.add(dir.resolve("c.sock").toString());
+      command.addAll(List.of(args));
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment()
+          .keySet()
+          .removeIf(k -> k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
+      pb.environment().putAll(env);
+      Path out = Files.createTempFile(dir, "ctr", ".out");
+      Path err = Files.createTempFile(dir, "ctr", ".err");
+      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!p.waitFor(2, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("ctr timed out: " + command);
+      }
+      return new Run(command, p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Override
+    public void close() throws Exception {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
   }
 
   private static void run(String... command) throws Exception {
