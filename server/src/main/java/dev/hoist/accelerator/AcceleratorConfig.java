@@ -73,7 +73,7 @@ public record AcceleratorConfig(
     }
     namespacePrefix = namespacePrefix == null ? "u" : namespacePrefix.replaceAll("^/+|/+$", "");
     if (!namespacePrefix.matches(PATH_COMPONENT + "(?:/" + PATH_COMPONENT + ")*")
-        || namespacePrefix.split("/")[0].contains(".")) {
+        || firstComponent(namespacePrefix).contains(".")) {
       // A first component with a dot would name a registry host, not a hosted prefix.
       throw new ConfigException(
           "accelerator.namespacePrefix",
@@ -82,6 +82,11 @@ public record AcceleratorConfig(
               + "' is not a repository path without dots in its first part, such as u or"
               + " users");
     }
+  }
+
+  private static String firstComponent(String path) {
+    int slash = path.indexOf('/');
+    return slash < 0 ? path : path.substring(0, slash);
   }
 
   /** Off: Hoist behaves as if there were no accelerator. */
@@ -209,6 +214,8 @@ public record AcceleratorConfig(
     }
 
     /**
+     * The settings, validated and frozen.
+     *
      * @throws ConfigException naming the setting that is wrong
      */
     public AcceleratorConfig build() {

@@ -58,7 +58,7 @@ final class ApiHandler {
     try {
       // Asked for at once: the body arrives while the request is checked, and is not lost.
       Future<Map<String, String>> body =
-          request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD
+          HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method())
               ? Future.succeededFuture(Map.of())
               : web.fields(request);
       done = dispatch(request, request.path().substring(PREFIX.length()), body);
@@ -71,10 +71,10 @@ final class ApiHandler {
   private Future<?> dispatch(
       HttpServerRequest request, String route, Future<Map<String, String>> body) {
     HttpMethod method = request.method();
-    if (route.equals("signup") && method == HttpMethod.POST) {
+    if (route.equals("signup") && HttpMethod.POST.equals(method)) {
       return signup(request, body);
     }
-    if (route.equals("login") && method == HttpMethod.POST) {
+    if (route.equals("login") && HttpMethod.POST.equals(method)) {
       return login(request, body);
     }
     return session(request).compose(session -> signedIn(request, route, body, session));
@@ -87,11 +87,11 @@ final class ApiHandler {
       Future<Map<String, String>> body,
       Sessions.Session session) {
     HttpMethod method = request.method();
-    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+    if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
       checkCsrf(request, session, request.getHeader("X-CSRF-Token"));
     }
     String id = session.accountId();
-    if (route.equals("logout") && method == HttpMethod.POST) {
+    if (route.equals("logout") && HttpMethod.POST.equals(method)) {
       return web.blocking(
               () -> {
                 sessions.end(session.token());
@@ -106,10 +106,10 @@ final class ApiHandler {
                 return null;
               });
     }
-    if (route.equals("me") && method == HttpMethod.GET) {
+    if (route.equals("me") && HttpMethod.GET.equals(method)) {
       return answer(request, 200, () -> me(request, accounts.account(id), session));
     }
-    if (route.equals("accelerator") && method == HttpMethod.GET) {
+    if (route.equals("accelerator") && HttpMethod.GET.equals(method)) {
       return answer(
           request,
           200,
@@ -121,16 +121,16 @@ final class ApiHandler {
             return address(request, a);
           });
     }
-    if (route.equals("accelerator") && method == HttpMethod.POST) {
+    if (route.equals("accelerator") && HttpMethod.POST.equals(method)) {
       return answer(request, 200, () -> address(request, accounts.start(id)));
     }
-    if (route.equals("accelerator/rotate") && method == HttpMethod.POST) {
+    if (route.equals("accelerator/rotate") && HttpMethod.POST.equals(method)) {
       return answer(request, 200, () -> address(request, accounts.rotate(id)));
     }
-    if (route.equals("usage") && method == HttpMethod.GET) {
+    if (route.equals("usage") && HttpMethod.GET.equals(method)) {
       return answer(request, 200, () -> usage(accounts.account(id)));
     }
-    if (route.equals("invitations") && method == HttpMethod.GET) {
+    if (route.equals("invitations") && HttpMethod.GET.equals(method)) {
       return answer(request, 200, () -> invitations(request, accounts.account(id)));
     }
     if (route.equals("tokens") || route.startsWith("tokens/")) {
@@ -146,7 +146,7 @@ final class ApiHandler {
   private Future<?> tokens(
       HttpServerRequest request, String route, String id, Future<Map<String, String>> body) {
     HttpMethod method = request.method();
-    if (route.equals("tokens") && method == HttpMethod.GET) {
+    if (route.equals("tokens") && HttpMethod.GET.equals(method)) {
       return answer(
           request,
           200,
@@ -157,7 +157,7 @@ final class ApiHandler {
                       .map(AccessTokens::toJson)
                       .toList()));
     }
-    if (route.equals("tokens") && method == HttpMethod.POST) {
+    if (route.equals("tokens") && HttpMethod.POST.equals(method)) {
       return body.compose(
           fields ->
               answer(
@@ -171,7 +171,7 @@ final class ApiHandler {
                     return json;
                   }));
     }
-    if (route.startsWith("tokens/") && method == HttpMethod.DELETE) {
+    if (route.startsWith("tokens/") && HttpMethod.DELETE.equals(method)) {
       String tokenId = route.substring("tokens/".length());
       return web.blocking(
               () -> {
@@ -199,7 +199,7 @@ final class ApiHandler {
               }
               return a;
             });
-    if (route.equals("tenants") && method == HttpMethod.GET) {
+    if (route.equals("tenants") && HttpMethod.GET.equals(method)) {
       return adminCheck.compose(
           a ->
               answer(
@@ -213,7 +213,7 @@ final class ApiHandler {
                     return Map.of("tenants", rows);
                   }));
     }
-    if (route.startsWith("accounts/") && method == HttpMethod.PATCH) {
+    if (route.startsWith("accounts/") && HttpMethod.PATCH.equals(method)) {
       String target = route.substring("accounts/".length());
       return adminCheck.compose(
           a ->

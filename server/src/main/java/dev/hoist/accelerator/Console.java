@@ -123,13 +123,13 @@ final class Console {
     HttpMethod method = request.method();
     HttpServerResponse response = request.response();
     Future<Map<String, String>> body =
-        method == HttpMethod.POST ? web.fields(request) : Future.succeededFuture(Map.of());
-    if (path.equals("/console/signup") && method == HttpMethod.GET) {
+        HttpMethod.POST.equals(method) ? web.fields(request) : Future.succeededFuture(Map.of());
+    if (path.equals("/console/signup") && HttpMethod.GET.equals(method)) {
       String invite = request.getParam("invite");
       html(response, 200, signupPage(Map.of(), invite, null));
       return Future.succeededFuture();
     }
-    if (path.equals("/console/signup") && method == HttpMethod.POST) {
+    if (path.equals("/console/signup") && HttpMethod.POST.equals(method)) {
       return body.compose(
           f ->
               web.blocking(() -> api.signUp(f))
@@ -150,11 +150,11 @@ final class Console {
                         return Future.failedFuture(e);
                       }));
     }
-    if (path.equals("/console/login") && method == HttpMethod.GET) {
+    if (path.equals("/console/login") && HttpMethod.GET.equals(method)) {
       html(response, 200, loginPage(null));
       return Future.succeededFuture();
     }
-    if (path.equals("/console/login") && method == HttpMethod.POST) {
+    if (path.equals("/console/login") && HttpMethod.POST.equals(method)) {
       return body.compose(
           f -> {
             String name = Accounts.normalize(f.get("email"));
@@ -192,7 +192,7 @@ final class Console {
       Sessions.Session session) {
     HttpMethod method = request.method();
     HttpServerResponse response = request.response();
-    if (method == HttpMethod.POST) {
+    if (HttpMethod.POST.equals(method)) {
       return body.compose(
           f -> {
             ApiHandler.checkCsrf(request, session, f.get("csrf"));

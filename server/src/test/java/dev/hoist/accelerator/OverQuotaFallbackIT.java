@@ -268,7 +268,6 @@ class OverQuotaFallbackIT {
       return containerd;
     }
 
-    /** {@code ctr --address <socket> <args>} with {@code env} added, whatever its exit code. */
     /** What one {@code ctr} command did. */
     record Run(List<String> command, int exitCode, String stdout, String stderr) {
       boolean succeeded() {
@@ -280,6 +279,7 @@ class OverQuotaFallbackIT {
       }
     }
 
+    /** {@code ctr --address <socket> <args>} with {@code env} added, whatever its exit code. */
     Run ctr(Map<String, String> env, String... args) throws Exception {
       List<String> command = new java.util.ArrayList<>();
       command.add("/usr/bin/ctr");
@@ -302,11 +302,16 @@ class OverQuotaFallbackIT {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
       process.destroy();
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      try {
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        Thread.currentThread().interrupt();
       }
     }
   }
@@ -379,7 +384,7 @@ class OverQuotaFallbackIT {
         byte[] head = readHead(in);
         String requestLine =
             new String(head, StandardCharsets.ISO_8859_1).lines().findFirst().orElse("");
-        String[] parts = requestLine.split(" ");
+        String[] parts = requestLine.split(" ", 3);
         if (parts.length < 2) {
           return;
         }
