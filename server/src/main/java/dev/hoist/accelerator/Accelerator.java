@@ -66,24 +66,38 @@ public final class Accelerator implements AutoCloseable {
       LoginLimiter limiter,
       String node,
       int bcryptCost,
-      Set<String> reservedUsernames) {
+      Set<String> reservedUsernames,
+      boolean registryAuth) {
     this.config = config;
     this.vertx = vertx;
     SecureRandom random = new SecureRandom();
     TenantIds ids = new TenantIds(random);
     this.tenants = new Tenants(store, clock, config.period(), node);
     this.quota = new Quota(clock, config.period());
+    AccessTokens accessTokens = new AccessTokens(store, ids, clock);
     this.accounts =
         new Accounts(
-            config, store, tenants, ids, new PasswordHasher(random, bcryptCost), reservedUsernames);
+            config,
+            store,
+            tenants,
+            ids,
+            new PasswordHasher(random, bcryptCost),
+            accessTokens,
+            reservedUsernames);
     if (config.enabled()) {
       accounts.warnAboutReservedUsernames();
+      if (!registryAuth) {
+        log.warn(
+            "accelerator without auth: anyone may push and pull, docker login accepts any"
+                + " password; configure auth to make the accounts' namespaces theirs");
+      }
     }
     this.resolver = new TenantResolver(config.baseDomain(), config.trustedProxies());
     Web web = new Web(vertx, config);
     Sessions sessions = new Sessions(store, ids, clock, Duration.ofDays(7));
-    this.api = new ApiHandler(config, web, accounts, sessions, limiter, quota);
-    this.console = new Console(config, web, api, accounts, sessions);
+    this.api =
+        new ApiHandler(config, web, accounts, sessions, limiter, quota, registryAuth, accessTokens);
+    this.console = new Console(config, web, api, accounts, sessions, accessTokens);
     this.flushTimer =
         config.enabled()
             ? vertx.setPeriodic(
@@ -105,6 +119,8 @@ public final class Accelerator implements AutoCloseable {
    * @param node this process among the nodes sharing the store: the owner of its quota holds
    * @param reservedUsernames names no account may take as its username: names the auth
    *     configuration gives a meaning to, upstream host names, hosted prefixes
+   * @param registryAuth whether the registry checks passwords: without it the console shows no
+   *     login lines (any password would "succeed") and warns instead
    */
   public static Accelerator create(
       AcceleratorConfig config,
@@ -113,22 +129,10 @@ public final class Accelerator implements AutoCloseable {
       InstantSource clock,
       LoginLimiter limiter,
       String node,
-      Set<String> reservedUsernames) {
-    return new Accelerator(config, vertx, store, clock, limiter, node, 12, reservedUsernames);
-  }
-
-  /** For tests: a cheaper bcrypt cost (at least 4). */
-  public static Accelerator create(
-      AcceleratorConfig config,
-      Vertx vertx,
-      MetadataStore store,
-      InstantSource clock,
-      LoginLimiter limiter,
-      String node,
       Set<String> reservedUsernames,
-      int bcryptCost) {
+      boolean registryAuth) {
     return new Accelerator(
-        config, vertx, store, clock, limiter, node, bcryptCost, reservedUsernames);
+        config, vertx, store, clock, limiter, node, 12, reservedUsernames, registryAuth);
   }
 
   /**

@@ -25,6 +25,10 @@ import java.util.Objects;
  *     lost in a crash
  * @param publicUrl how clients reach Hoist (scheme://host[:port]), for the snippets; null to derive
  *     it from each request
+ * @param namespacePrefix each account's own images live under {@code <prefix>/<username>/}; the
+ *     prefix is hosted (never sent to the default upstream), so pushing there works while Docker
+ *     Hub is mirrored as the default upstream, where {@code <username>/app} means {@code
+ *     docker.io/<username>/app}
  */
 public record AcceleratorConfig(
     boolean enabled,
@@ -37,9 +41,13 @@ public record AcceleratorConfig(
     List<String> trustedProxies,
     List<String> admins,
     Duration flushInterval,
-    String publicUrl) {
+    String publicUrl,
+    String namespacePrefix) {
 
   public static final long GIB = 1024L * 1024 * 1024;
+
+  /** Docker's path component grammar: what one component of a repository name may be. */
+  private static final String PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 
   public AcceleratorConfig {
     Objects.requireNonNull(period, "period");
@@ -63,6 +71,22 @@ public record AcceleratorConfig(
     if (flushInterval.isNegative() || flushInterval.isZero()) {
       throw new ConfigException("accelerator.flushInterval", "must be positive");
     }
+    namespacePrefix = namespacePrefix == null ? "u" : namespacePrefix.replaceAll("^/+|/+$", "");
+    if (!namespacePrefix.matches(PATH_COMPONENT + "(?:/" + PATH_COMPONENT + ")*")
+        || firstComponent(namespacePrefix).contains(".")) {
+      // A first component with a dot would name a registry host, not a hosted prefix.
+      throw new ConfigException(
+          "accelerator.namespacePrefix",
+          "'"
+              + namespacePrefix
+              + "' is not a repository path without dots in its first part, such as u or"
+              + " users");
+    }
+  }
+
+  private static String firstComponent(String path) {
+    int slash = path.indexOf('/');
+    return slash < 0 ? path : path.substring(0, slash);
   }
 
   /** Off: Hoist behaves as if there were no accelerator. */
@@ -83,7 +107,8 @@ public record AcceleratorConfig(
         List.of(),
         List.of(),
         Duration.ofSeconds(2),
-        null);
+        null,
+        "u");
   }
 
   /** A builder that starts from {@link #defaults()} (enabled). */
@@ -109,6 +134,7 @@ public record AcceleratorConfig(
     private List<String> admins;
     private Duration flushInterval;
     private String publicUrl;
+    private String namespacePrefix;
 
     private Builder(AcceleratorConfig c) {
       enabled = c.enabled;
@@ -122,6 +148,7 @@ public record AcceleratorConfig(
       admins = c.admins;
       flushInterval = c.flushInterval;
       publicUrl = c.publicUrl;
+      namespacePrefix = c.namespacePrefix;
     }
 
     public Builder enabled(boolean on) {
@@ -180,7 +207,15 @@ public record AcceleratorConfig(
       return this;
     }
 
+    /** Accounts push under {@code <prefix>/<username>/}. */
+    public Builder namespacePrefix(String prefix) {
+      namespacePrefix = prefix;
+      return this;
+    }
+
     /**
+     * The settings, validated and frozen.
+     *
      * @throws ConfigException naming the setting that is wrong
      */
     public AcceleratorConfig build() {
@@ -195,7 +230,8 @@ public record AcceleratorConfig(
           trustedProxies,
           admins,
           flushInterval,
-          publicUrl);
+          publicUrl,
+          namespacePrefix);
     }
   }
 
@@ -217,7 +253,8 @@ public record AcceleratorConfig(
         "trustedProxies",
         "admins",
         "flushInterval",
-        "publicUrl");
+        "publicUrl",
+        "namespacePrefix");
     Builder b = builder();
     node.bool("enabled").ifPresent(b::enabled);
     node.get("baseDomain").ifPresent(d -> b.baseDomain(d.scalar()));
@@ -237,6 +274,7 @@ public record AcceleratorConfig(
     node.strings("trustedProxies").ifPresent(b::trustedProxies);
     node.strings("admins").ifPresent(b::admins);
     node.duration("flushInterval").ifPresent(b::flushInterval);
+    node.get("namespacePrefix").ifPresent(p -> b.namespacePrefix(p.scalar()));
     node.get("publicUrl")
         .ifPresent(
             u -> {

@@ -41,6 +41,7 @@ final class Accounts implements UserDirectory {
   private final Tenants tenants;
   private final TenantIds ids;
   private final PasswordHasher hasher;
+  private final AccessTokens accessTokens;
   private final Set<String> reservedUsernames;
 
   /**
@@ -52,7 +53,9 @@ final class Accounts implements UserDirectory {
       Tenants tenants,
       TenantIds ids,
       PasswordHasher hasher,
+      AccessTokens accessTokens,
       Set<String> reservedUsernames) {
+    this.accessTokens = accessTokens;
     this.config = config;
     this.store = store;
     this.tenants = tenants;
@@ -180,7 +183,42 @@ final class Accounts implements UserDirectory {
 
   @Override
   public Optional<User> authenticate(String name, String password) {
-    return check(name, password).filter(a -> !a.disabled()).map(this::registryUser);
+    return signIn(name, password).map(Entry::user);
+  }
+
+  /**
+   * A registry sign-in by username or email with the password or one of the account's access
+   * tokens. A token's refresh tokens carry the token's stamp, so revoking it ends them too.
+   */
+  @Override
+  public Optional<Entry> signIn(String name, String password) {
+    if (AccessTokens.looksLikeToken(password)) {
+      Optional<AccountRecord> account = find(normalize(name), store).filter(a -> !a.disabled());
+      Optional<Entry> byToken =
+          account.flatMap(
+              a ->
+                  accessTokens
+                      .signIn(a, password)
+                      .map(t -> new Entry(registryUser(a), AccessTokens.stamp(t))));
+      if (byToken.isPresent()) {
+        return byToken;
+      }
+      // Not a token of this account: perhaps a password that looks like one.
+    }
+    return check(name, password)
+        .filter(a -> !a.disabled())
+        .map(a -> new Entry(registryUser(a), UserDirectory.passwordStamp(a.passwordHash())));
+  }
+
+  @Override
+  public Optional<User> stillValid(String name, String passwordStamp) {
+    if (!AccessTokens.isTokenStamp(passwordStamp)) {
+      return UserDirectory.super.stillValid(name, passwordStamp);
+    }
+    return find(normalize(name), store)
+        .filter(a -> !a.disabled())
+        .filter(a -> accessTokens.stampValid(a, passwordStamp))
+        .map(this::registryUser);
   }
 
   /**

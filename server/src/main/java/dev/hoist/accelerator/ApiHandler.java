@@ -8,6 +8,7 @@ import dev.hoist.storage.AccountRecord;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,13 +29,22 @@ final class ApiHandler {
   private final LoginLimiter limiter;
   private final Quota quota;
 
+  /** Whether the registry checks passwords (else {@code docker login} accepts any). */
+  private final boolean registryAuth;
+
+  private final AccessTokens accessTokens;
+
   ApiHandler(
       AcceleratorConfig config,
       Web web,
       Accounts accounts,
       Sessions sessions,
       LoginLimiter limiter,
-      Quota quota) {
+      Quota quota,
+      boolean registryAuth,
+      AccessTokens accessTokens) {
+    this.registryAuth = registryAuth;
+    this.accessTokens = accessTokens;
     this.config = config;
     this.web = web;
     this.accounts = accounts;
@@ -48,7 +58,7 @@ final class ApiHandler {
     try {
       // Asked for at once: the body arrives while the request is checked, and is not lost.
       Future<Map<String, String>> body =
-          request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD
+          HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method())
               ? Future.succeededFuture(Map.of())
               : web.fields(request);
       done = dispatch(request, request.path().substring(PREFIX.length()), body);
@@ -61,10 +71,10 @@ final class ApiHandler {
   private Future<?> dispatch(
       HttpServerRequest request, String route, Future<Map<String, String>> body) {
     HttpMethod method = request.method();
-    if (route.equals("signup") && method == HttpMethod.POST) {
+    if (route.equals("signup") && HttpMethod.POST.equals(method)) {
       return signup(request, body);
     }
-    if (route.equals("login") && method == HttpMethod.POST) {
+    if (route.equals("login") && HttpMethod.POST.equals(method)) {
       return login(request, body);
     }
     return session(request).compose(session -> signedIn(request, route, body, session));
@@ -77,11 +87,11 @@ final class ApiHandler {
       Future<Map<String, String>> body,
       Sessions.Session session) {
     HttpMethod method = request.method();
-    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+    if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
       checkCsrf(request, session, request.getHeader("X-CSRF-Token"));
     }
     String id = session.accountId();
-    if (route.equals("logout") && method == HttpMethod.POST) {
+    if (route.equals("logout") && HttpMethod.POST.equals(method)) {
       return web.blocking(
               () -> {
                 sessions.end(session.token());
@@ -96,10 +106,10 @@ final class ApiHandler {
                 return null;
               });
     }
-    if (route.equals("me") && method == HttpMethod.GET) {
+    if (route.equals("me") && HttpMethod.GET.equals(method)) {
       return answer(request, 200, () -> me(request, accounts.account(id), session));
     }
-    if (route.equals("accelerator") && method == HttpMethod.GET) {
+    if (route.equals("accelerator") && HttpMethod.GET.equals(method)) {
       return answer(
           request,
           200,
@@ -111,20 +121,68 @@ final class ApiHandler {
             return address(request, a);
           });
     }
-    if (route.equals("accelerator") && method == HttpMethod.POST) {
+    if (route.equals("accelerator") && HttpMethod.POST.equals(method)) {
       return answer(request, 200, () -> address(request, accounts.start(id)));
     }
-    if (route.equals("accelerator/rotate") && method == HttpMethod.POST) {
+    if (route.equals("accelerator/rotate") && HttpMethod.POST.equals(method)) {
       return answer(request, 200, () -> address(request, accounts.rotate(id)));
     }
-    if (route.equals("usage") && method == HttpMethod.GET) {
+    if (route.equals("usage") && HttpMethod.GET.equals(method)) {
       return answer(request, 200, () -> usage(accounts.account(id)));
     }
-    if (route.equals("invitations") && method == HttpMethod.GET) {
+    if (route.equals("invitations") && HttpMethod.GET.equals(method)) {
       return answer(request, 200, () -> invitations(request, accounts.account(id)));
+    }
+    if (route.equals("tokens") || route.startsWith("tokens/")) {
+      return tokens(request, route, id, body);
     }
     if (route.startsWith("admin/")) {
       return admin(request, route.substring("admin/".length()), id, body);
+    }
+    throw new ApiError(404, "NOT_FOUND", "no such endpoint");
+  }
+
+  /** The account's personal access tokens: list, create (the secret shown once), revoke. */
+  private Future<?> tokens(
+      HttpServerRequest request, String route, String id, Future<Map<String, String>> body) {
+    HttpMethod method = request.method();
+    if (route.equals("tokens") && HttpMethod.GET.equals(method)) {
+      return answer(
+          request,
+          200,
+          () ->
+              Map.of(
+                  "tokens",
+                  accessTokens.list(accounts.account(id)).stream()
+                      .map(AccessTokens::toJson)
+                      .toList()));
+    }
+    if (route.equals("tokens") && HttpMethod.POST.equals(method)) {
+      return body.compose(
+          fields ->
+              answer(
+                  request,
+                  201,
+                  () -> {
+                    AccessTokens.Created created =
+                        accessTokens.create(accounts.account(id), fields.get("name"));
+                    Map<String, Object> json = AccessTokens.toJson(created.token());
+                    json.put("token", created.secret());
+                    return json;
+                  }));
+    }
+    if (route.startsWith("tokens/") && HttpMethod.DELETE.equals(method)) {
+      String tokenId = route.substring("tokens/".length());
+      return web.blocking(
+              () -> {
+                accessTokens.revoke(accounts.account(id), tokenId);
+                return null;
+              })
+          .map(
+              v -> {
+                request.response().setStatusCode(204).end();
+                return null;
+              });
     }
     throw new ApiError(404, "NOT_FOUND", "no such endpoint");
   }
@@ -141,7 +199,7 @@ final class ApiHandler {
               }
               return a;
             });
-    if (route.equals("tenants") && method == HttpMethod.GET) {
+    if (route.equals("tenants") && HttpMethod.GET.equals(method)) {
       return adminCheck.compose(
           a ->
               answer(
@@ -155,7 +213,7 @@ final class ApiHandler {
                     return Map.of("tenants", rows);
                   }));
     }
-    if (route.startsWith("accounts/") && method == HttpMethod.PATCH) {
+    if (route.startsWith("accounts/") && HttpMethod.PATCH.equals(method)) {
       String target = route.substring("accounts/".length());
       return adminCheck.compose(
           a ->
@@ -369,7 +427,8 @@ final class ApiHandler {
         p.scheme(),
         p.hostPort(),
         reserved ? a.email() : a.username(),
-        reserved ? null : a.username());
+        reserved ? null : config.namespacePrefix() + "/" + a.username(),
+        registryAuth);
   }
 
   Snippets snippets(HttpServerRequest request, AccountRecord a) {
@@ -390,19 +449,20 @@ final class ApiHandler {
     return snippets(request, a).toJson(a.tenantId());
   }
 
+  /** When usage starts again; empty without a period. */
+  Optional<Instant> nextReset() {
+    return quota.nextReset();
+  }
+
   Map<String, Object> usage(AccountRecord a) {
     Accounts.Usage u = accounts.usage(a, CHART_DAYS);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("used", u.used());
     json.put("limit", u.limit());
+    json.put("usedHuman", Sizes.human(u.used()));
+    json.put("limitHuman", Sizes.human(u.limit()));
     json.put("period", config.period().name().toLowerCase(Locale.ROOT));
-    json.put(
-        "resets",
-        config
-            .period()
-            .nextReset(quota.today().atStartOfDay().toInstant(java.time.ZoneOffset.UTC))
-            .map(Object::toString)
-            .orElse(null));
+    json.put("resets", quota.nextReset().map(Object::toString).orElse(null));
     List<Map<String, Object>> daily = new ArrayList<>();
     for (Map.Entry<LocalDate, Long> e : u.daily().entrySet()) {
       daily.add(Map.of("day", e.getKey().toString(), "bytes", e.getValue()));

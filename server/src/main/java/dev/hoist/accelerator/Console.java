@@ -1,5 +1,7 @@
 package dev.hoist.accelerator;
 
+import static dev.hoist.accelerator.Html.esc;
+
 import dev.hoist.api.ApiError;
 import dev.hoist.storage.AccountRecord;
 import io.vertx.core.Future;
@@ -28,8 +30,16 @@ final class Console {
   private final ApiHandler api;
   private final Accounts accounts;
   private final Sessions sessions;
+  private final AccessTokens accessTokens;
 
-  Console(AcceleratorConfig config, Web web, ApiHandler api, Accounts accounts, Sessions sessions) {
+  Console(
+      AcceleratorConfig config,
+      Web web,
+      ApiHandler api,
+      Accounts accounts,
+      Sessions sessions,
+      AccessTokens accessTokens) {
+    this.accessTokens = accessTokens;
     this.config = config;
     this.web = web;
     this.api = api;
@@ -113,13 +123,13 @@ final class Console {
     HttpMethod method = request.method();
     HttpServerResponse response = request.response();
     Future<Map<String, String>> body =
-        method == HttpMethod.POST ? web.fields(request) : Future.succeededFuture(Map.of());
-    if (path.equals("/console/signup") && method == HttpMethod.GET) {
+        HttpMethod.POST.equals(method) ? web.fields(request) : Future.succeededFuture(Map.of());
+    if (path.equals("/console/signup") && HttpMethod.GET.equals(method)) {
       String invite = request.getParam("invite");
       html(response, 200, signupPage(Map.of(), invite, null));
       return Future.succeededFuture();
     }
-    if (path.equals("/console/signup") && method == HttpMethod.POST) {
+    if (path.equals("/console/signup") && HttpMethod.POST.equals(method)) {
       return body.compose(
           f ->
               web.blocking(() -> api.signUp(f))
@@ -140,11 +150,11 @@ final class Console {
                         return Future.failedFuture(e);
                       }));
     }
-    if (path.equals("/console/login") && method == HttpMethod.GET) {
+    if (path.equals("/console/login") && HttpMethod.GET.equals(method)) {
       html(response, 200, loginPage(null));
       return Future.succeededFuture();
     }
-    if (path.equals("/console/login") && method == HttpMethod.POST) {
+    if (path.equals("/console/login") && HttpMethod.POST.equals(method)) {
       return body.compose(
           f -> {
             String name = Accounts.normalize(f.get("email"));
@@ -182,7 +192,7 @@ final class Console {
       Sessions.Session session) {
     HttpMethod method = request.method();
     HttpServerResponse response = request.response();
-    if (method == HttpMethod.POST) {
+    if (HttpMethod.POST.equals(method)) {
       return body.compose(
           f -> {
             ApiHandler.checkCsrf(request, session, f.get("csrf"));
@@ -227,6 +237,31 @@ final class Console {
     if (path.equals("/console/rotate")) {
       return web.blocking(() -> accounts.rotate(id)).map(a -> redirect(response, "/console"));
     }
+    if (path.equals("/console/tokens")) {
+      // The secret is in this response only: the store keeps its hash. Not cached (no-store).
+      return web.blocking(() -> accessTokens.create(accounts.account(id), f.get("name")))
+          .map(
+              created ->
+                  html(
+                      response,
+                      201,
+                      layout(
+                          "New access token",
+                          DashboardSections.newToken(
+                              created.token().name(),
+                              created.secret(),
+                              api.registryLogin(request, accounts.account(id))))));
+    }
+    if (path.startsWith("/console/tokens/") && path.endsWith("/revoke")) {
+      String tokenId =
+          path.substring("/console/tokens/".length(), path.length() - "/revoke".length());
+      return web.blocking(
+              () -> {
+                accessTokens.revoke(accounts.account(id), tokenId);
+                return null;
+              })
+          .map(v -> redirect(response, "/console"));
+    }
     if (path.startsWith("/console/admin/accounts/")) {
       String target = path.substring("/console/admin/accounts/".length());
       return web.blocking(
@@ -259,26 +294,13 @@ final class Console {
       b.append(" · <a href=/console/admin id=admin-link>Admin</a>");
     }
     b.append(" · ").append(form("/console/logout", s, "Log out", "logout")).append("</p>");
-    b.append(registrySection(api.registryLogin(request, a), a));
+    b.append(DashboardSections.registry(api.registryLogin(request, a), a.username()));
     b.append("<h2>Your accelerator</h2>");
     if (a.tenantId() == null) {
       b.append("<p>Start your accelerator to get a personal mirror address.</p>")
           .append(form("/console/start", s, "Start your accelerator", "start"));
     } else {
-      Snippets sn = api.snippets(request, a);
-      b.append("<p>Address: <code id=address>")
-          .append(esc(sn.dockerAddress()))
-          .append(
-              "</code></p><p>Path form (containerd, podman, any client): <code id=path-address>")
-          .append(esc(sn.pathAddress()))
-          .append("</code></p>")
-          .append("<h3>Docker: /etc/docker/daemon.json</h3><pre id=snippet-docker>")
-          .append(esc(sn.daemonJson()))
-          .append("</pre><h3>containerd: hosts.toml</h3><pre id=snippet-containerd>")
-          .append(esc(sn.hostsToml()))
-          .append("</pre><h3>podman: registries.conf</h3><pre id=snippet-podman>")
-          .append(esc(sn.registriesConf()))
-          .append("</pre>")
+      b.append(DashboardSections.mirror(api.snippets(request, a)))
           .append(
               form(
                   "/console/rotate",
@@ -286,6 +308,7 @@ final class Console {
                   "Rotate the address (the old one stops working)",
                   "rotate"));
     }
+    b.append(DashboardSections.tokens(accessTokens.list(a), s.csrf()));
     b.append("<h2>Usage</h2>").append(usageFragment(a));
     Accounts.Usage u = accounts.usage(a, ApiHandler.CHART_DAYS);
     StringBuilder days = new StringBuilder();
@@ -313,7 +336,7 @@ final class Console {
                 + "[d,v],el);})();")
         .append("</script>");
     b.append("<h2>Invite friends</h2><p>You and each friend who signs up with your link get ")
-        .append(human(config.inviteBonusBytes()))
+        .append(Sizes.human(config.inviteBonusBytes()))
         .append(" more.</p>");
     String base =
         config.publicUrl() != null
@@ -329,56 +352,9 @@ final class Console {
     return layout("Hoist accelerator", b.toString());
   }
 
-  private static String registrySection(RegistryLogin login, AccountRecord a) {
-    StringBuilder b = new StringBuilder("<h2>Your registry</h2>");
-    b.append("<p>Username: <b id=account-username>").append(esc(a.username())).append("</b></p>");
-    if (login.namespace() == null) {
-      b.append(
-              "<p id=username-reserved>This registry's configuration now reserves your username,"
-                  + " so you have no namespace of your own; you sign in as <code>")
-          .append(esc(login.user()))
-          .append("</code>. Ask an operator.</p>");
-    } else {
-      b.append("<p>Push your images under <code id=namespace>")
-          .append(esc(login.namespace()))
-          .append("/</code>, for example <code id=namespace-example>")
-          .append(esc(login.example()))
-          .append("</code>.</p>");
-    }
-    b.append("<p>Sign in with your password (username or email):</p><pre id=docker-login>")
-        .append(esc(login.dockerLogin()))
-        .append("</pre><pre id=skopeo-login>")
-        .append(esc(login.skopeoLogin()))
-        .append("</pre>");
-    if (login.insecure()) {
-      b.append(
-          "<p>This registry is served over plain HTTP: Docker needs its address in"
-              + " <code>insecure-registries</code> (except on localhost).</p>");
-    }
-    return b.toString();
-  }
-
   private String usageFragment(AccountRecord a) {
     Accounts.Usage u = accounts.usage(a, 1);
-    long percent = u.limit() == 0 ? 100 : Math.min(100, u.used() * 100 / u.limit());
-    return "<div id=usage hx-get=/console/usage hx-trigger=\"every 5s\" hx-swap=outerHTML>"
-        + "<meter id=gauge min=0 max=\""
-        + u.limit()
-        + "\" value=\""
-        + u.used()
-        + "\"></meter> <span id=used>"
-        + human(u.used())
-        + "</span> of <span id=limit>"
-        + human(u.limit())
-        + "</span> ("
-        + percent
-        + "%) · <span id=used-bytes>"
-        + u.used()
-        + "</span> of <span id=limit-bytes>"
-        + u.limit()
-        + "</span> bytes"
-        + (config.period() == QuotaPeriod.MONTHLY ? " this month" : "")
-        + "</div>";
+    return DashboardSections.usage(u.used(), u.limit(), api.nextReset());
   }
 
   private String adminPage(AccountRecord me, Sessions.Session s) {
@@ -388,7 +364,8 @@ final class Console {
     StringBuilder b =
         new StringBuilder(
             "<p><a href=/console>Back</a></p><table id=tenants><tr><th>Email</th>"
-                + "<th>Username</th><th>Tenant</th><th>Used</th><th>Limit (bytes)</th>"
+                + "<th>Username</th><th>Tenant</th><th>Used</th>"
+                + "<th>Limit (10GiB, 512MiB or bytes)</th>"
                 + "<th>Status</th></tr>");
     for (Object[] row : accounts.withUsage()) {
       AccountRecord a = (AccountRecord) row[0];
@@ -401,13 +378,13 @@ final class Console {
           .append("</td><td><code>")
           .append(a.tenantId() == null ? "-" : esc(a.tenantId()))
           .append("</code></td><td>")
-          .append(human(used))
+          .append(Sizes.human(used))
           .append("</td><td><form method=post action=\"")
           .append(action)
           .append("\"><input type=hidden name=csrf value=\"")
           .append(s.csrf())
           .append("\"><input name=quotaBytes size=14 value=\"")
-          .append(a.quotaBytes())
+          .append(Sizes.exact(a.quotaBytes()))
           .append("\"><button>Set</button></form></td><td><form method=post action=\"")
           .append(action)
           .append("\"><input type=hidden name=csrf value=\"")
@@ -454,7 +431,7 @@ final class Console {
                     + esc(invite)
                     + "\">"
                     + "<p>Invited: you both get "
-                    + human(config.inviteBonusBytes())
+                    + Sizes.human(config.inviteBonusBytes())
                     + " more.</p>")
             + "<p><button id=signup-submit>Sign up</button></p></form>"
             + "<p>Have an account? <a href=/console/login>Log in</a></p>");
@@ -500,38 +477,12 @@ final class Console {
         + "\"></script>"
         + "<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;"
         + "padding:0 1rem}pre{background:#f4f4f4;padding:.6rem;overflow:auto}"
-        + "meter{width:20rem}.error{color:#b00}td,th{padding:.2rem .6rem;text-align:left}</style>"
+        + "meter{width:20rem}.error,.warning{color:#b00}td,th{padding:.2rem .6rem;text-align:left}</style>"
         + "</head><body><h1>"
         + esc(title)
         + "</h1>"
         + body
         + "</body></html>";
-  }
-
-  static String human(long bytes) {
-    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int u = 0;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
-  }
-
-  static String esc(String s) {
-    StringBuilder b = new StringBuilder(s.length());
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '<' -> b.append("&lt;");
-        case '>' -> b.append("&gt;");
-        case '&' -> b.append("&amp;");
-        case '"' -> b.append("&quot;");
-        case '\'' -> b.append("&#39;");
-        default -> b.append(c);
-      }
-    }
-    return b.toString();
   }
 
   private static Void html(HttpServerResponse response, int status, String page) {

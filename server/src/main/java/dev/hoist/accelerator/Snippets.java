@@ -24,18 +24,31 @@ record Snippets(String hostAddress, String pathAddress) {
     return new Snippets(hostAddress, scheme + "://" + host + portPart + "/m/" + tenantId);
   }
 
-  /** The address a Docker daemon's {@code registry-mirrors} takes (it cannot carry a path). */
+  /**
+   * The address a Docker daemon's {@code registry-mirrors} takes, or null without a base domain:
+   * the daemon refuses a mirror URL with a path, so the path form is never offered to it.
+   */
   String dockerAddress() {
-    return hostAddress != null ? hostAddress : pathAddress;
+    return hostAddress;
   }
 
+  /** The {@code daemon.json} lines, or null without a base domain (see {@link #dockerAddress}). */
   String daemonJson() {
+    if (hostAddress == null) {
+      return null;
+    }
     String insecure =
-        dockerAddress().startsWith("http://")
-            ? ",\n  \"insecure-registries\": [\"" + strip(dockerAddress()) + "\"]"
+        hostAddress.startsWith("http://")
+            ? ",\n  \"insecure-registries\": [\"" + strip(hostAddress) + "\"]"
             : "";
-    return "{\n  \"registry-mirrors\": [\"" + dockerAddress() + "\"]" + insecure + "\n}\n";
+    return "{\n  \"registry-mirrors\": [\"" + hostAddress + "\"]" + insecure + "\n}\n";
   }
+
+  /** What the console and the API say instead of a Docker snippet without a base domain. */
+  static final String DOCKER_NEEDS_BASE_DOMAIN =
+      "Docker's registry-mirrors takes a bare host, never a path: the operator sets"
+          + " accelerator.baseDomain (each tenant is then <id>.<baseDomain>, with a wildcard DNS"
+          + " record pointing at Hoist). Until then, use containerd or podman with the path form.";
 
   String hostsToml() {
     return "# /etc/containerd/certs.d/docker.io/hosts.toml\n"
@@ -63,11 +76,14 @@ record Snippets(String hostAddress, String pathAddress) {
   Map<String, Object> toJson(String tenantId) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("tenantId", tenantId);
-    json.put("address", dockerAddress());
+    json.put("address", hostAddress != null ? hostAddress : pathAddress);
     json.put("hostAddress", hostAddress);
     json.put("pathAddress", pathAddress);
-    Map<String, String> snippets = new LinkedHashMap<>();
+    Map<String, Object> snippets = new LinkedHashMap<>();
     snippets.put("docker", daemonJson());
+    if (hostAddress == null) {
+      json.put("dockerNote", DOCKER_NEEDS_BASE_DOMAIN);
+    }
     snippets.put("containerd", hostsToml());
     snippets.put("podman", registriesConf());
     json.put("snippets", snippets);

@@ -9,8 +9,12 @@
  * migration V5 for older accounts) that names it on the registry and is its namespace, {@code
  * <address>/<username>/...}. Sign-up refuses names the configuration reserves (409 {@code
  * USERNAME_TAKEN}); an account whose name became reserved later signs in under its email and has no
- * namespace ({@code Accounts}). The console and {@code /api/v1/me} show the namespace with {@code
- * docker login}/{@code skopeo login} lines ({@code RegistryLogin}).
+ * namespace ({@code Accounts}). The namespace is {@code <address>/<namespacePrefix>/<username>}
+ * ({@code u/} by default): the prefix is hosted, so it works while Docker Hub is the default
+ * upstream. The console and {@code /api/v1/me} show it with a push line and, when auth is on,
+ * {@code docker login}/{@code skopeo login} lines ({@code RegistryLogin}); without auth they warn
+ * instead. Personal access tokens ({@code AccessTokens}) stand in for the password on the registry
+ * for their own account only; the store keeps their SHA-256.
  *
  * <pre>
  * pipeline stage "accelerator" (Accelerator.stage)

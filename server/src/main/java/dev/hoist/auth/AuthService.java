@@ -93,12 +93,14 @@ public final class AuthService {
 
   /**
    * This service asking {@code more} after its other directories: how the composition root adds the
-   * accelerator's accounts, which are made knowing {@link #reservedNames()}.
+   * accelerator's accounts, which are made knowing {@link #reservedNames()}. Every user also owns
+   * {@code <namespacePrefix>/<name>/} (the accounts' hosted namespaces), besides {@code <name>/}.
    */
-  public AuthService withUsers(UserDirectory more) {
+  public AuthService withUsers(UserDirectory more, String namespacePrefix) {
     List<UserDirectory> all = new ArrayList<>(directories);
     all.add(Objects.requireNonNull(more, "more"));
-    return new AuthService(config, all, tokens, policy, limiter, reservedNames);
+    return new AuthService(
+        config, all, tokens, policy.withNamespacePrefix(namespacePrefix), limiter, reservedNames);
   }
 
   /**
@@ -134,12 +136,11 @@ public final class AuthService {
    */
   Optional<UserDirectory.Entry> signIn(String username, String password) {
     for (UserDirectory directory : directories) {
-      Optional<User> user = directory.authenticate(username, password);
-      if (user.isPresent()) {
-        // Null when the directory lost the user in between: then no refresh token is issued.
-        String stamp =
-            directory.find(username).map(UserDirectory.Entry::passwordStamp).orElse(null);
-        return Optional.of(new UserDirectory.Entry(withConfiguredAdmin(user.get()), stamp));
+      Optional<UserDirectory.Entry> entry = directory.signIn(username, password);
+      if (entry.isPresent()) {
+        return Optional.of(
+            new UserDirectory.Entry(
+                withConfiguredAdmin(entry.get().user()), entry.get().passwordStamp()));
       }
     }
     return Optional.empty();
@@ -150,9 +151,9 @@ public final class AuthService {
    */
   Optional<User> stillValid(Tokens.Refresh refresh) {
     for (UserDirectory directory : directories) {
-      Optional<UserDirectory.Entry> entry = directory.find(refresh.subject());
-      if (entry.isPresent() && entry.get().passwordStamp().equals(refresh.passwordStamp())) {
-        return Optional.of(withConfiguredAdmin(entry.get().user()));
+      Optional<User> user = directory.stillValid(refresh.subject(), refresh.passwordStamp());
+      if (user.isPresent()) {
+        return Optional.of(withConfiguredAdmin(user.get()));
       }
     }
     return Optional.empty();

@@ -26,6 +26,26 @@ public interface UserDirectory {
   Optional<Entry> find(String username);
 
   /**
+   * The user, when the password is right, with the stamp a refresh token of this sign-in carries.
+   * By default the stamp is the one {@link #find} has now (a new password ends the refresh token);
+   * a directory with other credentials (an account's access tokens) gives its own, which {@link
+   * #stillValid} then recognises.
+   */
+  default Optional<Entry> signIn(String username, String password) {
+    Optional<User> user = authenticate(username, password);
+    // A null stamp when the directory lost the user in between: then no refresh token is issued.
+    return user.map(u -> new Entry(u, find(username).map(Entry::passwordStamp).orElse(null)));
+  }
+
+  /**
+   * The user a refresh token names, when it still holds: the user is there and enabled and the
+   * stamp it was issued with is still theirs.
+   */
+  default Optional<User> stillValid(String username, String passwordStamp) {
+    return find(username).filter(e -> e.passwordStamp().equals(passwordStamp)).map(Entry::user);
+  }
+
+  /**
    * A user as a directory holds it.
    *
    * @param passwordStamp changes whenever the password does ({@link #passwordStamp(String)} of the

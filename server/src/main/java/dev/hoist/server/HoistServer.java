@@ -207,10 +207,11 @@ public final class HoistServer implements AutoCloseable {
                   clock,
                   logins,
                   node.value(),
-                  reservedUsernames(config, auth)));
+                  reservedUsernames(config, auth),
+                  auth != null));
       if (auth != null && config.accelerator().enabled()) {
         // The accelerator's accounts sign in after the htpasswd users.
-        auth = auth.withUsers(accelerator.users());
+        auth = auth.withUsers(accelerator.users(), config.accelerator().namespacePrefix());
       }
       SyncFeature sync =
           resources.add(

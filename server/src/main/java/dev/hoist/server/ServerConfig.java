@@ -13,6 +13,8 @@ import dev.hoist.sync.SyncConfig;
 import dev.hoist.tls.TlsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -87,6 +89,13 @@ public record ServerConfig(
     }
     if (shutdownGrace.isNegative()) {
       throw new ConfigException("shutdownGrace", "must not be negative");
+    }
+    if (accelerator.enabled() && !mirror.hostedPrefixes().contains(accelerator.namespacePrefix())) {
+      // The accounts' namespaces (<prefix>/<username>/) stay local: with Docker Hub as the default
+      // upstream, a push there would otherwise be refused as one to a read-only mirror.
+      List<String> hosted = new ArrayList<>(mirror.hostedPrefixes());
+      hosted.add(accelerator.namespacePrefix());
+      mirror = mirror.toBuilder().hostedPrefixes(hosted).build();
     }
     if (tls.enabled() && cluster.enabled()) {
       // Nodes fetch each other's blobs from http://<cluster.advertise>; a node that serves only

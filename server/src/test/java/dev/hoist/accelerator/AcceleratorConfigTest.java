@@ -58,6 +58,18 @@ class AcceleratorConfigTest {
   }
 
   @Test
+  void theNamespacePrefixIsURepositoryPathWithoutAHostInFront() throws Exception {
+    assertThat(AcceleratorConfig.defaults().namespacePrefix()).isEqualTo("u");
+    assertThat(parse("namespacePrefix: /people/hosted/").namespacePrefix())
+        .isEqualTo("people/hosted");
+    for (String bad : List.of("Users", "docker.io", "a b", "u//x", "-u")) {
+      assertThatThrownBy(() -> parse("namespacePrefix: '" + bad + "'"))
+          .as(bad)
+          .hasMessageContaining("accelerator.namespacePrefix");
+    }
+  }
+
+  @Test
   void badValuesNameTheSetting() {
     assertThatThrownBy(() -> parse("period: weekly")).hasMessageContaining("accelerator.period");
     assertThatThrownBy(() -> parse("defaultQuota: lots"))

@@ -99,7 +99,7 @@ class AccountRegistryIT {
     JsonNode aliceMe = signup(ALICE).ok("GET", "/api/v1/me", null);
     assertThat(aliceMe.get("username").asText()).isEqualTo(ALICE_USER);
     assertThat(aliceMe.get("registry").get("namespace").asText())
-        .isEqualTo(host() + "/" + ALICE_USER);
+        .isEqualTo(host() + "/u/" + ALICE_USER);
     signup(BOB);
     RandomImages.ImageLayout image = image("img", 1);
     String target = "docker://" + host() + "/" + ALICE_USER + "/app:v1";
@@ -366,12 +366,7 @@ class AccountRegistryIT {
   }
 
   private HttpResponse<String> postForm(String form) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(hoist.url() + "/token"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(form))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return new ApiClient(hoist.url()).tokenForm(form);
   }
 
   private HttpResponse<String> consoleLogin(String email, String password) throws Exception {

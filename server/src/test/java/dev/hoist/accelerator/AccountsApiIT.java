@@ -173,8 +173,12 @@ class AccountsApiIT {
     String address = "127.0.0.1:" + hoist.port();
     JsonNode registry = me.get("registry");
     assertThat(registry.get("user").asText()).isEqualTo("alice");
-    assertThat(registry.get("namespace").asText()).isEqualTo(address + "/alice");
-    assertThat(registry.get("example").asText()).isEqualTo(address + "/alice/app");
+    assertThat(registry.get("namespace").asText()).isEqualTo(address + "/u/alice");
+    assertThat(registry.get("example").asText()).isEqualTo(address + "/u/alice/app");
+    assertThat(registry.get("push").asText())
+        .isEqualTo(
+            "docker tag app " + address + "/u/alice/app\ndocker push " + address + "/u/alice/app");
+    assertThat(registry.get("authRequired").asBoolean()).isTrue();
     assertThat(registry.get("dockerLogin").asText())
         .isEqualTo("docker login " + address + " -u alice");
     assertThat(registry.get("skopeoLogin").asText())
@@ -333,5 +337,13 @@ class AccountsApiIT {
       assertThat(error.get("message").asText())
           .isEqualTo("quotaBytes: '" + bad + "' is not a size (e.g. 1048576, 500MiB, 10GiB, 1TB)");
     }
+    // Too large for a long, as a size or as plain digits: refused, never wrapped around.
+    for (String huge : List.of("99999999999TiB", "99999999999999999999")) {
+      HttpResponse<String> refused = admin.send("PATCH", path, Map.of("quotaBytes", huge));
+      assertThat(refused.statusCode()).as(huge).isEqualTo(400);
+      assertThat(refused.body()).as(huge).contains("QUOTA_INVALID").contains("too large");
+    }
+    assertThat(admin.ok("PATCH", path, Map.of("quotaBytes", "512MiB")).get("limit").asLong())
+        .isEqualTo(512L << 20);
   }
 }

@@ -29,6 +29,11 @@ class AccountsTest {
           InstantSource.fixed(Instant.parse("2026-11-30T12:00:00Z")),
           QuotaPeriod.NONE,
           "node-a");
+  final AccessTokens accessTokens =
+      new AccessTokens(
+          store,
+          new TenantIds(new SecureRandom()),
+          InstantSource.fixed(Instant.parse("2026-11-30T12:00:00Z")));
   final Accounts accounts = accounts(Set.of("team", "ops"));
 
   private Accounts accounts(Set<String> reserved) {
@@ -38,6 +43,7 @@ class AccountsTest {
         tenants,
         new TenantIds(new SecureRandom()),
         new PasswordHasher(new SecureRandom(), 4),
+        accessTokens,
         reserved);
   }
 
@@ -152,5 +158,68 @@ class AccountsTest {
     assertThat(tenants.cachedTenant(new TenantId(rotated.tenantId()))).contains(rotated);
     assertThat(accounts.usage(rotated, 30).used()).isEqualTo(42);
     assertThat(accounts.usage(rotated, 30).daily().get(tenants.today())).isEqualTo(42);
+  }
+
+  @Test
+  void anAccessTokenSignsInAsItsOwnAccountOnlyByUsernameOrEmail() {
+    AccountRecord alice = accounts.signup("alice@example.com", "alice", PASSWORD, null);
+    AccountRecord bob = accounts.signup("bob@example.com", "bob", PASSWORD, null);
+    String secret = accessTokens.create(alice, " laptop ").secret();
+    String bobs = accessTokens.create(bob, "ci").secret();
+    assertThat(secret).startsWith("hoist_pat_").hasSize("hoist_pat_".length() + 32);
+    assertThat(accounts.authenticate("alice", secret).map(User::name)).contains("alice");
+    assertThat(accounts.authenticate("Alice@Example.com", secret).map(User::name))
+        .contains("alice");
+    // Never as another account, whichever way round.
+    assertThat(accounts.authenticate("bob", secret)).isEmpty();
+    assertThat(accounts.authenticate("alice", bobs)).isEmpty();
+    assertThat(accounts.authenticate("nobody", secret)).isEmpty();
+    assertThat(accounts.authenticate("alice", secret + "x")).isEmpty();
+    // The password still works; a token opens no console session (check is the console's).
+    assertThat(accounts.authenticate("alice", PASSWORD)).isPresent();
+    assertThat(accounts.check("alice", secret)).isEmpty();
+
+    var listed = accessTokens.list(alice);
+    assertThat(listed).hasSize(1);
+    assertThat(listed.get(0).name()).isEqualTo("laptop");
+    assertThat(listed.get(0).hash()).isNotEqualTo(secret).doesNotContain(secret);
+    assertThat(listed.get(0).lastUsed()).isEqualTo(Instant.parse("2026-11-30T12:00:00Z"));
+  }
+
+  @Test
+  void aRevokedTokenStopsSigningInAndEndsTheRefreshTokensIssuedThroughIt() {
+    AccountRecord alice = accounts.signup("alice@example.com", "alice", PASSWORD, null);
+    AccountRecord bob = accounts.signup("bob@example.com", "bob", PASSWORD, null);
+    AccessTokens.Created created = accessTokens.create(alice, "laptop");
+    var entry = accounts.signIn("alice", created.secret()).orElseThrow();
+    String stamp = entry.passwordStamp();
+    assertThat(accounts.stillValid("alice", stamp)).isPresent();
+    assertThat(accounts.stillValid("bob", stamp)).as("another account's stamp").isEmpty();
+
+    // Bob cannot revoke it: to him it does not exist.
+    assertThatThrownBy(() -> accessTokens.revoke(bob, created.token().id()))
+        .isInstanceOf(ApiError.class)
+        .hasMessage("no such token");
+    assertThat(accounts.authenticate("alice", created.secret())).isPresent();
+
+    accessTokens.revoke(alice, created.token().id());
+    assertThat(accounts.authenticate("alice", created.secret())).isEmpty();
+    assertThat(accounts.stillValid("alice", stamp)).isEmpty();
+    assertThat(accessTokens.list(alice)).isEmpty();
+    assertThat(accounts.authenticate("alice", PASSWORD)).isPresent();
+  }
+
+  @Test
+  void aDisabledAccountsTokensStopAndTokenNamesAreChecked() {
+    AccountRecord alice = accounts.signup("alice@example.com", "alice", PASSWORD, null);
+    String secret = accessTokens.create(alice, "laptop").secret();
+    accounts.change(alice.id(), null, true);
+    assertThat(accounts.authenticate("alice", secret)).isEmpty();
+    for (String bad : new String[] {"", "   ", "x".repeat(65), "a\nb", null}) {
+      assertThatThrownBy(() -> accessTokens.create(alice, bad))
+          .as("%s", bad)
+          .isInstanceOf(ApiError.class)
+          .hasMessageContaining("1 to 64 characters");
+    }
   }
 }

@@ -102,6 +102,34 @@ final class ApiClient {
     return usage().get("used").asLong();
   }
 
+  /** {@code GET /token} for {@code scope} with Basic credentials, as docker and skopeo ask. */
+  HttpResponse<String> basicToken(String user, String password, String scope) throws Exception {
+    String credentials = user + ":" + password;
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create(
+                    base
+                        + "/token?service=hoist&scope="
+                        + java.net.URLEncoder.encode(scope, StandardCharsets.UTF_8)))
+            .header(
+                "Authorization",
+                "Basic "
+                    + java.util.Base64.getEncoder()
+                        .encodeToString(credentials.getBytes(StandardCharsets.UTF_8)))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code POST /token} with an OAuth2 form (password or refresh_token grant). */
+  HttpResponse<String> tokenForm(String form) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + "/token"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   /** A raw HTTP/1.1 request, so that tests can send any Host and X-Forwarded-Host. */
   static RawResponse raw(int port, String method, String path, String... headers)
       throws IOException {

@@ -2,6 +2,7 @@ package dev.hoist.accelerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hoist.auth.AuthConfig;
 import dev.hoist.lifecycle.DiskConfig;
 import dev.hoist.mirror.MirrorConfig;
 import dev.hoist.mirror.Upstream;
@@ -14,6 +15,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,7 +120,7 @@ class ConsoleIT {
 
   private long usedBytes(WebDriver b) {
     b.navigate().refresh();
-    return Long.parseLong(b.findElement(By.id("used-bytes")).getText());
+    return Long.parseLong(b.findElement(By.id("gauge")).getDomAttribute("value"));
   }
 
   @Test
@@ -133,16 +136,30 @@ class ConsoleIT {
     assertThat(b.findElement(By.id("account-email")).getText()).isEqualTo("alice@example.com");
     assertThat(b.findElement(By.id("account-username")).getText()).isEqualTo("alice");
     String address = hoist.url().replaceFirst("^http://", "");
-    assertThat(b.findElement(By.id("namespace-example")).getText())
-        .isEqualTo(address + "/alice/app");
-    assertThat(b.findElement(By.id("docker-login")).getText())
-        .isEqualTo("docker login " + address + " -u alice");
-    assertThat(b.findElement(By.id("skopeo-login")).getText())
-        .isEqualTo("skopeo login --tls-verify=false " + address + " -u alice");
+    // Docker Hub is the default upstream here, so alice/app would be a read-only mirror name: the
+    // namespace offered is the hosted u/alice.
+    assertThat(b.findElement(By.id("namespace")).getText()).isEqualTo(address + "/u/alice/");
+    assertThat(b.findElement(By.id("snippet-push")).getText())
+        .isEqualTo(
+            "docker tag app " + address + "/u/alice/app\ndocker push " + address + "/u/alice/app");
+    // Without auth any password "succeeds", so there are no login lines, and a warning instead.
+    assertThat(b.findElements(By.id("docker-login"))).isEmpty();
+    assertThat(b.findElements(By.id("skopeo-login"))).isEmpty();
+    assertThat(b.findElement(By.id("auth-off-warning")).getText())
+        .contains("without authentication")
+        .contains("accepts any password");
+    // Human units; no period configured, so a lifetime total without a reset date.
+    assertThat(b.findElement(By.id("usage")).getText())
+        .startsWith("0 B of 10 GiB (0%)")
+        .contains("a lifetime total, no reset");
+    assertThat(b.findElements(By.id("resets"))).isEmpty();
     b.findElement(By.id("start")).click();
     String pathAddress = b.findElement(By.id("path-address")).getText();
     assertThat(pathAddress).startsWith(hoist.url() + "/m/");
-    assertThat(b.findElement(By.id("snippet-docker")).getText()).contains("registry-mirrors");
+    // No baseDomain: a Docker snippet would need a path in registry-mirrors, which Docker refuses.
+    assertThat(b.findElements(By.id("snippet-docker"))).isEmpty();
+    assertThat(b.findElement(By.id("snippet-docker-missing")).getText())
+        .contains("accelerator.baseDomain");
     assertThat(b.findElement(By.id("snippet-containerd")).getText()).contains(pathAddress);
     assertThat(b.findElement(By.id("snippet-podman")).getText()).contains("[[registry.mirror]]");
     assertThat(usedBytes(b)).isZero();
@@ -157,18 +174,72 @@ class ConsoleIT {
   void anInvitationAddsQuotaToBothAccounts() throws Exception {
     WebDriver alice = browser();
     signUp(alice, hoist.url() + "/console/signup", "alice@example.com");
-    long before = Long.parseLong(alice.findElement(By.id("limit-bytes")).getText());
+    long before = Long.parseLong(alice.findElement(By.id("gauge")).getDomAttribute("max"));
     String link = alice.findElement(By.id("invite-link")).getText();
     assertThat(link).contains("/console/signup?invite=");
 
     WebDriver bob = browser();
     signUp(bob, link, "bob@example.com");
     long bonus = 5L * 1024 * 1024 * 1024;
-    assertThat(Long.parseLong(bob.findElement(By.id("limit-bytes")).getText()))
+    assertThat(Long.parseLong(bob.findElement(By.id("gauge")).getDomAttribute("max")))
         .isEqualTo(before + bonus);
     alice.navigate().refresh();
-    assertThat(Long.parseLong(alice.findElement(By.id("limit-bytes")).getText()))
+    assertThat(Long.parseLong(alice.findElement(By.id("gauge")).getDomAttribute("max")))
         .isEqualTo(before + bonus);
     assertThat(alice.findElement(By.id("friends")).getText()).contains("bob@example.com");
+    assertThat(alice.findElement(By.id("limit")).getText()).isEqualTo("15 GiB");
+  }
+
+  @Test
+  void withAuthAndABaseDomainTheConsoleShowsLoginLinesADockerSnippetAndTheResetDate()
+      throws Exception {
+    hoist.close();
+    hoist =
+        HoistServer.start(
+            ServerConfig.builder()
+                .disk(DiskConfig.off())
+                .listen("127.0.0.1", 0)
+                .dataDir(dir.resolve("hoist-auth"))
+                .auth(AuthConfig.builder().enabled(true).build())
+                .accelerator(
+                    AcceleratorConfig.builder()
+                        .baseDomain("localhost")
+                        .namespacePrefix("users")
+                        .period(QuotaPeriod.MONTHLY)
+                        .defaultQuotaBytes(512L << 20)
+                        .build())
+                .build());
+    WebDriver b = browser();
+    signUp(b, hoist.url() + "/console/signup", "alice@example.com");
+    String address = hoist.url().replaceFirst("^http://", "");
+    assertThat(b.findElement(By.id("namespace")).getText()).isEqualTo(address + "/users/alice/");
+    assertThat(b.findElement(By.id("docker-login")).getText())
+        .isEqualTo("docker login " + address + " -u alice");
+    assertThat(b.findElement(By.id("skopeo-login")).getText())
+        .isEqualTo("skopeo login --tls-verify=false " + address + " -u alice");
+    assertThat(b.findElements(By.id("auth-off-warning"))).isEmpty();
+    b.findElement(By.id("start")).click();
+    String tenant = b.findElement(By.id("path-address")).getText().replaceFirst(".*/m/", "");
+    String hostAddress = "http://" + tenant + ".localhost:" + hoist.port();
+    assertThat(b.findElement(By.id("address")).getText()).isEqualTo(hostAddress);
+    assertThat(b.findElement(By.id("snippet-docker")).getText())
+        .contains("\"registry-mirrors\": [\"" + hostAddress + "\"]")
+        .doesNotContain("/m/");
+    LocalDate firstOfNextMonth = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).plusMonths(1);
+    assertThat(b.findElement(By.id("resets")).getText()).isEqualTo(firstOfNextMonth.toString());
+    assertThat(b.findElement(By.id("usage")).getText()).startsWith("0 B of 512 MiB (0%)");
+
+    // An access token: made with a name, its secret shown once, listed, then revoked.
+    b.findElement(By.id("token-name")).sendKeys("laptop");
+    b.findElement(By.id("token-create")).click();
+    String secret = b.findElement(By.id("new-token")).getText();
+    assertThat(secret).startsWith("hoist_pat_");
+    assertThat(b.findElement(By.id("new-token-login")).getText())
+        .isEqualTo("docker login " + address + " -u alice --password-stdin");
+    b.findElement(By.id("back")).click();
+    assertThat(b.getPageSource()).doesNotContain(secret);
+    assertThat(b.findElement(By.id("tokens")).getText()).contains("laptop").contains("never");
+    b.findElement(By.id("tokens")).findElement(By.className("revoke")).click();
+    assertThat(b.findElement(By.id("tokens")).getText()).doesNotContain("laptop");
   }
 }

@@ -1,5 +1,6 @@
 package dev.hoist.accelerator;
 
+import static dev.hoist.accelerator.QuotaPeriod.MONTHLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hoist.oci.ErrorCode;
@@ -12,20 +13,37 @@ class QuotaTest {
   private static final Instant NOW = Instant.parse("2026-11-30T23:59:00Z");
 
   @Test
-  void retryAfterCountsTheSecondsUntilTheNextMonthlyReset() {
-    Quota quota = new Quota(InstantSource.fixed(NOW), QuotaPeriod.MONTHLY);
-    assertThat(quota.retryAfterSeconds()).isEqualTo(61);
+  void retryAfterIsAFewSecondsEvenAMonthBeforeTheReset() {
+    Quota quota = new Quota(InstantSource.fixed(Instant.parse("2026-12-01T00:00:01Z")), MONTHLY);
+    var refusal = quota.refusal(new QuotaLedger.Standing(100, 0, 100));
+    assertThat(Long.parseLong(refusal.headers().get("Retry-After"))).isBetween(1L, 5L);
+    assertThat(refusal.getMessage())
+        .isEqualTo("traffic quota used up: 100 B of 100 B; it resets on 2027-01-01");
   }
 
   @Test
-  void withoutAPeriodRetryAfterIsADay() {
+  void withoutAPeriodTheRefusalSaysLifetimeTotalAndRetryAfterStaysShort() {
     Quota quota = new Quota(InstantSource.fixed(NOW), QuotaPeriod.NONE);
-    assertThat(quota.retryAfterSeconds()).isEqualTo(86_400);
+    var refusal = quota.refusal(new QuotaLedger.Standing(10L << 30, 0, 10L << 30));
+    assertThat(Long.parseLong(refusal.headers().get("Retry-After"))).isBetween(1L, 5L);
+    assertThat(refusal.detail().has("resets")).isFalse();
+    assertThat(refusal.getMessage())
+        .isEqualTo(
+            "traffic quota used up: 10 GiB of 10 GiB"
+                + " (a lifetime total: an invitation or an admin adds more)");
+  }
+
+  @Test
+  void sizesReadAsPeopleWriteThem() {
+    assertThat(Sizes.human(512)).isEqualTo("512 B");
+    assertThat(Sizes.human(10L << 30)).isEqualTo("10 GiB");
+    assertThat(Sizes.human(1536L << 10)).isEqualTo("1.5 MiB");
+    assertThat(Sizes.human(Long.MAX_VALUE)).isEqualTo("8 EiB");
   }
 
   @Test
   void theRefusalIsTooManyRequestsWithUsedAndLimit() {
-    Quota quota = new Quota(InstantSource.fixed(NOW), QuotaPeriod.MONTHLY);
+    Quota quota = new Quota(InstantSource.fixed(NOW), MONTHLY);
     var refusal = quota.refusal(new QuotaLedger.Standing(120, 30, 100));
     assertThat(refusal.code()).isEqualTo(ErrorCode.TOOMANYREQUESTS);
     assertThat(refusal.detail().get("used").asLong())
@@ -33,7 +51,8 @@ class QuotaTest {
         .isEqualTo(150);
     assertThat(refusal.detail().get("limit").asLong()).isEqualTo(100);
     assertThat(refusal.detail().get("resets").asText()).isEqualTo("2026-12-01T00:00:00Z");
-    assertThat(refusal.headers()).containsEntry("Retry-After", "61");
+    assertThat(refusal.headers()).containsEntry("Retry-After", "2");
+    assertThat(refusal.getMessage()).contains("150 B of 100 B", "resets on 2026-12-01");
   }
 
   @Test

@@ -36,6 +36,22 @@ class AccessPolicyTest {
   }
 
   @Test
+  void underTheNamespacePrefixEachUserOwnsOnlyTheirOwnName() {
+    AccessPolicy p = policy(AnonymousPull.NONE).withNamespacePrefix("u");
+    assertThat(grant(p, ALICE, "repository:u/alice/app:pull,push,delete"))
+        .containsExactly("pull", "push", "delete");
+    assertThat(grant(p, BOB, "repository:u/alice/app:pull,push")).isEmpty();
+    assertThat(grant(p, ALICE, "repository:u/alicex/app:push")).isEmpty();
+    assertThat(grant(p, ROOT, "repository:u/alice/app:push")).containsExactly("push");
+    // A user named like the prefix (an htpasswd "u") owns nobody's namespace.
+    User u = new User("u", false, Set.of());
+    assertThat(grant(p, u, "repository:u/alice/app:pull,push")).isEmpty();
+    assertThat(grant(p, u, "repository:u/u/app:push")).containsExactly("push");
+    // <username>/ stays the user's.
+    assertThat(grant(p, ALICE, "repository:alice/app:push")).containsExactly("push");
+  }
+
+  @Test
   void aRuleNamingAUsersAliasAppliesButTheAliasOwnsNoNamespace() {
     User carol = new User("carol", false, Set.of(), Set.of("carol@example.com"));
     AccessPolicy p =

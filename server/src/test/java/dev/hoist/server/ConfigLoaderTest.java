@@ -229,7 +229,7 @@ class ConfigLoaderTest {
                 "accelerator.serveWithoutTenant: 'maybe' is not true or false",
             "accelerator:\n  quota: 10GiB",
                 "accelerator.quota: unknown setting (known: admins, baseDomain, defaultQuota,"
-                    + " enabled, flushInterval, inviteBonus, period, publicUrl,"
+                    + " enabled, flushInterval, inviteBonus, namespacePrefix, period, publicUrl,"
                     + " serveWithoutTenant, signup, trustedProxies)");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       Files.writeString(file, c.getKey() + "\n");

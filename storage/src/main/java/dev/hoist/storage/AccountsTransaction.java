@@ -49,6 +49,24 @@ public interface AccountsTransaction {
    */
   boolean updateAccount(AccountRecord account);
 
+  /**
+   * Stores a personal access token (its hash, never the secret); false, and nothing written, when
+   * its id or hash is taken.
+   */
+  boolean createAccessToken(AccessTokenRecord token);
+
+  /** An account's access tokens, oldest first. */
+  List<AccessTokenRecord> accessTokens(String accountId);
+
+  /** The access token whose secret has this hash. */
+  Optional<AccessTokenRecord> accessTokenByHash(String hash);
+
+  /** Deletes one of the account's tokens; false when the account has no token with this id. */
+  boolean deleteAccessToken(String accountId, String id);
+
+  /** Records that a token signed in at {@code when}; nothing when it is gone. */
+  void touchAccessToken(String id, Instant when);
+
   /** Adds bytes to an account's traffic on a day. */
   void addUsage(String id, LocalDate day, long bytes);
 

@@ -83,10 +83,21 @@ public final class DockerDaemon implements AutoCloseable {
   public static final class Builder {
     private final List<String> registryMirrors = new ArrayList<>();
     private final List<String> insecureRegistries = new ArrayList<>();
+    private final Map<String, String> environment = new java.util.LinkedHashMap<>();
     private boolean debug;
     private Duration startTimeout = Duration.ofSeconds(60);
 
     private Builder() {}
+
+    /**
+     * Sets a variable in the daemon's otherwise sealed environment: {@code HTTPS_PROXY} and {@code
+     * SSL_CERT_FILE} let a test stand in for Docker Hub (the daemon's origin for docker.io names)
+     * on loopback.
+     */
+    public Builder environment(String name, String value) {
+      environment.put(name, value);
+      return this;
+    }
 
     /** Adds a {@code registry-mirrors} entry ({@code https://127.0.0.1:5000}), for docker.io. */
     public Builder registryMirror(String url) {
@@ -161,6 +172,7 @@ public final class DockerDaemon implements AutoCloseable {
               .redirectOutput(dir.resolve("log").toFile())
               .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       sealedEnvironment(pb.environment(), dir);
+      pb.environment().putAll(environment);
       Process process;
       try {
         process = pb.start();

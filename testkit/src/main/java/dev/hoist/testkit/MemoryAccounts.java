@@ -1,5 +1,6 @@
 package dev.hoist.testkit;
 
+import dev.hoist.storage.AccessTokenRecord;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.QuotaHold;
@@ -22,24 +23,28 @@ final class MemoryAccounts {
   private final Map<String, AccountRecord> accounts;
   private final Map<String, TreeMap<LocalDate, Long>> usage;
   private final Map<String, QuotaHold> holds;
+  private final Map<String, AccessTokenRecord> tokens;
 
   MemoryAccounts() {
-    this(new HashMap<>(), new HashMap<>(), new HashMap<>());
+    this(new HashMap<>(), new HashMap<>(), new HashMap<>(), new HashMap<>());
   }
 
   private MemoryAccounts(
       Map<String, AccountRecord> accounts,
       Map<String, TreeMap<LocalDate, Long>> usage,
-      Map<String, QuotaHold> holds) {
+      Map<String, QuotaHold> holds,
+      Map<String, AccessTokenRecord> tokens) {
     this.accounts = accounts;
     this.usage = usage;
     this.holds = holds;
+    this.tokens = tokens;
   }
 
   MemoryAccounts copy() {
     Map<String, TreeMap<LocalDate, Long>> days = new HashMap<>();
     usage.forEach((k, v) -> days.put(k, new TreeMap<>(v)));
-    return new MemoryAccounts(new HashMap<>(accounts), days, new HashMap<>(holds));
+    return new MemoryAccounts(
+        new HashMap<>(accounts), days, new HashMap<>(holds), new HashMap<>(tokens));
   }
 
   /** A view for one transaction; {@code check} runs before every call with whether it writes. */
@@ -127,6 +132,60 @@ final class MemoryAccounts {
       }
 
       @Override
+      public boolean createAccessToken(AccessTokenRecord t) {
+        check.accept(true);
+        boolean taken =
+            tokens.containsKey(t.id())
+                || tokens.values().stream().anyMatch(o -> o.hash().equals(t.hash()));
+        if (taken) {
+          return false;
+        }
+        tokens.put(t.id(), millis(t));
+        return true;
+      }
+
+      @Override
+      public List<AccessTokenRecord> accessTokens(String accountId) {
+        check.accept(false);
+        return tokens.values().stream()
+            .filter(t -> t.accountId().equals(accountId))
+            .sorted(
+                Comparator.comparing(AccessTokenRecord::created)
+                    .thenComparing(AccessTokenRecord::id))
+            .toList();
+      }
+
+      @Override
+      public Optional<AccessTokenRecord> accessTokenByHash(String hash) {
+        check.accept(false);
+        return tokens.values().stream().filter(t -> t.hash().equals(hash)).findFirst();
+      }
+
+      @Override
+      public boolean deleteAccessToken(String accountId, String id) {
+        check.accept(true);
+        AccessTokenRecord t = tokens.get(id);
+        if (t == null || !t.accountId().equals(accountId)) {
+          return false;
+        }
+        tokens.remove(id);
+        return true;
+      }
+
+      @Override
+      public void touchAccessToken(String id, Instant when) {
+        check.accept(true);
+        AccessTokenRecord t = tokens.get(id);
+        if (t != null) {
+          tokens.put(
+              id,
+              millis(
+                  new AccessTokenRecord(
+                      t.id(), t.accountId(), t.name(), t.hash(), t.created(), when)));
+        }
+      }
+
+      @Override
       public void addUsage(String id, LocalDate day, long bytes) {
         check.accept(true);
         if (bytes < 0) {
@@ -207,6 +266,17 @@ final class MemoryAccounts {
         return n - holds.size();
       }
     };
+  }
+
+  /** As the SQL stores keep times: to the millisecond. */
+  private static AccessTokenRecord millis(AccessTokenRecord t) {
+    return new AccessTokenRecord(
+        t.id(),
+        t.accountId(),
+        t.name(),
+        t.hash(),
+        t.created().truncatedTo(ChronoUnit.MILLIS),
+        t.lastUsed() == null ? null : t.lastUsed().truncatedTo(ChronoUnit.MILLIS));
   }
 
   private long held(String accountId) {

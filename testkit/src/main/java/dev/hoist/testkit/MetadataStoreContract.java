@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hoist.oci.Digest;
 import dev.hoist.oci.RepositoryName;
 import dev.hoist.oci.Tag;
+import dev.hoist.storage.AccessTokenRecord;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.CacheRepositories;
@@ -1808,6 +1809,55 @@ public abstract class MetadataStoreContract {
     assertThat(fromFirst).isEqualTo(Map.of(d1, 15L, d2, 7L));
     assertThat(fromSecond).isEqualTo(Map.of(d2, 7L));
     assertThat(none).isEmpty();
+  }
+
+  private List<AccessTokenRecord> tokensOf(String accountId) {
+    return store.read(tx -> tx.accounts().accessTokens(accountId));
+  }
+
+  private Optional<AccessTokenRecord> tokenByHash(String hash) {
+    return store.read(tx -> tx.accounts().accessTokenByHash(hash));
+  }
+
+  @Test
+  void accessTokensAreListedPerAccountFoundByHashTouchedAndDeletedByTheirOwnerOnly() {
+    store.write(tx -> tx.accounts().createAccount(account("a1", "a@example.com", null)));
+    store.write(tx -> tx.accounts().createAccount(account("a2", "b@example.com", null)));
+    AccessTokenRecord laptop = new AccessTokenRecord("k1", "a1", "laptop", "h1", T0, null);
+    AccessTokenRecord ci = new AccessTokenRecord("k2", "a1", "ci", "h2", T0.plusSeconds(1), null);
+    assertThat(writeAccounts(a -> a.createAccessToken(laptop))).isTrue();
+    assertThat(writeAccounts(a -> a.createAccessToken(ci))).isTrue();
+    // Ids and hashes are unique.
+    assertThat(
+            writeAccounts(
+                a -> a.createAccessToken(new AccessTokenRecord("k3", "a2", "x", "h1", T0, null))))
+        .isFalse();
+    assertThat(
+            writeAccounts(
+                a -> a.createAccessToken(new AccessTokenRecord("k1", "a2", "x", "h9", T0, null))))
+        .isFalse();
+    assertThat(tokensOf("a1")).containsExactly(laptop, ci);
+    assertThat(tokensOf("a2")).isEmpty();
+    assertThat(tokenByHash("h2")).contains(ci);
+    assertThat(tokenByHash("nope")).isEmpty();
+
+    Instant used = T0.plusSeconds(60);
+    store.write(
+        tx -> {
+          tx.accounts().touchAccessToken("k1", used);
+          tx.accounts().touchAccessToken("gone", used);
+          return null;
+        });
+    assertThat(tokenByHash("h1").orElseThrow().lastUsed()).isEqualTo(used);
+
+    // Another account cannot delete it; its owner can, and then it is gone everywhere.
+    assertThat(writeAccounts(a -> a.deleteAccessToken("a2", "k1"))).isFalse();
+    assertThat(writeAccounts(a -> a.deleteAccessToken("a1", "k1"))).isTrue();
+    assertThat(writeAccounts(a -> a.deleteAccessToken("a1", "k1"))).isFalse();
+    assertThat(tokenByHash("h1")).isEmpty();
+    assertThat(tokensOf("a1")).containsExactly(ci);
+    assertThatThrownBy(() -> store.read(tx -> tx.accounts().createAccessToken(laptop)))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.hoist.storage.sql;
 
+import dev.hoist.storage.AccessTokenRecord;
 import dev.hoist.storage.AccountRecord;
 import dev.hoist.storage.AccountsTransaction;
 import dev.hoist.storage.QuotaHold;
@@ -23,6 +24,8 @@ final class SqlAccounts implements AccountsTransaction {
   private static final String COLUMNS =
       "id, email, username, password_hash, admin, tenant_id, quota_bytes, disabled, invite_code,"
           + " invited_by, created";
+
+  private static final String TOKEN_COLUMNS = "id, account, name, hash, created, last_used";
 
   // Hold ids per renewing statement: a node has at most a few hundred transfers in flight.
   private static final int RENEW_BATCH = 200;
@@ -113,6 +116,68 @@ final class SqlAccounts implements AccountsTransaction {
             flag(a.disabled()),
             a.id())
         > 0;
+  }
+
+  @Override
+  public boolean createAccessToken(AccessTokenRecord t) {
+    checkWritable();
+    // last_used is set apart: a typeless null parameter is not bound alike by every driver.
+    boolean created =
+        update(
+                "INSERT INTO access_tokens (id, account, name, hash, created)"
+                    + " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                t.id(),
+                t.accountId(),
+                t.name(),
+                t.hash(),
+                t.created().toEpochMilli())
+            > 0;
+    if (created && t.lastUsed() != null) {
+      touchAccessToken(t.id(), t.lastUsed());
+    }
+    return created;
+  }
+
+  @Override
+  public List<AccessTokenRecord> accessTokens(String accountId) {
+    return query(
+        "SELECT " + TOKEN_COLUMNS + " FROM access_tokens WHERE account = ? ORDER BY created, id",
+        SqlAccounts::tokenRow,
+        accountId);
+  }
+
+  @Override
+  public Optional<AccessTokenRecord> accessTokenByHash(String hash) {
+    return query(
+            "SELECT " + TOKEN_COLUMNS + " FROM access_tokens WHERE hash = ?",
+            SqlAccounts::tokenRow,
+            hash)
+        .stream()
+        .findFirst();
+  }
+
+  @Override
+  public boolean deleteAccessToken(String accountId, String id) {
+    checkWritable();
+    return update("DELETE FROM access_tokens WHERE account = ? AND id = ?", accountId, id) > 0;
+  }
+
+  @Override
+  public void touchAccessToken(String id, Instant when) {
+    checkWritable();
+    update("UPDATE access_tokens SET last_used = ? WHERE id = ?", when.toEpochMilli(), id);
+  }
+
+  private static AccessTokenRecord tokenRow(ResultSet rs) throws SQLException {
+    long lastUsed = rs.getLong(6);
+    boolean neverUsed = rs.wasNull();
+    return new AccessTokenRecord(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        Instant.ofEpochMilli(rs.getLong(5)),
+        neverUsed ? null : Instant.ofEpochMilli(lastUsed));
   }
 
   @Override
