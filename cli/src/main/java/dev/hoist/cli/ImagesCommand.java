@@ -1,5 +1,6 @@
 package dev.hoist.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.images.ImageException;
 import dev.hoist.images.LocalImages;
 import java.io.IOException;
@@ -7,14 +8,15 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -45,8 +47,14 @@ final class ImagesCommand implements Callable<Integer> {
 
   @Option(
       names = "--format",
-      paramLabel = "table|json",
-      description = "json: one JSON object per image line, as 'docker images --format json'.")
+      paramLabel = "FORMAT",
+      description = {
+        "'table' (the default), 'json' (one JSON object per line, as 'docker images --format"
+            + " json'), or a Go template as Docker's: '{{.ID}}: {{.Repository}}', 'table"
+            + " {{.ID}}\\t{{.Repository}}\\t{{.Tag}}' (a header and aligned columns), '{{json"
+            + " .}}'. Fields: ID, Repository, Tag, Digest, CreatedSince, CreatedAt, Size,"
+            + " VirtualSize, SharedSize, UniqueSize, Containers."
+      })
   String format;
 
   @Parameters(arity = "0..1", paramLabel = "REPOSITORY[:TAG]", description = "Only these.")
@@ -54,10 +62,7 @@ final class ImagesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, ImageException {
-    if (format != null && !format.equals("json") && !format.equals("table")) {
-      throw new ParameterException(
-          spec.commandLine(), "--format must be 'table' or 'json', not '" + format + "'");
-    }
+    OutputFormat output = OutputFormat.parse(format);
     PrintWriter out = spec.commandLine().getOut();
     LocalImages images = new LocalImages(parent.openStore(root));
     Instant now = Instant.now();
@@ -69,14 +74,14 @@ final class ImagesCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.OK;
     }
-    if ("json".equals(format)) {
+    if (!(output instanceof OutputFormat.Default)) {
+      Map<String, LocalImages.Image> byId = new HashMap<>();
       for (LocalImages.Image i : images.all()) {
-        for (LocalImages.Row r : rows) {
-          if (r.id().equals(i.id().encoded().substring(0, 12))) {
-            out.println(LocalImages.rowJson(r, i));
-          }
-        }
+        byId.put(i.id().encoded().substring(0, 12), i);
       }
+      List<ObjectNode> objects = new ArrayList<>();
+      rows.forEach(r -> objects.add(LocalImages.rowJson(r, byId.get(r.id()))));
+      out.print(ImageListFormat.render(output, objects));
       out.flush();
       return ExitCodes.OK;
     }
