@@ -71,7 +71,7 @@ record Template(List<Node> nodes) {
    */
   String render(JsonNode dot, Fields fields) {
     StringBuilder out = new StringBuilder();
-    render(nodes, dot, dot, fields, out);
+    render(nodes, dot, true, fields, out);
     return out.toString();
   }
 
@@ -84,36 +84,37 @@ record Template(List<Node> nodes) {
   }
 
   private static void render(
-      List<Node> nodes, JsonNode root, JsonNode dot, Fields fields, StringBuilder out) {
+      List<Node> nodes, JsonNode dot, boolean top, Fields fields, StringBuilder out) {
     for (Node n : nodes) {
       switch (n) {
         case Text t -> out.append(t.text());
-        case Field f -> out.append(goString(value(f, root, dot, fields)));
+        case Field f -> out.append(goString(value(f, dot, top, fields)));
         case Json j -> {
-          JsonNode v = value(j.arg(), root, dot, fields);
+          JsonNode v = value(j.arg(), dot, top, fields);
           out.append(v.isMissingNode() ? "null" : v.toString());
         }
         case Join j -> {
-          JsonNode v = value(j.arg(), root, dot, fields);
+          JsonNode v = value(j.arg(), dot, top, fields);
           List<String> parts = new ArrayList<>();
           elements(v, j.arg()).forEach(e -> parts.add(goString(e)));
           out.append(String.join(j.separator(), parts));
         }
         case Println p -> {
           List<String> parts = new ArrayList<>();
-          p.args().forEach(a -> parts.add(goString(value(a, root, dot, fields))));
+          p.args().forEach(a -> parts.add(goString(value(a, dot, top, fields))));
           out.append(String.join(" ", parts)).append('\n');
         }
         case Range r -> {
-          for (JsonNode e : elements(value(r.over(), root, dot, fields), r.over())) {
-            render(r.body(), root, e, fields, out);
+          for (JsonNode e : elements(value(r.over(), dot, top, fields), r.over())) {
+            render(r.body(), e, false, fields, out);
           }
         }
       }
     }
   }
 
-  private static JsonNode value(Field f, JsonNode root, JsonNode dot, Fields fields) {
+  /** The field's value; {@code top}: dot is the whole object, not an element of a range. */
+  private static JsonNode value(Field f, JsonNode dot, boolean top, Fields fields) {
     JsonNode v = dot;
     for (int i = 0; i < f.path().size(); i++) {
       String name = f.path().get(i);
@@ -122,7 +123,7 @@ record Template(List<Node> nodes) {
             "field ." + name + " at position " + f.position() + ": " + goString(v) + " has none");
       }
       JsonNode next = v.path(name);
-      if (next.isMissingNode() && v == root) {
+      if (next.isMissingNode() && top && i == 0) {
         if (fields.optional().contains(name)) {
           next = MissingNode.getInstance();
         } else if (fields.lacking().containsKey(name)) {
@@ -145,7 +146,7 @@ record Template(List<Node> nodes) {
                   + ") in "
                   + fields.what()
                   + "; it has "
-                  + String.join(", ", fieldNames(root)));
+                  + String.join(", ", fieldNames(dot)));
         }
       }
       v = next;
