@@ -57,6 +57,19 @@ final class ImagesCommand implements Callable<Integer> {
       })
   String format;
 
+  @Option(
+      names = {"-f", "--filter"},
+      paramLabel = "KEY=VALUE",
+      description = {
+        "Only the rows that pass (repeatable): reference=PATTERN (a glob over REPOSITORY:TAG or"
+            + " REPOSITORY, '*' not crossing '/'; several are alternatives), dangling=true|false"
+            + " (images without a tag), before=IMAGE, since=IMAGE (created before or after it)."
+      })
+  List<String> filters = List.of();
+
+  @Option(names = "--no-trunc", description = "Full image IDs (sha256:...).")
+  boolean noTrunc;
+
   @Parameters(arity = "0..1", paramLabel = "REPOSITORY[:TAG]", description = "Only these.")
   String filter;
 
@@ -66,21 +79,35 @@ final class ImagesCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     LocalImages images = new LocalImages(parent.openStore(root));
     Instant now = Instant.now();
-    List<LocalImages.Row> rows = images.rows(filter, now);
+    ImageFilter only = ImageFilter.parse(filters);
+    Map<String, LocalImages.Image> byId = new HashMap<>();
+    for (LocalImages.Image i : images.all()) {
+      byId.put(i.id().encoded().substring(0, 12), i);
+    }
+    ImageFilter.Bounds bounds =
+        new ImageFilter.Bounds(
+            bound(images, only.before(), true), bound(images, only.since(), false));
+    List<LocalImages.Row> rows = new ArrayList<>();
+    for (LocalImages.Row r : images.rows(filter, now)) {
+      LocalImages.Image i = byId.get(r.id());
+      if (only.keeps(r.repository(), r.tag(), !i.repoTags().isEmpty(), i.created(), bounds)) {
+        rows.add(r);
+      }
+    }
     if (quiet) {
       Set<String> ids = new LinkedHashSet<>();
-      rows.forEach(r -> ids.add(r.id()));
+      rows.forEach(r -> ids.add(shown(r, byId)));
       ids.forEach(out::println);
       out.flush();
       return ExitCodes.OK;
     }
     if (!(output instanceof OutputFormat.Default)) {
-      Map<String, LocalImages.Image> byId = new HashMap<>();
-      for (LocalImages.Image i : images.all()) {
-        byId.put(i.id().encoded().substring(0, 12), i);
-      }
       List<ObjectNode> objects = new ArrayList<>();
-      rows.forEach(r -> objects.add(LocalImages.rowJson(r, byId.get(r.id()))));
+      for (LocalImages.Row r : rows) {
+        ObjectNode o = LocalImages.rowJson(r, byId.get(r.id()));
+        o.put("ID", shown(r, byId));
+        objects.add(o);
+      }
       out.print(ImageListFormat.render(output, objects));
       out.flush();
       return ExitCodes.OK;
@@ -93,11 +120,36 @@ final class ImagesCommand implements Callable<Integer> {
     for (LocalImages.Row r : rows) {
       table.add(
           digests
-              ? List.of(r.repository(), r.tag(), r.digest(), r.id(), r.created(), r.size())
-              : List.of(r.repository(), r.tag(), r.id(), r.created(), r.size()));
+              ? List.of(r.repository(), r.tag(), r.digest(), shown(r, byId), r.created(), r.size())
+              : List.of(r.repository(), r.tag(), shown(r, byId), r.created(), r.size()));
     }
     Table.print(out, table);
     out.flush();
     return ExitCodes.OK;
+  }
+
+  /** The row's image ID as printed: 12 hex digits, or with --no-trunc the whole digest. */
+  private String shown(LocalImages.Row r, Map<String, LocalImages.Image> byId) {
+    return noTrunc ? byId.get(r.id()).id().toString() : r.id();
+  }
+
+  /**
+   * The bound {@code before=} ({@code earliest}: the earliest of the named images' times) or {@code
+   * since=} (the latest) sets; null when none is named.
+   */
+  private static Instant bound(LocalImages images, List<String> names, boolean earliest)
+      throws IOException, ImageException {
+    Instant bound = null;
+    for (String name : names) {
+      Instant t = images.find(name).created();
+      if (t == null) {
+        throw new ImageException(
+            ImageException.Kind.USAGE, name + " has no creation time to compare with");
+      }
+      if (bound == null || (earliest ? t.isBefore(bound) : t.isAfter(bound))) {
+        bound = t;
+      }
+    }
+    return bound;
   }
 }

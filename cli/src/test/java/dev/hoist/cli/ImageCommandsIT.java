@@ -157,6 +157,21 @@ class ImageCommandsIT {
   }
 
   @Test
+  void filtersAndNoTruncNarrowAndWidenTheList() {
+    assertThat(cli.run("tag", name, "myapp:v1").exit()).isZero();
+
+    assertThat(cli.run("images", "--filter", "reference=myapp", "--format", "{{.Tag}}").out())
+        .isEqualTo("v1\n");
+    assertThat(cli.run("images", "-f", "reference=*/*/*", "--format", "{{.Tag}}").out())
+        .isEqualTo("1.0\n");
+    assertThat(cli.run("images", "-f", "dangling=true", "-q").out()).isEmpty();
+    assertThat(cli.run("images", "-f", "since=myapp:v1", "-q").out()).isEmpty();
+    assertThat(cli.run("images", "-f", "label=x").exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(cli.run("images", "--no-trunc", "-q").out()).isEqualTo(app.configDigest() + "\n");
+    assertThat(cli.run("images", "--no-trunc").out()).contains(app.configDigest().toString());
+  }
+
+  @Test
   void inspectIsShapedLikeDockerImageInspect() throws IOException {
     assertThat(cli.run("tag", name, "myapp:v1").exit()).isZero();
 
