@@ -59,7 +59,9 @@ class HelpIT {
             "tags",
             "mirror-config",
             "sync",
-            "copy");
+            "copy",
+            "help",
+            "completion");
   }
 
   @Test

@@ -29,6 +29,8 @@ class MainTest {
             "tags",
             "mirror-config",
             "sync",
-            "copy");
+            "copy",
+            "help",
+            "completion");
   }
 }

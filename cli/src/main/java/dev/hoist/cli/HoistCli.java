@@ -2,8 +2,10 @@ package dev.hoist.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 
 /**
  * The {@code hoist} command line: the top command, the client commands, and how one run builds only
@@ -37,7 +39,9 @@ public final class HoistCli {
             TagsCommand.class,
             MirrorConfigCommand.class,
             SyncCommand.class,
-            CopyCommand.class));
+            CopyCommand.class,
+            HelpCommand.class,
+            CompletionCommand.class));
     return List.copyOf(all);
   }
 
@@ -56,11 +60,14 @@ public final class HoistCli {
    * reflection, before parsing: for all subcommands that took 0.2 s of every run (a third of a
    * small {@code hoist pull}). So when the arguments name their subcommand, only that one is
    * registered; anything else (no subcommand, {@code --help}, a typo) gets the whole tree, for its
-   * usage message.
+   * usage message, as do {@code help} and {@code completion}, which are about the others.
    */
   static CommandLine commandLine(List<Class<?>> subcommands, HoistCommand top, String... args) {
     CommandLine cl = new CommandLine(top);
     Class<?> named = subcommandNamed(subcommands, args);
+    if (named != null && NEEDS_THE_TREE.contains(named)) {
+      named = null;
+    }
     for (Class<?> c : named != null ? List.of(named) : subcommands) {
       cl.addSubcommand(c);
     }
@@ -68,6 +75,13 @@ public final class HoistCli {
     cl.setExitCodeExceptionMapper(ExitCodes::forException);
     return cl;
   }
+
+  /**
+   * Commands about the others ({@code hoist help pull}, {@code hoist completion bash}), which need
+   * the whole tree.
+   */
+  private static final Set<Class<?>> NEEDS_THE_TREE =
+      Set.of(HelpCommand.class, CompletionCommand.class);
 
   /** The subcommand the arguments name, after the top command's own options; else null. */
   static Class<?> subcommandNamed(List<Class<?>> subcommands, String... args) {

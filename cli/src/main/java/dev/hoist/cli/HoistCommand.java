@@ -3,7 +3,10 @@ package dev.hoist.cli;
 import dev.hoist.images.ClientEnvironment;
 import dev.hoist.images.ImageException;
 import dev.hoist.images.ImageStore;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Objects;
 import picocli.CommandLine.Command;
@@ -41,18 +44,32 @@ final class HoistCommand implements Runnable {
   Path root;
 
   private final ClientEnvironment environment;
+  private final OutputStream stdout;
 
   HoistCommand() {
-    this(ClientEnvironment.system());
+    this(ClientEnvironment.system(), new FileOutputStream(FileDescriptor.out));
   }
 
-  /** With the environment, home, stdin and terminal the client commands see (tests pass theirs). */
-  HoistCommand(ClientEnvironment environment) {
+  /**
+   * With the environment, home, stdin and terminal the client commands see, and the byte stream
+   * behind standard output for binary output such as {@code save}'s (tests pass theirs).
+   */
+  HoistCommand(ClientEnvironment environment, OutputStream stdout) {
     this.environment = Objects.requireNonNull(environment, "environment");
+    this.stdout = Objects.requireNonNull(stdout, "stdout");
+  }
+
+  HoistCommand(ClientEnvironment environment) {
+    this(environment, new FileOutputStream(FileDescriptor.out));
   }
 
   ClientEnvironment environment() {
     return environment;
+  }
+
+  /** Standard output as bytes, not through picocli's text writer. */
+  OutputStream stdout() {
+    return stdout;
   }
 
   /** Opens the image store at {@link #storeRoot}, with a clear error when that fails. */

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +39,27 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--root", paramLabel = "DIR", description = "The local image store.")
   Path root;
 
+  @Option(
+      names = {"-f", "--format"},
+      paramLabel = "FORMAT",
+      description = {
+        "'json' (the default: the JSON array), or a Go template run for each image, as"
+            + " 'docker inspect -f': '{{.Id}}', '{{range .RepoTags}}{{.}} {{end}}', '{{json"
+            + " .Config}}', '{{.Config.Env}}', '{{join .RepoDigests \",\"}}'."
+      })
+  String format;
+
+  /** Fields of 'docker image inspect' that Hoist's store has no value for, and why. */
+  static final Template.Fields FIELDS =
+      new Template.Fields(
+          "image inspect",
+          Map.of(
+              "Container", "no container made the image",
+              "ContainerConfig", "no container made the image",
+              "VirtualSize", "removed from Docker's API; use .Size",
+              "GraphDriver", "images are kept in an OCI layout, not a storage driver"),
+          List.of("Variant", "OsVersion"));
+
   @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Names or image IDs.")
   List<String> images;
 
@@ -46,6 +68,10 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     LocalImages local = new LocalImages(parent.openStore(root));
+    OutputFormat output = OutputFormat.parse(format);
+    if (output instanceof OutputFormat.Custom c && c.table()) {
+      throw new TemplateException("inspect has no table format");
+    }
     ArrayNode result = Json.MAPPER.createArrayNode();
     int status = ExitCodes.OK;
     for (String arg : images) {
@@ -58,7 +84,13 @@ final class InspectCommand implements Callable<Integer> {
         }
       }
     }
-    out.println(Json.MAPPER.writer(dockerStyle()).writeValueAsString(result));
+    if (output instanceof OutputFormat.Custom c) {
+      StringBuilder text = new StringBuilder(); // all or nothing: a field error prints no image
+      result.forEach(image -> text.append(c.template().render(image, FIELDS)).append('\n'));
+      out.print(text);
+    } else {
+      out.println(Json.MAPPER.writer(dockerStyle()).writeValueAsString(result));
+    }
     out.flush();
     err.flush();
     return status;

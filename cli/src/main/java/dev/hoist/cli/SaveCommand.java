@@ -9,9 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code hoist save}: local images into a docker-archive. */
 @Command(
@@ -24,6 +27,7 @@ import picocli.CommandLine.ParentCommand;
           + " saved). Several images go into one archive."
     })
 final class SaveCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
   @ParentCommand HoistCommand parent;
 
   @Option(names = "--root", paramLabel = "DIR", description = "The local image store.")
@@ -31,10 +35,11 @@ final class SaveCommand implements Callable<Integer> {
 
   @Option(
       names = {"-o", "--output"},
-      required = true,
       paramLabel = "FILE",
-      description = "The archive to write (replaced when it exists).")
-  Path output;
+      description =
+          "The archive to write (replaced when it exists); without it, or with '-', standard"
+              + " output, which must not be a terminal.")
+  String output;
 
   @Option(
       names = "--platform",
@@ -48,8 +53,20 @@ final class SaveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws ImageException, IOException {
     Platform wanted = platform == null ? Platform.current() : Platform.parse(platform);
+    boolean toStdout = output == null || output.equals("-");
+    if (toStdout && parent.environment().terminal()) {
+      // Docker's words: a tar on a terminal is noise, and can upset it
+      throw new ParameterException(
+          spec.commandLine(),
+          "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    }
     ImageStore store = parent.openStore(root);
-    new DockerArchiveWriter(store, wanted).save(images, output);
+    DockerArchiveWriter writer = new DockerArchiveWriter(store, wanted);
+    if (toStdout) {
+      writer.save(images, parent.stdout());
+    } else {
+      writer.save(images, Path.of(output));
+    }
     return ExitCodes.OK;
   }
 }

@@ -2,6 +2,7 @@ package dev.hoist.cli;
 
 import dev.hoist.images.ClientEnvironment;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,6 +32,8 @@ final class Cli {
   private final Path dir;
   private final Map<String, String> env = new HashMap<>();
   private String stdin = "";
+  private boolean terminal;
+  private ByteArrayOutputStream stdout = new ByteArrayOutputStream();
 
   Cli(Path dir) throws IOException {
     this.dir = dir;
@@ -74,16 +77,28 @@ final class Cli {
     return this;
   }
 
+  /** Whether the commands see standard output as a terminal (not by default). */
+  Cli terminal(boolean terminal) {
+    this.terminal = terminal;
+    return this;
+  }
+
+  /** What the last run wrote to standard output as bytes (save's archive), not as text. */
+  byte[] stdoutBytes() {
+    return stdout.toByteArray();
+  }
+
   Run run(String... args) {
     ClientEnvironment e =
         new ClientEnvironment(
             env,
             dir.resolve("home"),
             new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-            false);
+            terminal);
+    stdout = new ByteArrayOutputStream();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = HoistCli.commandLine(CLIENT_COMMANDS, new HoistCommand(e), args);
+    CommandLine cl = HoistCli.commandLine(CLIENT_COMMANDS, new HoistCommand(e, stdout), args);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);

@@ -67,4 +67,25 @@ class HoistCliTest {
     assertThat(typo.execute("pul", "ubuntu")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("pull"); // picocli's "Did you mean" needs every name
   }
+
+  @Test
+  void helpCommandPrintsTheNamedCommandsHelp() {
+    StringWriter out = new StringWriter();
+    CommandLine cl = HoistCli.commandLine(CLIENT, new HoistCommand(), "help", "pull");
+    cl.setOut(new PrintWriter(out, true));
+
+    assertThat(cl.execute("help", "pull")).isZero();
+    assertThat(out.toString()).startsWith("Usage: hoist pull ").contains("--platform");
+    assertThat(cl.getSubcommands()).hasSize(CLIENT.size());
+  }
+
+  @Test
+  void helpOfAnUnknownCommandIsAUsageError() {
+    StringWriter err = new StringWriter();
+    CommandLine cl = HoistCli.commandLine(CLIENT, new HoistCommand(), "help", "pul");
+    cl.setErr(new PrintWriter(err, true));
+
+    assertThat(cl.execute("help", "pul")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Unknown subcommand 'pul'");
+  }
 }

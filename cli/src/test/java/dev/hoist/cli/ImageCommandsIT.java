@@ -131,7 +131,44 @@ class ImageCommandsIT {
     assertThat(row.path("Tag").asText()).isEqualTo("1.0");
     assertThat(row.path("ID").asText()).isEqualTo(id);
     assertThat(row.path("Size").asText()).isEqualTo(HumanUnits.imageSize(appSize));
-    assertThat(cli.run("images", "--format", "yaml").exit()).isEqualTo(2);
+    assertThat(cli.run("images", "--format", "{{if .Tag}}x{{end}}").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void imagesAndInspectRunGoTemplates() {
+    assertThat(cli.run("tag", name, "myapp:v1").exit()).isZero();
+
+    assertThat(cli.run("images", "--format", "{{.ID}}: {{.Repository}}:{{.Tag}}").out())
+        .isEqualTo(id + ": " + origin.hostPort() + "/team/app:1.0\n" + id + ": myapp:v1\n");
+    assertThat(cli.run("images", "--format", "table {{.Repository}}\\t{{.Tag}}").out())
+        .startsWith("REPOSITORY")
+        .containsPattern("\nmyapp +v1\n");
+    assertThat(cli.run("inspect", "-f", "{{.Id}}", "myapp:v1").out())
+        .isEqualTo(app.configDigest() + "\n");
+    assertThat(cli.run("inspect", "--format", "{{range .RepoTags}}{{.}} {{end}}", "myapp:v1").out())
+        .contains(name + " ", "myapp:v1 ")
+        .endsWith(" \n");
+    assertThat(cli.run("inspect", "--format", "json", "myapp:v1").out()).startsWith("[\n    {");
+
+    Cli.Run lacking = cli.run("inspect", "-f", "{{.GraphDriver.Name}}", "myapp:v1");
+    assertThat(lacking.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(lacking.out()).isEmpty();
+    assertThat(lacking.err()).contains(".GraphDriver", "Hoist does not");
+  }
+
+  @Test
+  void filtersAndNoTruncNarrowAndWidenTheList() {
+    assertThat(cli.run("tag", name, "myapp:v1").exit()).isZero();
+
+    assertThat(cli.run("images", "--filter", "reference=myapp", "--format", "{{.Tag}}").out())
+        .isEqualTo("v1\n");
+    assertThat(cli.run("images", "-f", "reference=*/*/*", "--format", "{{.Tag}}").out())
+        .isEqualTo("1.0\n");
+    assertThat(cli.run("images", "-f", "dangling=true", "-q").out()).isEmpty();
+    assertThat(cli.run("images", "-f", "since=myapp:v1", "-q").out()).isEmpty();
+    assertThat(cli.run("images", "-f", "label=x").exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(cli.run("images", "--no-trunc", "-q").out()).isEqualTo(app.configDigest() + "\n");
+    assertThat(cli.run("images", "--no-trunc").out()).contains(app.configDigest().toString());
   }
 
   @Test

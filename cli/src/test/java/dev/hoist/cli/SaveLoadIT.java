@@ -9,6 +9,7 @@ import dev.hoist.oci.Digest;
 import dev.hoist.testkit.DockerRegistryProcess;
 import dev.hoist.testkit.RandomImages;
 import dev.hoist.testkit.Skopeo;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -239,6 +240,57 @@ class SaveLoadIT {
 
     assertThat(exit).as(err.toString()).isZero();
     assertThat(out.toString()).isEqualTo("Loaded image: example.com/stdin:1\n");
+  }
+
+  @Test
+  void saveWithoutOutputWritesTheArchiveToStandardOutputAndLoadReadsItBack() throws IOException {
+    pull(appName);
+
+    Cli.Run run = cli.run("save", appName);
+
+    assertThat(run.exit()).as(run.all()).isZero();
+    byte[] archive = cli.stdoutBytes();
+    Path file = Files.write(dir.resolve("piped.tar"), archive);
+    JsonNode inspected = skopeo.inspect("docker-archive:" + file);
+    assertThat(texts(inspected.get("Layers"))).isEqualTo(strings(app.image().diffIds()));
+
+    StringWriter out = new StringWriter();
+    Path other = dir.resolve("other-store");
+    ClientEnvironment env =
+        new ClientEnvironment(
+            Map.of("HOIST_ROOT", other.toString()),
+            dir.resolve("home"),
+            new ByteArrayInputStream(archive),
+            false);
+    CommandLine load = HoistCli.commandLine(Cli.CLIENT_COMMANDS, new HoistCommand(env), "load");
+    load.setOut(new PrintWriter(out, true));
+    assertThat(load.execute("load")).isZero();
+    assertThat(out.toString()).isEqualTo("Loaded image: " + appName + "\n");
+  }
+
+  @Test
+  void saveToDashWritesStandardOutputNotAFileNamedDash() throws IOException {
+    pull(appName);
+    Path file = dir.resolve("named.tar");
+    assertThat(cli.run("save", "-o", file.toString(), appName).exit()).isZero();
+
+    Cli.Run run = cli.run("save", "-o", "-", appName);
+
+    assertThat(run.exit()).as(run.all()).isZero();
+    assertThat(cli.stdoutBytes()).isEqualTo(Files.readAllBytes(file));
+    assertThat(Path.of("-")).doesNotExist();
+  }
+
+  @Test
+  void saveRefusesToWriteATerminal() {
+    pull(appName);
+
+    Cli.Run run = cli.terminal(true).run("save", appName);
+
+    assertThat(run.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err())
+        .contains("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    assertThat(cli.stdoutBytes()).isEmpty();
   }
 
   @Test

@@ -34,13 +34,31 @@ public record ClientEnvironment(
     Objects.requireNonNull(stdin, "stdin");
   }
 
-  /** The real process environment; a terminal when {@link System#console()} is not null. */
+  /** The real process environment; a terminal as {@link #consoleIsTerminal} decides. */
   public static ClientEnvironment system() {
     return new ClientEnvironment(
         System.getenv(),
         Path.of(System.getProperty("user.home", "/")),
         System.in,
-        System.console() != null);
+        consoleIsTerminal());
+  }
+
+  /**
+   * Whether standard input and output are a terminal. Up to JDK 21 {@link System#console()} is null
+   * otherwise; JDK 22 returns a console for redirected streams too (its JLine console), and says
+   * which with {@code Console.isTerminal()}, called by reflection as the build targets Java 21.
+   */
+  @SuppressWarnings("SystemConsoleNull") // null is one answer; isTerminal() is the other
+  static boolean consoleIsTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // before JDK 22: a console exists only for a terminal
+    }
   }
 
   public ClientEnvironment withEnv(String name, String value) {

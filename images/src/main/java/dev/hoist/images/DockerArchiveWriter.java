@@ -81,6 +81,41 @@ public final class DockerArchiveWriter {
    * @throws ImageException NOT_FOUND for an unknown image, OTHER for an image that cannot be saved
    */
   public List<String> save(List<String> refs, Path output) throws ImageException, IOException {
+    Map<Digest, Item> items = items(refs);
+    Path dir = output.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path temp = Files.createTempFile(dir, "." + output.getFileName() + ".", ".tmp");
+    List<String> written;
+    try {
+      try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(temp), BUFFER)) {
+        written = write(items, file);
+      }
+      try {
+        Files.move(
+            temp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+    return written;
+  }
+
+  /**
+   * Writes the archive to {@code out} (standard output, a pipe), flushed and left open. Every image
+   * and its config is found before the first byte, so an unknown name writes nothing; a layer that
+   * cannot be saved (zstd) is found only when its turn comes, after part of the archive.
+   */
+  public List<String> save(List<String> refs, OutputStream out) throws ImageException, IOException {
+    Map<Digest, Item> items = items(refs);
+    BufferedOutputStream buffered = new BufferedOutputStream(out, BUFFER);
+    List<String> written = write(items, buffered);
+    buffered.flush();
+    return written;
+  }
+
+  private Map<Digest, Item> items(List<String> refs) throws ImageException, IOException {
     LocalImages local = new LocalImages(store);
     Map<Digest, Item> items = new LinkedHashMap<>();
     for (String ref : refs) {
@@ -94,70 +129,62 @@ public final class DockerArchiveWriter {
       }
       tagOf(ref, image).ifPresent(item.tags()::add);
     }
+    return items;
+  }
 
-    Path dir = output.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, "." + output.getFileName() + ".", ".tmp");
+  /** The archive of {@code items}, into {@code out}, which is flushed and not closed. */
+  private List<String> write(Map<Digest, Item> items, OutputStream out)
+      throws ImageException, IOException {
     List<String> written = new ArrayList<>();
-    try {
-      try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(temp), BUFFER);
-          TarArchiveOutputStream tar = new TarArchiveOutputStream(file)) {
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
-        ArrayNode manifestJson = JSON.createArrayNode();
-        ObjectNode repositories = JSON.createObjectNode();
-        Set<String> layersWritten = new HashSet<>();
-        for (Item item : items.values()) {
-          Instant mtime = item.config().created() == null ? Instant.EPOCH : item.config().created();
-          Digest configDigest = item.manifest().config().digest();
-          String configName = configDigest.encoded() + ".json";
-          writeFile(tar, configName, store.readBlob(configDigest), mtime);
+    // not closed: closing the tar would close out, which is the caller's
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    tar.setAddPaxHeadersForNonAsciiNames(true);
+    ArrayNode manifestJson = JSON.createArrayNode();
+    ObjectNode repositories = JSON.createObjectNode();
+    Set<String> layersWritten = new HashSet<>();
+    for (Item item : items.values()) {
+      Instant mtime = item.config().created() == null ? Instant.EPOCH : item.config().created();
+      Digest configDigest = item.manifest().config().digest();
+      String configName = configDigest.encoded() + ".json";
+      writeFile(tar, configName, store.readBlob(configDigest), mtime);
 
-          ObjectNode entry = manifestJson.addObject();
-          entry.put("Config", configName);
-          ArrayNode tags = entry.putArray("RepoTags");
-          ArrayNode layerPaths = entry.putArray("Layers");
-          List<Digest> diffIds = item.config().diffIds();
-          List<Descriptor> layers = item.manifest().layers();
-          String parent = null;
-          Digest chain = null;
-          for (int i = 0; i < layers.size(); i++) {
-            chain = chain == null ? diffIds.get(i) : chainOf(chain, diffIds.get(i));
-            String id = chain.encoded();
-            if (layersWritten.add(id)) {
-              writeLayer(tar, id, parent, layers.get(i), diffIds.get(i), mtime);
-            }
-            layerPaths.add(id + "/layer.tar");
-            parent = id;
-          }
-          for (ImageReference t : item.tags()) {
-            String familiar = t.familiar();
-            tags.add(familiar);
-            written.add(familiar);
-            if (parent != null) {
-              String name = t.familiarName();
-              ObjectNode repo =
-                  repositories.has(name)
-                      ? (ObjectNode) repositories.get(name)
-                      : repositories.putObject(name);
-              repo.put(t.tag().value(), parent);
-            }
-          }
+      ObjectNode entry = manifestJson.addObject();
+      entry.put("Config", configName);
+      ArrayNode tags = entry.putArray("RepoTags");
+      ArrayNode layerPaths = entry.putArray("Layers");
+      List<Digest> diffIds = item.config().diffIds();
+      List<Descriptor> layers = item.manifest().layers();
+      String parent = null;
+      Digest chain = null;
+      for (int i = 0; i < layers.size(); i++) {
+        chain = chain == null ? diffIds.get(i) : chainOf(chain, diffIds.get(i));
+        String id = chain.encoded();
+        if (layersWritten.add(id)) {
+          writeLayer(tar, id, parent, layers.get(i), diffIds.get(i), mtime);
         }
-        writeFile(tar, "manifest.json", JSON.writeValueAsBytes(manifestJson), Instant.EPOCH);
-        writeFile(tar, "repositories", JSON.writeValueAsBytes(repositories), Instant.EPOCH);
-        tar.finish();
+        layerPaths.add(id + "/layer.tar");
+        parent = id;
       }
-      try {
-        Files.move(
-            temp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING);
+      for (ImageReference t : item.tags()) {
+        String familiar = t.familiar();
+        tags.add(familiar);
+        written.add(familiar);
+        if (parent != null) {
+          String name = t.familiarName();
+          ObjectNode repo =
+              repositories.has(name)
+                  ? (ObjectNode) repositories.get(name)
+                  : repositories.putObject(name);
+          repo.put(t.tag().value(), parent);
+        }
       }
-    } finally {
-      Files.deleteIfExists(temp);
     }
+    writeFile(tar, "manifest.json", JSON.writeValueAsBytes(manifestJson), Instant.EPOCH);
+    writeFile(tar, "repositories", JSON.writeValueAsBytes(repositories), Instant.EPOCH);
+    tar.finish();
+    tar.flush();
     return written;
   }
 
