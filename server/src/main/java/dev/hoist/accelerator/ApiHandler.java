@@ -5,6 +5,7 @@ import dev.hoist.auth.LoginLimiter;
 import dev.hoist.config.ConfigException;
 import dev.hoist.config.Values;
 import dev.hoist.storage.AccountRecord;
+import dev.hoist.web.Html;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -459,8 +460,8 @@ final class ApiHandler {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("used", u.used());
     json.put("limit", u.limit());
-    json.put("usedHuman", Sizes.human(u.used()));
-    json.put("limitHuman", Sizes.human(u.limit()));
+    json.put("usedHuman", Html.human(u.used()));
+    json.put("limitHuman", Html.human(u.limit()));
     json.put("period", config.period().name().toLowerCase(Locale.ROOT));
     json.put("resets", quota.nextReset().map(Object::toString).orElse(null));
     List<Map<String, Object>> daily = new ArrayList<>();

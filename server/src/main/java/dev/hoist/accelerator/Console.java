@@ -1,9 +1,10 @@
 package dev.hoist.accelerator;
 
-import static dev.hoist.accelerator.Html.esc;
+import static dev.hoist.web.Html.esc;
 
 import dev.hoist.api.ApiError;
 import dev.hoist.storage.AccountRecord;
+import dev.hoist.web.Html;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -336,7 +337,7 @@ final class Console {
                 + "[d,v],el);})();")
         .append("</script>");
     b.append("<h2>Invite friends</h2><p>You and each friend who signs up with your link get ")
-        .append(Sizes.human(config.inviteBonusBytes()))
+        .append(Html.human(config.inviteBonusBytes()))
         .append(" more.</p>");
     String base =
         config.publicUrl() != null
@@ -378,7 +379,7 @@ final class Console {
           .append("</td><td><code>")
           .append(a.tenantId() == null ? "-" : esc(a.tenantId()))
           .append("</code></td><td>")
-          .append(Sizes.human(used))
+          .append(Html.human(used))
           .append("</td><td><form method=post action=\"")
           .append(action)
           .append("\"><input type=hidden name=csrf value=\"")
@@ -431,7 +432,7 @@ final class Console {
                     + esc(invite)
                     + "\">"
                     + "<p>Invited: you both get "
-                    + Sizes.human(config.inviteBonusBytes())
+                    + Html.human(config.inviteBonusBytes())
                     + " more.</p>")
             + "<p><button id=signup-submit>Sign up</button></p></form>"
             + "<p>Have an account? <a href=/console/login>Log in</a></p>");

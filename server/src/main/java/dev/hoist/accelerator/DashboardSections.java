@@ -1,8 +1,9 @@
 package dev.hoist.accelerator;
 
-import static dev.hoist.accelerator.Html.esc;
+import static dev.hoist.web.Html.esc;
 
 import dev.hoist.storage.AccessTokenRecord;
+import dev.hoist.web.Html;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -104,9 +105,9 @@ final class DashboardSections {
         + "\" value=\""
         + used
         + "\"></meter> <span id=used>"
-        + Sizes.human(used)
+        + Html.human(used)
         + "</span> of <span id=limit>"
-        + Sizes.human(limit)
+        + Html.human(limit)
         + "</span> ("
         + percent
         + "%)"

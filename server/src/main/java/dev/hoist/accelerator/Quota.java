@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hoist.oci.ErrorCode;
 import dev.hoist.oci.OciException;
+import dev.hoist.web.Html;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
@@ -55,9 +56,9 @@ final class Quota {
     reset.ifPresent(r -> detail.put("resets", r.toString()));
     String message =
         "traffic quota used up: "
-            + Sizes.human(used)
+            + Html.human(used)
             + " of "
-            + Sizes.human(limit)
+            + Html.human(limit)
             + reset
                 .map(r -> "; it resets on " + LocalDate.ofInstant(r, ZoneOffset.UTC))
                 .orElse(" (a lifetime total: an invitation or an admin adds more)");

@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /** HTML text for the pages: escaping, human units, and the answer that carries a page. */
 public final class Html {
-  private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
   /**
    * The policy of every page: scripts and styles from this origin only (no inline script), no
@@ -50,7 +50,10 @@ public final class Html {
     return b == null ? s : b.toString();
   }
 
-  /** Bytes in binary units with one decimal: {@code 512 B}, {@code 1.5 KiB}, {@code 10.0 GiB}. */
+  /**
+   * Bytes in binary units, a whole number of a unit without decimals and others with one: {@code
+   * 512 B}, {@code 1.5 KiB}, {@code 10 GiB}.
+   */
   public static String human(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";
@@ -60,6 +63,9 @@ public final class Html {
     while (v >= 1024 && u < UNITS.length - 1) {
       v /= 1024;
       u++;
+    }
+    if (v == Math.rint(v)) {
+      return String.format(Locale.ROOT, "%d %s", (long) v, UNITS[u]);
     }
     return String.format(Locale.ROOT, "%.1f %s", v, UNITS[u]);
   }

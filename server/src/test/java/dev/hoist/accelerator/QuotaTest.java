@@ -35,10 +35,10 @@ class QuotaTest {
 
   @Test
   void sizesReadAsPeopleWriteThem() {
-    assertThat(Sizes.human(512)).isEqualTo("512 B");
-    assertThat(Sizes.human(10L << 30)).isEqualTo("10 GiB");
-    assertThat(Sizes.human(1536L << 10)).isEqualTo("1.5 MiB");
-    assertThat(Sizes.human(Long.MAX_VALUE)).isEqualTo("8 EiB");
+    assertThat(dev.hoist.web.Html.human(512)).isEqualTo("512 B");
+    assertThat(dev.hoist.web.Html.human(10L << 30)).isEqualTo("10 GiB");
+    assertThat(dev.hoist.web.Html.human(1536L << 10)).isEqualTo("1.5 MiB");
+    assertThat(dev.hoist.web.Html.human(Long.MAX_VALUE)).isEqualTo("8 EiB");
   }
 
   @Test

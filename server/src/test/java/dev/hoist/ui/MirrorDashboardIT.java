@@ -33,7 +33,7 @@ class MirrorDashboardIT {
     assertThat(StatusFixture.byId(before, "hit-ratio")).isEqualTo("0.0 %");
     assertThat(StatusFixture.byId(before, "bytes-saved")).isEqualTo("0 B");
     assertThat(before).contains("data-upstream=\"docker.io\" data-health=healthy");
-    assertThat(StatusFixture.byId(before, "cache-size")).endsWith(" of 10.0 GiB");
+    assertThat(StatusFixture.byId(before, "cache-size")).endsWith(" of 10 GiB");
 
     fixture.pull();
     fixture.pull();

@@ -19,8 +19,9 @@ class HtmlTest {
     assertThat(Html.human(0)).isEqualTo("0 B");
     assertThat(Html.human(1023)).isEqualTo("1023 B");
     assertThat(Html.human(1536)).isEqualTo("1.5 KiB");
-    assertThat(Html.human(10L << 30)).isEqualTo("10.0 GiB");
-    assertThat(Html.human(Long.MAX_VALUE)).isEqualTo("8192.0 PiB");
+    assertThat(Html.human(10L << 30)).isEqualTo("10 GiB");
+    assertThat(Html.human((10L << 30) + 1)).isEqualTo("10.0 GiB");
+    assertThat(Html.human(Long.MAX_VALUE)).isEqualTo("8 EiB");
   }
 
   @Test
