@@ -3,12 +3,12 @@ package dev.hoist.accelerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hoist.api.ApiError;
+import dev.hoist.web.Forms;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -45,21 +45,10 @@ final class Web {
               }
               String type = request.getHeader("Content-Type");
               String text = buffer.toString(StandardCharsets.UTF_8);
-              Map<String, String> fields = new HashMap<>();
               if (type != null && type.startsWith("application/x-www-form-urlencoded")) {
-                for (String pair : text.split("&")) {
-                  if (pair.isEmpty()) {
-                    continue;
-                  }
-                  int eq = pair.indexOf('=');
-                  String k = eq < 0 ? pair : pair.substring(0, eq);
-                  String v = eq < 0 ? "" : pair.substring(eq + 1);
-                  fields.put(
-                      URLDecoder.decode(k, StandardCharsets.UTF_8),
-                      URLDecoder.decode(v, StandardCharsets.UTF_8));
-                }
-                return fields;
+                return Forms.urlEncoded(text);
               }
+              Map<String, String> fields = new HashMap<>();
               if (text.isBlank()) {
                 return fields;
               }

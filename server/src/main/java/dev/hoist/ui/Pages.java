@@ -1,6 +1,7 @@
 package dev.hoist.ui;
 
 import dev.hoist.pipeline.Call;
+import dev.hoist.web.Forms;
 import dev.hoist.web.Html;
 import dev.hoist.web.Layout;
 import dev.hoist.web.Viewer;
@@ -8,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -102,23 +102,11 @@ public final class Pages {
               if (buffer.length() > MAX_FORM) {
                 throw new IllegalArgumentException("form too large");
               }
-              Map<String, String> fields = new HashMap<>();
               String type = request.getHeader("Content-Type");
               if (type == null || !type.startsWith("application/x-www-form-urlencoded")) {
-                return fields;
+                return new HashMap<String, String>();
               }
-              for (String pair : buffer.toString(StandardCharsets.UTF_8).split("&")) {
-                if (pair.isEmpty()) {
-                  continue;
-                }
-                int eq = pair.indexOf('=');
-                String k = eq < 0 ? pair : pair.substring(0, eq);
-                String v = eq < 0 ? "" : pair.substring(eq + 1);
-                fields.put(
-                    URLDecoder.decode(k, StandardCharsets.UTF_8),
-                    URLDecoder.decode(v, StandardCharsets.UTF_8));
-              }
-              return fields;
+              return Forms.urlEncoded(buffer.toString(StandardCharsets.UTF_8));
             });
   }
 
