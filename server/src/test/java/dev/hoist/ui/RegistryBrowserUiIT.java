@@ -171,18 +171,22 @@ class RegistryBrowserUiIT {
     assertThat(b.findElement(By.linkText("docker.io/library/alpine"))).isNotNull();
     screenshot(b, "desktop-1-repositories-page-1");
     b.findElement(By.id("page-next")).click();
+    // Read the next page only once the browser is on it (else an element of the old one is stale).
+    awaitUrl(b, "page=2");
     assertThat(b.findElement(By.id("page-info")).getText()).startsWith("Page 2 of 2");
     assertThat(b.findElement(By.linkText("team/app"))).isNotNull();
     screenshot(b, "desktop-2-repositories-page-2");
 
     WebElement search = b.findElement(By.id("q"));
     search.sendKeys("app", Keys.ENTER);
+    awaitUrl(b, "q=app");
     List<String> found =
         b.findElements(By.cssSelector("a.repository")).stream().map(WebElement::getText).toList();
     assertThat(found).containsExactly("secret/app", "team/app");
     screenshot(b, "desktop-3-search-app");
 
     b.findElement(By.linkText("team/app")).click();
+    awaitUrl(b, "/ui/r/team/app");
     List<String> tags =
         b.findElements(By.cssSelector("a.tag")).stream().map(WebElement::getText).toList();
     assertThat(tags).contains("1.0", "latest");
@@ -308,5 +312,11 @@ class RegistryBrowserUiIT {
         b.findElements(By.cssSelector("a.repository")).stream().map(WebElement::getText).toList();
     assertThat(seen).containsExactly("docker.io/library/alpine");
     screenshot(b, "auth-5-signed-out");
+  }
+
+  /** Waits (10 s at most) until the browser's address contains {@code part}. */
+  private static void awaitUrl(WebDriver b, String part) {
+    new org.openqa.selenium.support.ui.WebDriverWait(b, java.time.Duration.ofSeconds(10))
+        .until(org.openqa.selenium.support.ui.ExpectedConditions.urlContains(part));
   }
 }
